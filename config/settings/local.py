@@ -1,0 +1,26 @@
+"""The embedded default (`make run`): SQLite, a serverless Celery broker, the simulator."""
+
+import os
+
+os.environ.setdefault("DEBUG", "true")
+os.environ.setdefault("SECRET_KEY", "insecure-local-only-secret-key-change-me")
+# A fixed local key keeps the demo database readable across restarts; production must set its own.
+os.environ.setdefault("FIELD_ENCRYPTION_KEY", "bG9jYWwtb25seS1rZXktZm9yLXRoZS1kZW1vLS0tLS0=")
+os.environ.setdefault("GRAPH_API_BASE_URL", "http://127.0.0.1:8100")
+os.environ.setdefault("SIMULATOR_ENABLED", "true")
+os.environ.setdefault("CELERY_BROKER_URL", "filesystem://")
+
+from .base import *  # noqa: E402,F403
+from .base import VAR_DIR, CELERY_BROKER_URL  # noqa: E402
+
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _broker_dir = VAR_DIR / "broker"
+    for _sub in ("queue", "processed"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+        "polling_interval": 0.1,
+    }

@@ -1,0 +1,21 @@
+"""Settings for the test suite: no network, eager tasks unless a test asks for a real worker."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key")
+os.environ.setdefault("FIELD_ENCRYPTION_KEY", "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdC0=")
+os.environ.setdefault("GRAPH_API_BASE_URL", "http://graph.test")
+os.environ.setdefault("SIMULATOR_ENABLED", "true")
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+os.environ.setdefault("CELERY_BROKER_URL", "memory://")
+
+from .base import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Eager retries only re-run when the Retry is not propagated (celery.app.task.Task.apply).
+CELERY_TASK_EAGER_PROPAGATES = False
+GRAPH_API_VERSION = "v24.0"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MediaLibConfig(AppConfig):
+    name = "media_lib"
+    verbose_name = "Media library"

@@ -1,0 +1,1 @@
+"""Media assets (uploads and inbound downloads) arrive with the media-library issue."""

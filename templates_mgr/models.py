@@ -1,0 +1,1 @@
+"""Message templates and their approval history arrive with the templates issue."""
