@@ -1,0 +1,39 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts import roles
+from accounts.services import AccountCredentials, connect_account, ensure_user, grant_phone_number
+from cloudapi.simulator import demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Idempotently create the embedded default's account (from WHATSAPP_* or the simulator's "
+        "demo values), an administrator and an operator."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--admin-password", default="admin")
+        parser.add_argument("--operator-password", default="operator")
+
+    def handle(self, *args, **options):
+        if not settings.SIMULATOR_ENABLED:
+            raise CommandError("setup_demo is for the embedded default (SIMULATOR_ENABLED=true).")
+        credentials = AccountCredentials(
+            waba_id=settings.WHATSAPP_BUSINESS_ACCOUNT_ID or demo.BUSINESS_ACCOUNT_ID,
+            phone_number_id=settings.WHATSAPP_PHONE_NUMBER_ID or demo.PHONE_NUMBER_ID,
+            access_token=settings.WHATSAPP_ACCESS_TOKEN or demo.ACCESS_TOKEN,
+            app_secret=settings.WHATSAPP_APP_SECRET or demo.APP_SECRET,
+            verify_token=settings.WHATSAPP_VERIFY_TOKEN or demo.VERIFY_TOKEN,
+            display_phone_number=settings.WHATSAPP_DISPLAY_PHONE_NUMBER or demo.DISPLAY_PHONE_NUMBER,
+            app_id=settings.WHATSAPP_APP_ID or demo.APP_ID,
+            name="Demo business",
+        )
+        phone = connect_account(credentials=credentials)
+        if not phone.verified_name:
+            phone.verified_name = demo.VERIFIED_NAME
+            phone.save(update_fields=["verified_name"])
+        ensure_user(username="admin", password=options["admin_password"], role=roles.ADMINISTRATOR, superuser=True)
+        operator = ensure_user(username="operator", password=options["operator_password"], role=roles.OPERATOR)
+        grant_phone_number(user=operator, phone_number=phone)
+        self.stdout.write(f"Demo account ready: phone number id {phone.phone_number_id}.")

@@ -1,0 +1,73 @@
+"""Business accounts (WABAs), their phone numbers and business profiles."""
+
+from django.conf import settings
+from django.db import models
+
+from .encryption import EncryptedTextField
+
+
+class BusinessAccount(models.Model):
+    """A WhatsApp Business Account connected through one Meta app."""
+
+    name = models.CharField(max_length=200)
+    waba_id = models.CharField("WABA id", max_length=64, unique=True)
+    app_id = models.CharField("Meta app id", max_length=64, blank=True)
+    access_token = EncryptedTextField(help_text="System-user access token (stored encrypted).")
+    app_secret = EncryptedTextField(help_text="The Meta app's secret, used to check webhook signatures.")
+    verify_token = EncryptedTextField(help_text="The token you typed in Meta's webhook settings.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.waba_id})"
+
+
+class PhoneNumber(models.Model):
+    """A business phone number registered on the Cloud API."""
+
+    class Quality(models.TextChoices):
+        GREEN = "GREEN", "High"
+        YELLOW = "YELLOW", "Medium"
+        RED = "RED", "Low"
+        UNKNOWN = "UNKNOWN", "Unknown"
+
+    account = models.ForeignKey(BusinessAccount, on_delete=models.CASCADE, related_name="phone_numbers")
+    phone_number_id = models.CharField(max_length=64, unique=True)
+    display_phone_number = models.CharField(max_length=32)
+    verified_name = models.CharField(max_length=200, blank=True)
+    quality_rating = models.CharField(max_length=16, choices=Quality.choices, default=Quality.UNKNOWN)
+    messaging_limit_tier = models.CharField(max_length=32, blank=True)
+    throughput_level = models.CharField(max_length=32, blank=True, default="STANDARD")
+    operators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="phone_numbers",
+        help_text="Users who may work this number's conversations (administrators see all).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["display_phone_number"]
+
+    def __str__(self) -> str:
+        label = self.verified_name or self.account.name
+        return f"+{self.display_phone_number} ({label})"
+
+
+class BusinessProfile(models.Model):
+    """The profile customers see for a phone number (about, address, websites …)."""
+
+    phone_number = models.OneToOneField(PhoneNumber, on_delete=models.CASCADE, related_name="profile")
+    about = models.CharField(max_length=139, blank=True)
+    address = models.CharField(max_length=256, blank=True)
+    description = models.CharField(max_length=512, blank=True)
+    email = models.EmailField(max_length=128, blank=True)
+    websites = models.JSONField(default=list, blank=True)
+    vertical = models.CharField(max_length=32, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Profile of {self.phone_number}"
