@@ -1,0 +1,86 @@
+"""Run the Cloud API simulator: ``python -m cloudapi.simulator --port 8100 --webhook-url URL --db FILE``.
+
+Number settings come from WHATSAPP_* environment variables, falling back to the demo account.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from . import demo
+from .app import Simulator
+from .config import SimNumber, SimulatorConfig
+from .server import serve
+
+DEFAULT_WEBHOOK_URL = "http://127.0.0.1:8000/webhooks/whatsapp/"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(prog="python -m cloudapi.simulator", description=__doc__.split("\n")[0])
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (loopback only unless --allow-remote)")
+    parser.add_argument("--port", type=int, default=8100, help="port to bind (0 picks a free one)")
+    parser.add_argument("--webhook-url", default=DEFAULT_WEBHOOK_URL, help="where to POST webhooks ('' for none)")
+    parser.add_argument("--db", default=":memory:", help="SQLite file to keep state across restarts")
+    parser.add_argument("--allow-remote", action="store_true", help="allow binding to a non-loopback address")
+    args = parser.parse_args(argv)
+    if not args.allow_remote and not is_loopback(args.host):
+        parser.error(f"refusing to bind to non-loopback host {args.host!r}; pass --allow-remote to do it anyway")
+    return args
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine only (``localhost``, 127.0.0.0/8, ``::1``)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def number_from_env() -> SimNumber:
+    """The simulated number, from WHATSAPP_* variables or the demo constants."""
+    return SimNumber(
+        phone_number_id=os.environ.get("WHATSAPP_PHONE_NUMBER_ID") or demo.PHONE_NUMBER_ID,
+        display_phone_number=os.environ.get("WHATSAPP_DISPLAY_PHONE_NUMBER") or demo.DISPLAY_PHONE_NUMBER,
+        waba_id=os.environ.get("WHATSAPP_BUSINESS_ACCOUNT_ID") or demo.BUSINESS_ACCOUNT_ID,
+        access_token=os.environ.get("WHATSAPP_ACCESS_TOKEN") or demo.ACCESS_TOKEN,
+        app_secret=os.environ.get("WHATSAPP_APP_SECRET") or demo.APP_SECRET,
+        verified_name=demo.VERIFIED_NAME,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve until SIGINT or SIGTERM, then shut down cleanly."""
+    args = parse_args(argv)
+    if args.db != ":memory:":
+        Path(args.db).parent.mkdir(parents=True, exist_ok=True)
+    number = number_from_env()
+    sim = Simulator(SimulatorConfig(numbers=[number], webhook_url=args.webhook_url, db_path=args.db))
+    running = serve(sim, host=args.host, port=args.port)
+
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    webhooks_to = args.webhook_url or "nowhere (no --webhook-url)"
+    print(
+        f"Cloud API simulator listening on {running.url} for phone number id {number.phone_number_id}; "
+        f"webhooks go to {webhooks_to}",
+        flush=True,
+    )
+    while not stop.wait(0.5):
+        pass
+    running.shutdown()
+    sim.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

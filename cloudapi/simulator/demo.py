@@ -1,0 +1,10 @@
+"""The demo account the embedded default runs with when no WHATSAPP_* variables are set."""
+
+PHONE_NUMBER_ID = "100000000000001"
+DISPLAY_PHONE_NUMBER = "15550001234"
+VERIFIED_NAME = "Switchboard Demo"
+BUSINESS_ACCOUNT_ID = "200000000000001"
+APP_ID = "300000000000001"
+ACCESS_TOKEN = "sim-demo-access-token"
+APP_SECRET = "sim-demo-app-secret"
+VERIFY_TOKEN = "sim-demo-verify-token"

@@ -1,0 +1,295 @@
+"""Webhooks the way Meta sends them: envelope shapes, signing, queueing and the delivery thread."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import secrets
+import threading
+from typing import Any, Callable
+
+import requests
+
+from ..signature import sign
+from .config import SimNumber
+from .state import Store
+
+logger = logging.getLogger(__name__)
+
+MESSAGES_FIELD = "messages"
+MAX_ATTEMPTS = 8
+DELIVERY_TIMEOUT = 5.0
+# Longest the dispatcher sleeps between looks at the queue; keeps fake clocks and restarts responsive.
+_MAX_IDLE = 0.25
+
+# Inbound message types Meta delivers, and the JSON type of the object named after each (None: no object).
+INBOUND_TYPES: dict[str, type | None] = {
+    "text": dict, "image": dict, "video": dict, "audio": dict, "document": dict, "sticker": dict,
+    "location": dict, "contacts": list, "reaction": dict, "interactive": dict, "button": dict,
+    "order": dict, "system": dict, "unsupported": None, "request_welcome": None,
+}
+_WA_ID_RE = re.compile(r"^\d{7,15}$")
+
+RE_ENGAGEMENT_ERROR: dict[str, Any] = {
+    "code": 131047,
+    "title": "Re-engagement message",
+    "message": "Re-engagement message",
+    "error_data": {
+        "details": "Message failed to send because more than 24 hours have passed since the customer "
+        "last replied to this number."
+    },
+    "href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/",
+}
+
+
+# -- shapes ------------------------------------------------------------------------------
+
+
+def new_wamid(wa_id: str) -> str:
+    """A fresh message id shaped like Meta's.
+
+    Real wamids are base64 of a small binary record holding the customer's number and a
+    20-hex-digit id; mirroring that keeps ids realistic for parsers and column lengths.
+    """
+    digits = wa_id.encode()[:255]
+    record = b"\x1c\x18" + bytes([len(digits)]) + digits + b"\x15\x02\x00\x12\x18\x14"
+    record += secrets.token_hex(10).upper().encode() + b"\x00"
+    return "wamid." + base64.b64encode(record).decode()
+
+
+def envelope(number: SimNumber, value: dict[str, Any], field: str = MESSAGES_FIELD) -> dict[str, Any]:
+    """Wrap a change ``value`` in the ``whatsapp_business_account`` envelope of ``number``'s WABA."""
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": number.waba_id, "changes": [{"value": value, "field": field}]}],
+    }
+
+
+def _messages_value(number: SimNumber) -> dict[str, Any]:
+    return {
+        "messaging_product": "whatsapp",
+        "metadata": {
+            "display_phone_number": number.display_phone_number,
+            "phone_number_id": number.phone_number_id,
+        },
+    }
+
+
+def status_payload(
+    number: SimNumber,
+    sent: dict[str, Any],
+    *,
+    status: str,
+    timestamp: int,
+    errors: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The ``statuses`` webhook for one accepted send (per-message pricing, no ``conversation``)."""
+    item: dict[str, Any] = {
+        "id": sent["wamid"],
+        "status": status,
+        "timestamp": str(timestamp),
+        "recipient_id": sent["to"],
+    }
+    if sent.get("biz_opaque_callback_data") is not None:
+        item["biz_opaque_callback_data"] = sent["biz_opaque_callback_data"]
+    # Meta bills (and reports pricing) on sent and delivered; read and failed carry none.
+    if status in ("sent", "delivered"):
+        is_template = sent["type"] == "template"
+        item["pricing"] = {
+            "billable": True,
+            "pricing_model": "PMP",
+            "type": "regular" if is_template else "free_customer_service",
+            "category": "utility" if is_template else "service",
+        }
+    if errors:
+        item["errors"] = errors
+    value = _messages_value(number)
+    value["statuses"] = [item]
+    return envelope(number, value)
+
+
+def inbound_payload(number: SimNumber, *, wa_id: str, name: str, message: dict[str, Any]) -> dict[str, Any]:
+    """The ``messages`` webhook for a customer's message (``message`` already has from/id/timestamp)."""
+    value = _messages_value(number)
+    value["contacts"] = [{"profile": {"name": name}, "wa_id": wa_id}]
+    value["messages"] = [message]
+    return envelope(number, value)
+
+
+def inbound_message(*, wa_id: str, message: Any, timestamp: int) -> dict[str, Any]:
+    """A customer's ``message`` as it appears in ``messages[]``: ``from``, a new ``id`` and ``timestamp`` added.
+
+    Raises ``ValueError`` with a readable reason when the message is not one Meta could deliver.
+    """
+    if not isinstance(wa_id, str) or not _WA_ID_RE.match(wa_id):
+        raise ValueError(f"wa_id must be 7 to 15 digits (got {wa_id!r})")
+    if not isinstance(message, dict):
+        raise ValueError("message must be an object such as {\"type\": \"text\", \"text\": {\"body\": \"hi\"}}")
+    message_type = message.get("type")
+    if not isinstance(message_type, str) or not message_type:
+        raise ValueError("message.type is required")
+    if message_type not in INBOUND_TYPES:
+        raise ValueError(f"Unknown message type {message_type!r}; expected one of {', '.join(sorted(INBOUND_TYPES))}")
+    expected = INBOUND_TYPES[message_type]
+    if expected is not None and not isinstance(message.get(message_type), expected):
+        kind = "an array" if expected is list else "an object"
+        raise ValueError(f"message.{message_type} is required and must be {kind}")
+    if message_type == "text":
+        body = message["text"].get("body")
+        if not isinstance(body, str) or not body:
+            raise ValueError("message.text.body is required and must be a non-empty string")
+    if "context" in message and not isinstance(message["context"], dict):
+        raise ValueError("message.context must be an object")
+    # Meta puts from/id/timestamp first; anything the caller passed under those names is replaced.
+    extra = {key: value for key, value in message.items() if key not in ("from", "id", "timestamp")}
+    return {"from": wa_id, "id": new_wamid(wa_id), "timestamp": str(timestamp), **extra}
+
+
+def serialize(payload: dict[str, Any]) -> bytes:
+    """The exact bytes that get signed and posted."""
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
+def signed_headers(body: bytes, app_secret: str) -> dict[str, str]:
+    """Headers Meta puts on a webhook POST of ``body``."""
+    return {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body, app_secret)}
+
+
+# -- queueing ----------------------------------------------------------------------------
+
+
+def queue(store: Store, number: SimNumber, payload: dict[str, Any], *, due: float, now: float) -> int:
+    """Serialize ``payload`` once and queue it, so the stored text is exactly what gets signed."""
+    return store.queue_webhook(
+        phone_number_id=number.phone_number_id,
+        field=payload["entry"][0]["changes"][0]["field"],
+        body=serialize(payload).decode(),
+        due=due,
+        created=now,
+    )
+
+
+def queue_delivery_statuses(
+    store: Store, number: SimNumber, sent: dict[str, Any], *, now: float, delays: tuple[float, float, float]
+) -> None:
+    """Queue ``sent``, ``delivered`` and ``read``, each stamped with its own due time."""
+    for status, delay in zip(("sent", "delivered", "read"), delays):
+        due = now + delay
+        payload = status_payload(number, sent, status=status, timestamp=int(due))
+        queue(store, number, payload, due=due, now=now)
+
+
+def queue_failed_status(
+    store: Store, number: SimNumber, sent: dict[str, Any], *, now: float, delay: float, error: dict[str, Any]
+) -> None:
+    """Queue the one ``failed`` status Meta sends for a send it accepted but could not deliver."""
+    due = now + delay
+    payload = status_payload(number, sent, status="failed", timestamp=int(due), errors=[error])
+    queue(store, number, payload, due=due, now=now)
+
+
+# -- delivery ----------------------------------------------------------------------------
+
+
+class Dispatcher:
+    """Background thread that POSTs due webhooks to one URL, retrying failures with backoff.
+
+    Attempt ``n`` failing (connection error, timeout or non-2xx) makes the webhook due again
+    ``2 ** (n - 1)`` seconds later (1 s, 2 s, 4 s …); after ``MAX_ATTEMPTS`` it is marked failed.
+    Meta retries for days; this is the same shape, compressed.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        url: str,
+        secret_for: Callable[[str], str | None],
+        clock: Callable[[], float],
+    ) -> None:
+        self._store = store
+        self._url = url
+        self._secret_for = secret_for
+        self._clock = clock
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._session = requests.Session()
+        # Talk to the webhook URL directly: a developer's HTTP(S)_PROXY must not swallow localhost calls.
+        self._session.trust_env = False
+
+    @property
+    def running(self) -> bool:
+        """Whether the delivery thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        """Start the delivery thread (no-op if it already runs)."""
+        if self.running:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="cloudapi-sim-webhooks", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = DELIVERY_TIMEOUT + 1) -> None:
+        """Stop the thread, letting an in-flight POST finish."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._thread = None
+
+    def wake(self) -> None:
+        """Look at the queue now (something new was queued)."""
+        self._wake.set()
+
+    def deliver_due(self) -> int:
+        """POST every webhook that is due now; returns how many were attempted."""
+        if not self._url:
+            return 0
+        rows = self._store.due_webhooks(self._clock())
+        for row in rows:
+            if self._stop.is_set():
+                break
+            self._deliver(row)
+        return len(rows)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.deliver_due()
+            except Exception:  # keep delivering after an unexpected fault; details in the log
+                logger.exception("Webhook dispatcher pass failed")
+            self._wake.wait(self._idle_seconds())
+            self._wake.clear()
+
+    def _idle_seconds(self) -> float:
+        next_due = self._store.next_due()
+        if next_due is None or not self._url:
+            return _MAX_IDLE
+        return min(max(next_due - self._clock(), 0.0), _MAX_IDLE)
+
+    def _deliver(self, row: dict[str, Any]) -> None:
+        secret = self._secret_for(row["phone_number_id"])
+        if secret is None:
+            self._store.mark_attempt_failed(row["id"], error="Unknown phone number id", retry_at=None)
+            return
+        body = row["body"].encode()
+        error = ""
+        try:
+            response = self._session.post(
+                self._url, data=body, headers=signed_headers(body, secret), timeout=DELIVERY_TIMEOUT
+            )
+            if 200 <= response.status_code < 300:
+                self._store.mark_delivered(row["id"], at=self._clock())
+                return
+            error = f"HTTP {response.status_code}"
+        except requests.RequestException as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        attempt = row["attempts"] + 1
+        retry_at = None if attempt >= MAX_ATTEMPTS else self._clock() + 2 ** (attempt - 1)
+        # Only ids and outcomes are logged: the body may hold a customer's message.
+        logger.warning("Webhook %s delivery attempt %s failed: %s", row["id"], attempt, error)
+        self._store.mark_attempt_failed(row["id"], error=error[:500], retry_at=retry_at)
