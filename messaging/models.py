@@ -1,0 +1,164 @@
+"""Contacts, conversations, messages with their status history, and raw webhook events."""
+
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import BusinessAccount, PhoneNumber
+
+SERVICE_WINDOW = timedelta(hours=24)
+
+
+class Contact(models.Model):
+    """A WhatsApp user, known by their WhatsApp id (digits with country code)."""
+
+    wa_id = models.CharField("WhatsApp id", max_length=32, unique=True)
+    name = models.CharField(max_length=200, blank=True)
+    opted_out = models.BooleanField(default=False, help_text="Does not want marketing messages.")
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "wa_id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} (+{self.wa_id})" if self.name else f"+{self.wa_id}"
+
+
+class Conversation(models.Model):
+    """All messages between one contact and one of our phone numbers."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
+    phone_number = models.ForeignKey(PhoneNumber, on_delete=models.CASCADE, related_name="conversations")
+    last_inbound_at = models.DateTimeField(null=True, blank=True, help_text="When the customer last wrote.")
+    last_message_at = models.DateTimeField(default=timezone.now, db_index=True)
+    unread_count = models.PositiveIntegerField(default=0)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-last_message_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "phone_number"], name="one_conversation_per_pair"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} ↔ {self.phone_number}"
+
+    @property
+    def window_open_until(self) -> datetime | None:
+        """The end of the customer-service window (24 h after the customer last wrote)."""
+        return self.last_inbound_at + SERVICE_WINDOW if self.last_inbound_at else None
+
+    def window_is_open(self, now: datetime | None = None) -> bool:
+        until = self.window_open_until
+        return until is not None and until > (now or timezone.now())
+
+
+class Message(models.Model):
+    """One message in or out. Outbound ones move queued → accepted → sent → delivered → read."""
+
+    class Direction(models.TextChoices):
+        INBOUND = "in", "Inbound"
+        OUTBOUND = "out", "Outbound"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        ACCEPTED = "accepted", "Accepted by WhatsApp"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        READ = "read", "Read"
+        PLAYED = "played", "Played"
+        FAILED = "failed", "Failed"
+        RECEIVED = "received", "Received"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    wamid = models.CharField("WhatsApp message id", max_length=255, unique=True, null=True, blank=True)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    type = models.CharField(max_length=32, default="text")
+    payload = models.JSONField(default=dict, blank=True, help_text="The type's object, as in the Cloud API.")
+    text = models.TextField(blank=True, help_text="Body or caption, for display and search.")
+    context_wamid = models.CharField(max_length=255, blank=True, help_text="The message this one quotes.")
+    status = models.CharField(max_length=16, choices=Status.choices)
+    status_at = models.DateTimeField(null=True, blank=True, help_text="Meta's time of the current status.")
+    error_code = models.IntegerField(null=True, blank=True)
+    error_title = models.CharField(max_length=255, blank=True)
+    error_details = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    meta_timestamp = models.DateTimeField(null=True, blank=True, help_text="When Meta says it was sent.")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["conversation", "created_at"], name="message_thread_idx")]
+        permissions = [("send_message", "Can send messages")]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.type} {self.wamid or self.uuid}"
+
+
+class MessageStatusEvent(models.Model):
+    """One status Meta reported for one wamid; the message's timeline. Unique per (wamid, status)."""
+
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="status_events"
+    )
+    wamid = models.CharField(max_length=255, db_index=True)
+    status = models.CharField(max_length=16)
+    timestamp = models.DateTimeField()
+    recipient_id = models.CharField(max_length=64, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    pricing = models.JSONField(default=dict, blank=True)
+    conversation_info = models.JSONField(default=dict, blank=True)
+    webhook_event = models.ForeignKey(
+        "WebhookEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="status_events"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["timestamp", "id"]
+        constraints = [models.UniqueConstraint(fields=["wamid", "status"], name="one_status_per_wamid")]
+
+    def __str__(self) -> str:
+        return f"{self.wamid} {self.status}"
+
+
+class WebhookEvent(models.Model):
+    """A signed POST from Meta, stored before anything else happens to it."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PROCESSED = "processed", "Processed"
+        FAILED = "failed", "Failed (will not be lost: replay it)"
+        REJECTED = "rejected", "Rejected (malformed payload)"
+        UNROUTABLE = "unroutable", "Unknown phone number"
+
+    account = models.ForeignKey(BusinessAccount, null=True, blank=True, on_delete=models.SET_NULL)
+    body = models.TextField()
+    body_sha256 = models.CharField(max_length=64, unique=True)
+    field = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_number_id = models.CharField(max_length=64, blank=True, db_index=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING, db_index=True)
+    error = models.TextField(blank=True)
+    unhandled_fields = models.JSONField(default=list, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.field or 'webhook'} #{self.pk} ({self.state})"

@@ -1,0 +1,1 @@
+"""The verbs of messaging: receive, send, apply statuses, store webhooks."""

@@ -1,0 +1,174 @@
+"""Outbound messages: validate and queue, then deliver to Meta from a Celery task.
+
+``send_text`` runs in the request: it refuses what Meta would refuse (closed window, empty or
+over-long text), saves the message as ``queued`` and enqueues delivery on commit.
+``deliver_message`` runs in the worker: it claims the message, calls the Graph API, stores the
+wamid. Our UUID travels as ``biz_opaque_callback_data`` so a status webhook can find the
+message even if the send call's answer was lost.
+"""
+
+import uuid
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.graph import client_for
+from cloudapi.errors import CloudApiError
+
+from ..error_explanations import explain
+from ..models import Conversation, Message
+from .statuses import RANK, attach_pending_statuses
+
+TEXT_MAX_LENGTH = 4096  # CLOUDAPI.md §1
+
+
+class WindowClosed(ValidationError):
+    """The customer has not written in 24 hours: only an approved template may be sent."""
+
+
+class RetryLater(Exception):
+    """Delivery hit a retryable error; the task should try again later."""
+
+    def __init__(self, error: CloudApiError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+@dataclass(frozen=True)
+class TextMessage:
+    body: str
+    preview_url: bool = False
+    reply_to: str = ""
+
+
+def send_text(*, conversation: Conversation, text: TextMessage, user=None, client_uuid: uuid.UUID | None = None) -> Message:
+    """Queue a free-text message; raises ``ValidationError`` (``WindowClosed``) with a reason."""
+    body = text.body.strip()
+    if not body:
+        raise ValidationError("Write something before sending.")
+    if len(body) > TEXT_MAX_LENGTH:
+        raise ValidationError(f"WhatsApp allows at most {TEXT_MAX_LENGTH} characters; this has {len(body)}.")
+    if not conversation.window_is_open():
+        raise WindowClosed(_window_closed_reason(conversation))
+    if client_uuid is not None:
+        existing = Message.objects.filter(uuid=client_uuid).first()
+        if existing is not None:
+            return existing  # the same form submitted twice: queue once
+    payload = {"body": body, "preview_url": text.preview_url}
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                uuid=client_uuid or uuid.uuid4(),
+                conversation=conversation,
+                direction=Message.Direction.OUTBOUND,
+                type="text",
+                payload=payload,
+                text=body,
+                context_wamid=text.reply_to,
+                status=Message.Status.QUEUED,
+                sent_by=user if getattr(user, "is_authenticated", False) else None,
+            )
+            Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
+            transaction.on_commit(lambda: _enqueue(message.pk))
+    except IntegrityError:
+        return Message.objects.get(uuid=client_uuid)
+    return message
+
+
+def deliver_message(*, message_id: int) -> None:
+    """Send a queued message to Meta. Raises ``RetryLater`` for errors worth another try."""
+    claimed = Message.objects.filter(pk=message_id, status=Message.Status.QUEUED, wamid__isnull=True).update(
+        status=Message.Status.SENDING, updated_at=timezone.now()
+    )
+    if not claimed:
+        return  # already sent, failed, or matched by a webhook: a repeated task changes nothing
+    message = Message.objects.select_related("conversation__contact", "conversation__phone_number__account").get(
+        pk=message_id
+    )
+    phone = message.conversation.phone_number
+    try:
+        result = client_for(phone.account).send_message(
+            phone_number_id=phone.phone_number_id, payload=_payload(message)
+        )
+    except CloudApiError as error:
+        _record_attempt_failure(message, error)
+        if error.retryable:
+            raise RetryLater(error) from None
+        return
+    _record_accepted(message, result.wamid)
+
+
+def give_up(*, message_id: int, error: CloudApiError) -> None:
+    """Retries are exhausted: the message failed, with the last error Meta (or the network) gave."""
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message_id)
+        if message.status == Message.Status.QUEUED and not message.wamid:
+            _mark_failed(message, error)
+
+
+def _record_accepted(message: Message, wamid: str) -> None:
+    with transaction.atomic():
+        locked = Message.objects.select_for_update().get(pk=message.pk)
+        locked.attempts += 1
+        if not locked.wamid:
+            locked.wamid = wamid
+        if RANK[locked.status] < RANK[Message.Status.ACCEPTED]:
+            locked.status = Message.Status.ACCEPTED
+        locked.save(update_fields=["wamid", "status", "attempts", "updated_at"])
+        attach_pending_statuses(locked)
+
+
+def _record_attempt_failure(message: Message, error: CloudApiError) -> None:
+    with transaction.atomic():
+        locked = Message.objects.select_for_update().get(pk=message.pk)
+        locked.attempts += 1
+        if locked.status != Message.Status.SENDING:
+            locked.save(update_fields=["attempts", "updated_at"])  # a webhook got here first
+            return
+        if error.retryable:
+            # Back to the queue; if Meta did accept it, its status webhook (carrying our UUID)
+            # moves it on and the retry finds nothing to do.
+            locked.status = Message.Status.QUEUED
+            locked.error_code, locked.error_title = error.code, "Retrying: " + str(error)[:240]
+            locked.save(update_fields=["status", "attempts", "error_code", "error_title", "updated_at"])
+        else:
+            _mark_failed(locked, error)
+
+
+def _mark_failed(message: Message, error: CloudApiError) -> None:
+    message.status = Message.Status.FAILED
+    message.status_at = timezone.now()
+    message.error_code = error.code
+    message.error_title = (error.title or error.message)[:255]
+    message.error_details = error.details or explain(error.code).plain
+    message.save()
+
+
+def _payload(message: Message) -> dict:
+    payload: dict = {
+        "to": "+" + message.conversation.contact.wa_id,
+        "type": message.type,
+        message.type: message.payload,
+        "biz_opaque_callback_data": str(message.uuid),
+    }
+    if message.context_wamid:
+        payload["context"] = {"message_id": message.context_wamid}
+    return payload
+
+
+def _window_closed_reason(conversation: Conversation) -> str:
+    if conversation.last_inbound_at is None:
+        return "This customer has never written to this number: start the conversation with an approved template."
+    since = timezone.localtime(conversation.last_inbound_at).strftime("%Y-%m-%d %H:%M")
+    return (
+        f"The customer last wrote at {since}, more than 24 hours ago. WhatsApp only allows an "
+        "approved template until they write again."
+    )
+
+
+def _enqueue(message_id: int) -> None:
+    from ..tasks import send_message_task  # tasks import services; import here to avoid a cycle
+
+    send_message_task.delay(message_id)

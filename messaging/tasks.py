@@ -1,0 +1,33 @@
+"""Celery tasks: thin wrappers that take an id, call a service and own the retries."""
+
+from celery import shared_task
+
+from .services import maintenance, sending
+from .webhook_events import process_webhook_event
+
+SEND_MAX_RETRIES = 6
+
+
+def _backoff(retries: int) -> int:
+    return min(5 * 2**retries, 300)
+
+
+@shared_task(bind=True, max_retries=SEND_MAX_RETRIES, acks_late=True)
+def send_message_task(self, message_id: int) -> None:
+    try:
+        sending.deliver_message(message_id=message_id)
+    except sending.RetryLater as exc:
+        if self.request.retries >= self.max_retries:
+            sending.give_up(message_id=message_id, error=exc.error)
+            return
+        raise self.retry(countdown=_backoff(self.request.retries)) from None
+
+
+@shared_task(acks_late=True)
+def process_webhook_event_task(event_id: int) -> None:
+    process_webhook_event(event_id=event_id)
+
+
+@shared_task
+def requeue_stale_work_task() -> None:
+    maintenance.requeue_stale_work()

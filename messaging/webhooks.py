@@ -1,0 +1,30 @@
+"""The signed webhook receiver: verify → store → 200. Processing happens in Celery."""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from .services.webhook_inbox import signing_account, store_webhook_event, verify_subscription
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _verify(request)
+    length = int(request.headers.get("Content-Length") or 0)
+    if length > settings.WEBHOOK_MAX_BODY_BYTES:
+        return HttpResponse("Payload too large (Meta sends at most 3 MB).", status=413, content_type="text/plain")
+    body = request.body
+    account = signing_account(body=body, signature=request.headers.get("X-Hub-Signature-256"))
+    if account is None:
+        return HttpResponseForbidden("Invalid or missing X-Hub-Signature-256.", content_type="text/plain")
+    store_webhook_event(body=body, account=account)
+    return HttpResponse("OK", content_type="text/plain")
+
+
+def _verify(request: HttpRequest) -> HttpResponse:
+    if not verify_subscription(mode=request.GET.get("hub.mode"), token=request.GET.get("hub.verify_token")):
+        return HttpResponseForbidden("Verify token does not match.", content_type="text/plain")
+    return HttpResponse(request.GET.get("hub.challenge", ""), content_type="text/plain")
