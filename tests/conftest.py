@@ -1,0 +1,131 @@
+"""Shared fixtures: an account with numbers, users in every role, signed webhook posts.
+
+The default run opens no socket except loopback: HTTP to Meta is faked with ``responses`` or
+served by the simulator on 127.0.0.1.
+"""
+
+import json
+import os
+import socket
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from accounts import roles
+from accounts.models import BusinessAccount, PhoneNumber
+from accounts.services import ensure_user, grant_phone_number
+from cloudapi.signature import sign
+
+FIXTURES = Path(__file__).parent / "fixtures" / "cloudapi"
+APP_SECRET = "test-app-secret"
+ACCESS_TOKEN = "test-access-token"
+VERIFY_TOKEN = "test-verify-token"
+# The phone number id and WABA id of webhook_message_text.json, so real payloads route to it.
+PHONE_NUMBER_ID = "106540352242922"
+WABA_ID = "102290129340398"
+
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(self, address):
+    host = address[0] if isinstance(address, tuple) else address
+    if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1") or host.startswith("/")):
+        raise OSError(f"Tests may not open network connections (tried {address!r})")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_network():
+    socket.socket.connect = _loopback_only
+    yield
+    socket.socket.connect = _real_connect
+
+
+def load_fixture(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text())
+
+
+def fixture_bytes(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+@pytest.fixture
+def account(db) -> BusinessAccount:
+    return BusinessAccount.objects.create(
+        name="Acme",
+        waba_id=WABA_ID,
+        access_token=ACCESS_TOKEN,
+        app_secret=APP_SECRET,
+        verify_token=VERIFY_TOKEN,
+    )
+
+
+@pytest.fixture
+def phone(account) -> PhoneNumber:
+    return PhoneNumber.objects.create(
+        account=account, phone_number_id=PHONE_NUMBER_ID, display_phone_number="15550783881", verified_name="Acme"
+    )
+
+
+@pytest.fixture
+def add_phone(account):
+    """Connect another number of the same account (fixtures use several phone number ids)."""
+
+    def _add(phone_number_id: str, display: str = "15550000000") -> PhoneNumber:
+        return PhoneNumber.objects.create(account=account, phone_number_id=phone_number_id, display_phone_number=display)
+
+    return _add
+
+
+@pytest.fixture
+def operator(phone):
+    user = ensure_user(username="olivia", password="pw-olivia-123", role=roles.OPERATOR)
+    grant_phone_number(user=user, phone_number=phone)
+    return user
+
+
+@pytest.fixture
+def stranger(db):
+    """An operator of another business: must never see our conversations."""
+    other = BusinessAccount.objects.create(
+        name="Other", waba_id="999", access_token="x", app_secret="other-secret", verify_token="y"
+    )
+    other_phone = PhoneNumber.objects.create(account=other, phone_number_id="999001", display_phone_number="15559990000")
+    user = ensure_user(username="sam", password="pw-sam-123", role=roles.OPERATOR)
+    grant_phone_number(user=user, phone_number=other_phone)
+    return user
+
+
+@pytest.fixture
+def no_role_user(phone, django_user_model):
+    """Granted the number but holding no role: has no console permissions."""
+    user = django_user_model.objects.create_user(username="nora", password="pw-nora-123")
+    grant_phone_number(user=user, phone_number=phone)
+    return user
+
+
+@pytest.fixture
+def post_webhook(client, django_capture_on_commit_callbacks):
+    """POST raw bytes (or a dict) to the webhook, signed with ``secret`` (the account's by default).
+
+    Commit callbacks run, so the (eager) processing task runs as it would after a real commit.
+    """
+
+    def _post(body, *, secret: str | None = APP_SECRET, headers: dict | None = None):
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        extra = dict(headers or {})
+        if secret is not None:
+            extra["HTTP_X_HUB_SIGNATURE_256"] = sign(raw, secret)
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(reverse("messaging:webhook"), data=raw, content_type="application/json", **extra)
+
+    return _post
+
+
+def require_in_ci(reason: str) -> None:
+    """Skip locally, but fail in CI, where every kind of test must really run."""
+    if os.environ.get("CI") or os.environ.get("SWITCHBOARD_REQUIRE_ALL_TESTS"):
+        pytest.fail(f"{reason} (CI requires this test to run)")
+    pytest.skip(reason)

@@ -1,0 +1,26 @@
+"""Small builders for rows tests need; real payloads come from fixtures/."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from messaging.models import Contact, Conversation, Message
+
+
+def conversation(phone, *, wa_id: str = "16505551234", name: str = "Sheena Nelson", wrote_ago=timedelta(minutes=5)):
+    """A conversation whose customer last wrote ``wrote_ago`` (``None``: never wrote)."""
+    contact, _ = Contact.objects.get_or_create(wa_id=wa_id, defaults={"name": name})
+    last_inbound = timezone.now() - wrote_ago if wrote_ago is not None else None
+    return Conversation.objects.create(contact=contact, phone_number=phone, last_inbound_at=last_inbound)
+
+
+def outbound(conv, *, wamid: str | None = None, status: str = Message.Status.ACCEPTED, body: str = "Hello") -> Message:
+    return Message.objects.create(
+        conversation=conv,
+        wamid=wamid,
+        direction=Message.Direction.OUTBOUND,
+        type="text",
+        payload={"body": body},
+        text=body,
+        status=status,
+    )
