@@ -129,3 +129,45 @@ def require_in_ci(reason: str) -> None:
     if os.environ.get("CI") or os.environ.get("SWITCHBOARD_REQUIRE_ALL_TESTS"):
         pytest.fail(f"{reason} (CI requires this test to run)")
     pytest.skip(reason)
+
+
+@pytest.fixture
+def simulator(settings):
+    """The Cloud API simulator on loopback, holding our test account's number, in manual mode:
+    its webhooks wait in ``take_webhooks()`` until a test delivers them."""
+    from cloudapi.simulator import SimNumber, Simulator, SimulatorConfig, serve
+
+    number = SimNumber(
+        phone_number_id=PHONE_NUMBER_ID,
+        display_phone_number="15550783881",
+        waba_id=WABA_ID,
+        access_token=ACCESS_TOKEN,
+        app_secret=APP_SECRET,
+        verified_name="Acme",
+    )
+    sim = Simulator(SimulatorConfig(numbers=[number], auto_dispatch=False, status_delays=(0.0, 0.0, 0.0)))
+    running = serve(sim)
+    settings.GRAPH_API_BASE_URL = running.url
+    yield sim
+    running.shutdown()
+    sim.close()
+
+
+@pytest.fixture
+def deliver_webhooks(client, django_capture_on_commit_callbacks):
+    """POST everything the simulator has queued to our receiver, exactly as signed; returns the codes."""
+
+    def _deliver(sim) -> list[int]:
+        codes = []
+        for body, headers in sim.take_webhooks():
+            with django_capture_on_commit_callbacks(execute=True):
+                response = client.post(
+                    reverse("messaging:webhook"),
+                    data=body,
+                    content_type=headers["Content-Type"],
+                    HTTP_X_HUB_SIGNATURE_256=headers["X-Hub-Signature-256"],
+                )
+            codes.append(response.status_code)
+        return codes
+
+    return _deliver

@@ -57,12 +57,12 @@ def number_from_env() -> SimNumber:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, number: SimNumber | None = None) -> int:
     """Serve until SIGINT or SIGTERM, then shut down cleanly."""
     args = parse_args(argv)
     if args.db != ":memory:":
         Path(args.db).parent.mkdir(parents=True, exist_ok=True)
-    number = number_from_env()
+    number = number or number_from_env()
     sim = Simulator(SimulatorConfig(numbers=[number], webhook_url=args.webhook_url, db_path=args.db))
     running = serve(sim, host=args.host, port=args.port)
 

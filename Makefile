@@ -1,0 +1,35 @@
+# The two commands: `make run` and `make test`. Each sets itself up on a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test install install-dev migrate clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+## run: the whole product on its embedded default (SQLite, filesystem broker, simulator)
+run: migrate
+	$(BIN)/python manage.py setup_demo
+	$(BIN)/python scripts/run_embedded.py
+
+## test: the whole test suite (browser and service tests skip unless CI asks for them)
+test: install-dev
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf var $(VENV)
