@@ -46,10 +46,12 @@ class CloudApiError(Exception):
         """Build the right error from a Graph ``{"error": {...}}`` body (or anything else)."""
         error = payload.get("error") if isinstance(payload, dict) else None
         if not isinstance(error, dict):
+            # Not Graph JSON: a proxy page, a cut-off answer. Only a 4xx is surely final; for the
+            # rest a retry is safe because a status webhook carrying our UUID settles any doubt.
             return ServerError(
                 message=f"Unexpected answer from the Graph API (HTTP {http_status})",
                 http_status=http_status,
-                retryable=http_status is None or http_status >= 500,
+                retryable=http_status is None or not 400 <= http_status < 500,
             )
         code = _int_or_none(error.get("code"))
         error_data = error.get("error_data") if isinstance(error.get("error_data"), dict) else {}

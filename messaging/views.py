@@ -25,8 +25,7 @@ def inbox(request):
 @permission_required("messaging.view_conversation", raise_exception=True)
 def conversation_detail(request, pk: int):
     conversation = selectors.conversation_for_user(request.user, pk)
-    if conversation.unread_count:
-        Conversation.objects.filter(pk=pk).update(unread_count=0)
+    _mark_seen(conversation)
     return render(request, "messaging/conversation_detail.html", _thread_context(request, conversation, SendTextForm()))
 
 
@@ -35,6 +34,7 @@ def conversation_detail(request, pk: int):
 def conversation_messages(request, pk: int):
     """The thread's bubbles alone, polled by htmx so ticks move without a reload."""
     conversation = selectors.conversation_for_user(request.user, pk)
+    _mark_seen(conversation)  # the operator is looking at it: what just arrived is not unread
     return render(request, "messaging/_thread.html", _thread_context(request, conversation, None))
 
 
@@ -53,6 +53,12 @@ def conversation_send(request, pk: int):
         else:
             return redirect("messaging:conversation-detail", pk=pk)
     return render(request, "messaging/conversation_detail.html", _thread_context(request, conversation, form), status=400)
+
+
+def _mark_seen(conversation: Conversation) -> None:
+    if conversation.unread_count:
+        Conversation.objects.filter(pk=conversation.pk).update(unread_count=0)
+        conversation.unread_count = 0
 
 
 def _thread_context(request, conversation: Conversation, form):

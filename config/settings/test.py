@@ -19,3 +19,8 @@ STORAGES = {
 # Eager retries only re-run when the Retry is not propagated (celery.app.task.Task.apply).
 CELERY_TASK_EAGER_PROPAGATES = False
 GRAPH_API_VERSION = "v24.0"
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not :memory:, so the live server's threads and helper processes each get their own
+    # connection (browser tests); tests still start from a fresh database every run.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405

@@ -1,0 +1,75 @@
+"""Browser tests: Debian's chromium driven by Playwright against the live server and the simulator."""
+
+import os
+import shutil
+
+import pytest
+
+from cloudapi.simulator import SimNumber, Simulator, SimulatorConfig, serve
+
+from ..conftest import ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, WABA_ID, skip_unless_required
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test body
+# are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_unless_required("playwright is not installed", required_by="SWITCHBOARD_REQUIRE_BROWSER")
+    if not shutil.which(CHROMIUM):
+        skip_unless_required(f"no chromium at {CHROMIUM} (apt-get install chromium)", required_by="SWITCHBOARD_REQUIRE_BROWSER")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def live_simulator(live_server, settings):
+    """The simulator posting its signed webhooks to the live server, as Meta would."""
+    number = SimNumber(PHONE_NUMBER_ID, "15550783881", WABA_ID, ACCESS_TOKEN, APP_SECRET, "Acme")
+    sim = Simulator(
+        SimulatorConfig(
+            numbers=[number], webhook_url=f"{live_server.url}/webhooks/whatsapp/", status_delays=(0.3, 0.8, 1.3)
+        )
+    )
+    running = serve(sim)
+    settings.GRAPH_API_BASE_URL = running.url
+    sim.start_dispatcher()
+    yield sim
+    sim.stop_dispatcher()
+    running.shutdown()
+    sim.close()
+
+
+@pytest.fixture
+def logged_in(page, live_server, operator):
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", "olivia")
+    page.fill("input[name=password]", "pw-olivia-123")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    return page
