@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import BusinessAccount, BusinessProfile, PhoneNumber
+from .models import AccountEvent, BusinessAccount, BusinessProfile, PhoneNumber
 
 
 class PhoneNumberInline(admin.TabularInline):
@@ -35,3 +35,12 @@ class BusinessProfileAdmin(admin.ModelAdmin):
     list_select_related = ("phone_number",)
     search_fields = ("phone_number__phone_number_id", "phone_number__display_phone_number", "email")
     raw_id_fields = ("phone_number",)
+
+
+@admin.register(AccountEvent)
+class AccountEventAdmin(admin.ModelAdmin):
+    list_display = ("occurred_at", "account", "phone_number", "field", "event", "title", "severity", "active")
+    list_filter = ("field", "severity", "active")
+    list_select_related = ("account", "phone_number")
+    search_fields = ("account__waba_id", "phone_number__phone_number_id", "event", "title")
+    raw_id_fields = ("account", "phone_number")

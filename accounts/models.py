@@ -71,3 +71,37 @@ class BusinessProfile(models.Model):
 
     def __str__(self) -> str:
         return f"Profile of {self.phone_number}"
+
+
+class AccountEvent(models.Model):
+    """Something Meta reported about an account or number: a restriction, an alert, an error.
+
+    Webhook handlers of every app record account-level news here; the console shows the ones
+    still ``active`` as a banner and the admin lists them all.
+    """
+
+    class Severity(models.TextChoices):
+        INFO = "info", "Information"
+        WARNING = "warning", "Warning"
+        CRITICAL = "critical", "Critical"
+
+    account = models.ForeignKey(BusinessAccount, on_delete=models.CASCADE, related_name="events")
+    phone_number = models.ForeignKey(
+        PhoneNumber, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    field = models.CharField(max_length=64, help_text="The webhook field it came from.")
+    event = models.CharField(max_length=64, blank=True, help_text="Meta's event or error code.")
+    title = models.CharField(max_length=255)
+    details = models.JSONField(default=dict, blank=True, help_text="The webhook value, as Meta sent it.")
+    severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.INFO)
+    active = models.BooleanField(default=False, help_text="Shown as a banner in the console until resolved.")
+    occurred_at = models.DateTimeField()
+    webhook_event_id = models.BigIntegerField(null=True, blank=True, help_text="messaging.WebhookEvent id")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["account", "active"], name="account_event_active_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.account.name}: {self.title}"

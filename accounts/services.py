@@ -73,3 +73,33 @@ def ensure_user(*, username: str, password: str, role: str, superuser: bool = Fa
 def grant_phone_number(*, user, phone_number: PhoneNumber) -> None:
     """Let ``user`` work the conversations of ``phone_number``."""
     phone_number.operators.add(user)
+
+
+def record_account_event(
+    *,
+    account: BusinessAccount,
+    field: str,
+    title: str,
+    occurred_at,
+    event: str = "",
+    details: dict | None = None,
+    severity: str = "info",
+    active: bool = False,
+    phone_number: PhoneNumber | None = None,
+    webhook_event_id: int | None = None,
+):
+    """Keep what Meta said about an account; ``active`` ones show as a console banner."""
+    from .models import AccountEvent
+
+    return AccountEvent.objects.create(
+        account=account,
+        phone_number=phone_number,
+        field=field[:64],
+        event=str(event)[:64],
+        title=title[:255],
+        details=details or {},
+        severity=severity,
+        active=active,
+        occurred_at=occurred_at,
+        webhook_event_id=webhook_event_id,
+    )
