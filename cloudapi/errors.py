@@ -14,6 +14,8 @@ RETRYABLE_CODES = frozenset({1, 2, 4, 17, 341, 80007, 130429, 131000, 131016, 13
 RATE_LIMIT_CODES = frozenset({4, 80007, 130429, 131048, 131056})
 AUTH_CODES = frozenset({0, 190})
 WINDOW_CLOSED_CODE = 131047
+# HTTP statuses that mean "later" even when the body is not Graph JSON (a proxy answered).
+_RETRY_LATER_STATUSES = frozenset({408, 429})
 
 
 @dataclass
@@ -46,12 +48,13 @@ class CloudApiError(Exception):
         """Build the right error from a Graph ``{"error": {...}}`` body (or anything else)."""
         error = payload.get("error") if isinstance(payload, dict) else None
         if not isinstance(error, dict):
-            # Not Graph JSON: a proxy page, a cut-off answer. Only a 4xx is surely final; for the
-            # rest a retry is safe because a status webhook carrying our UUID settles any doubt.
+            # Not Graph JSON: a proxy page, a cut-off answer. Only a 4xx is surely final (but a
+            # proxy's 408/429 asks us to come back); for the rest a retry is safe because a
+            # status webhook carrying our UUID settles any doubt.
             return ServerError(
                 message=f"Unexpected answer from the Graph API (HTTP {http_status})",
                 http_status=http_status,
-                retryable=http_status is None or not 400 <= http_status < 500,
+                retryable=http_status is None or http_status in _RETRY_LATER_STATUSES or not 400 <= http_status < 500,
             )
         code = _int_or_none(error.get("code"))
         error_data = error.get("error_data") if isinstance(error.get("error_data"), dict) else {}

@@ -1,6 +1,9 @@
 """The Graph client at the HTTP layer: request shape, Meta's error envelope, network failures."""
 
 import json
+import logging
+from email.parser import BytesParser
+from email.policy import HTTP
 
 import pytest
 import requests
@@ -24,6 +27,34 @@ def client():
 def graph():
     with responses.RequestsMock() as mock:
         yield mock
+
+
+def multipart_fields(request) -> dict[str, tuple[str | None, str, bytes]]:
+    """The parts of a multipart request: ``{name: (filename, content type, bytes)}``."""
+    head = f"Content-Type: {request.headers['Content-Type']}\r\n\r\n".encode()
+    message = BytesParser(policy=HTTP).parsebytes(head + request.body)
+    return {
+        part.get_param("name", header="content-disposition"): (
+            part.get_filename(),
+            part.get_content_type(),
+            part.get_payload(decode=True),
+        )
+        for part in message.iter_parts()
+    }
+
+
+def graph_error(code: int, *, subcode: int | None = None, details: str = "the details") -> dict:
+    """Meta's error envelope (CLOUDAPI.md §2) for ``code``."""
+    error = {
+        "message": f"(#{code}) something",
+        "type": "OAuthException",
+        "code": code,
+        "error_data": {"messaging_product": "whatsapp", "details": details},
+        "fbtrace_id": "Az8or2yhqkZfEZ-_4Qn_Bam",
+    }
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    return {"error": error}
 
 
 def _send(client):
@@ -130,3 +161,150 @@ def test_mark_read_sends_the_typing_indicator_body(client, graph):
     expected = load_fixture("mark_read_typing_indicator_request.json")
     assert set(body) == set(expected)
     assert body["typing_indicator"] == {"type": "text"}
+
+
+# --- every topic shares one transport: errors and failures look the same everywhere ---------
+
+WABA = "102290129340398"
+TEMPLATES_URL = f"{BASE}/v24.0/{WABA}/message_templates"
+
+
+def test_it_never_shows_the_token_in_its_repr(client):
+    assert "secret-token" not in repr(client)
+    assert "graph.example/v24.0" in repr(client)
+
+
+@pytest.mark.parametrize(
+    "call, method, url",
+    [
+        (lambda c: c.get_template(template_id="1192339204654487"), "GET", f"{BASE}/v24.0/1192339204654487"),
+        (lambda c: c.list_templates(waba_id=WABA), "GET", TEMPLATES_URL),
+        (lambda c: c.publish_flow(flow_id="flow-1"), "POST", f"{BASE}/v24.0/flow-1/publish"),
+        (lambda c: c.delete_media(media_id="1227829768162607"), "DELETE", f"{BASE}/v24.0/1227829768162607"),
+    ],
+)
+def test_it_raises_the_same_auth_error_from_every_topic(client, graph, call, method, url):
+    envelope = fixture_bytes("error_190_invalid_token.json")
+    graph.add(method, url, body=envelope, status=401, content_type="application/json")
+
+    with pytest.raises(AuthError) as caught:
+        call(client)
+
+    assert caught.value.code == 190 and caught.value.permanent
+
+
+def test_it_marks_the_management_rate_limit_retryable(client, graph):
+    graph.get(TEMPLATES_URL, json=graph_error(80007), status=400)
+
+    with pytest.raises(RateLimitedError) as caught:
+        client.list_templates(waba_id=WABA)
+
+    assert caught.value.retryable and caught.value.code == 80007
+
+
+def test_it_keeps_an_unknown_template_send_permanent(client, graph):
+    graph.post(URL, json=graph_error(132001, details="template name does not exist in the translation"), status=404)
+
+    with pytest.raises(CloudApiError) as caught:
+        client.send_template(phone_number_id="106540352242922", to="+16505551234", name="nope", language="en_US")
+
+    assert (caught.value.code, caught.value.http_status, caught.value.retryable) == (132001, 404, False)
+    assert "does not exist" in caught.value.details
+
+
+def test_it_reports_an_unknown_object_with_its_subcode(client, graph):
+    graph.get(f"{BASE}/v24.0/999", json=graph_error(100, subcode=33), status=400)
+
+    with pytest.raises(CloudApiError) as caught:
+        client.get_flow(flow_id="999")
+
+    assert (caught.value.code, caught.value.error_subcode, caught.value.permanent) == (100, 33, True)
+
+
+@pytest.mark.parametrize("status, retryable", [(429, True), (408, True), (503, True), (404, False)])
+def test_it_decides_on_the_http_status_when_a_proxy_answers(client, graph, status, retryable):
+    graph.get(TEMPLATES_URL, body="<html>busy</html>", status=status, content_type="text/html")
+
+    with pytest.raises(ServerError) as caught:
+        client.list_templates(waba_id=WABA)
+
+    assert caught.value.http_status == status
+    assert caught.value.retryable is retryable
+
+
+@pytest.mark.parametrize(
+    "failure", [requests.ReadTimeout("slow"), requests.ConnectionError("Connection reset by peer")]
+)
+def test_it_turns_network_failures_on_management_calls_into_retryable_errors(client, graph, failure):
+    graph.post(f"{BASE}/v24.0/{WABA}/flows", body=failure)
+
+    with pytest.raises(ServerError) as caught:
+        client.create_flow(waba_id=WABA, name="signup", categories=["SIGN_UP"])
+
+    assert caught.value.retryable
+
+
+def _create_template(c):
+    return c.create_template(waba_id="42", name="n", language="en", category="UTILITY", components=[])
+
+
+def _upload_media(c):
+    return c.upload_media(phone_number_id="42", file=b"x", filename="a.png", mime_type="image/png")
+
+
+G = f"{BASE}/v24.0/42"
+
+
+@pytest.mark.parametrize(
+    "call, method, url, answer",
+    [
+        (lambda c: c.get_media(media_id="42"), "GET", G, {"id": "42"}),
+        (lambda c: c.get_template(template_id="42"), "GET", G, {"name": "x"}),
+        (lambda c: c.get_flow(flow_id="42"), "GET", G, {"id": "42", "validation_errors": "bad"}),
+        (lambda c: c.get_phone_number(phone_number_id="42"), "GET", G, {"id": None}),
+        (lambda c: c.list_templates(waba_id="42"), "GET", f"{G}/message_templates", {"data": {"a": 1}}),
+        (lambda c: c.list_phone_numbers(waba_id="42"), "GET", f"{G}/phone_numbers", {"data": ["x"]}),
+        (lambda c: c.get_business_profile(phone_number_id="42"), "GET", f"{G}/whatsapp_business_profile", {}),
+        (_create_template, "POST", f"{G}/message_templates", {"status": "PENDING"}),
+        (_upload_media, "POST", f"{G}/media", {"h": "not a media id"}),
+        (lambda c: c.publish_flow(flow_id="42"), "POST", f"{G}/publish", {"ok": 1}),
+        (lambda c: c.create_flow(waba_id="42", name="n", categories=["OTHER"]), "POST", f"{G}/flows", {"id": ["x"]}),
+        (lambda c: c.upload_flow_json(flow_id="42", flow_json="{}"), "POST", f"{G}/assets", {"id": "42"}),
+    ],
+)
+def test_it_turns_malformed_success_answers_into_server_errors(client, graph, call, method, url, answer):
+    graph.add(method, url, json=answer)
+
+    with pytest.raises(ServerError) as caught:
+        call(client)
+
+    assert caught.value.permanent  # the same answer would come back: no point retrying
+
+
+def test_it_treats_a_json_array_success_as_a_server_error(client, graph):
+    graph.get(f"{BASE}/v24.0/42", json=[{"id": "42"}])
+
+    with pytest.raises(ServerError):
+        client.get_media(media_id="42")
+
+
+def test_it_logs_neither_the_token_nor_the_message_body(client, graph, caplog):
+    graph.post(URL, json=graph_error(131047), status=400)
+    caplog.set_level(logging.DEBUG)
+
+    with pytest.raises(WindowClosedError):
+        client.send_text(phone_number_id="106540352242922", to="+16505551234", body="my secret text")
+
+    assert caplog.records, "a failed call leaves a log line"
+    assert "secret-token" not in caplog.text and "my secret text" not in caplog.text
+    assert "131047" in caplog.text
+
+
+def test_it_keeps_every_id_inside_one_path_segment(client, graph):
+    with pytest.raises(ValueError):
+        client.get_media(media_id="")
+    graph.get(f"{BASE}/v24.0/..%2Fme", json=load_fixture("media_url_response.json"))
+
+    client.get_media(media_id="../me")
+
+    assert graph.calls[0].request.url == f"{BASE}/v24.0/..%2Fme"

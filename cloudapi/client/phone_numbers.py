@@ -1,0 +1,70 @@
+"""Business phone numbers (CLOUDAPI.md §7): read, verify ownership, register on Cloud API."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ._transport import _Transport, segment
+from .results import PhoneNumberInfo, success
+
+PHONE_NUMBER_FIELDS = (
+    "id",
+    "display_phone_number",
+    "verified_name",
+    "quality_rating",
+    "code_verification_status",
+    "name_status",
+    "new_name_status",
+    "platform_type",
+    "throughput",
+    "status",
+    "account_mode",
+    "messaging_limit_tier",
+    "is_official_business_account",
+    "is_pin_enabled",
+    "last_onboarded_time",
+)
+
+
+class PhoneNumbersMixin(_Transport):
+    """``/{waba-id}/phone_numbers`` and ``/{phone-number-id}[/request_code|verify_code|register|deregister]``."""
+
+    def list_phone_numbers(
+        self, *, waba_id: str, fields: Sequence[str] = PHONE_NUMBER_FIELDS, limit: int = 100
+    ) -> list[PhoneNumberInfo]:
+        """Every phone number of a WABA (all pages)."""
+        params = {"fields": ",".join(fields), "limit": limit}
+        items = self._paginate(f"/{segment(waba_id)}/phone_numbers", params=params)
+        return [PhoneNumberInfo.from_graph(item) for item in items]
+
+    def get_phone_number(
+        self, *, phone_number_id: str, fields: Sequence[str] = PHONE_NUMBER_FIELDS
+    ) -> PhoneNumberInfo:
+        """One phone number: name, quality, verification, throughput, limit tier."""
+        data = self._request("GET", f"/{segment(phone_number_id)}", params={"fields": ",".join(fields)})
+        return PhoneNumberInfo.from_graph(data)
+
+    def request_code(self, *, phone_number_id: str, code_method: str, locale: str) -> bool:
+        """Ask Meta to send an ownership code by ``SMS`` or ``VOICE`` in ``locale`` (e.g. ``en_US``)."""
+        body = {"code_method": code_method, "locale": locale}
+        data = self._request("POST", f"/{segment(phone_number_id)}/request_code", json=body)
+        return success(data, what="request_code")
+
+    def verify_code(self, *, phone_number_id: str, code: str) -> bool:
+        """Confirm ownership with the code the number received."""
+        data = self._request("POST", f"/{segment(phone_number_id)}/verify_code", json={"code": code})
+        return success(data, what="verify_code")
+
+    def register(self, *, phone_number_id: str, pin: str) -> bool:
+        """Register the number on Cloud API with its 6-digit two-step PIN (sets it if none).
+
+        Meta allows 10 register/deregister attempts per number per 72 h (else 133016).
+        """
+        body = {"messaging_product": "whatsapp", "pin": pin}
+        data = self._request("POST", f"/{segment(phone_number_id)}/register", json=body)
+        return success(data, what="register")
+
+    def deregister(self, *, phone_number_id: str) -> bool:
+        """Take the number off Cloud API (it stops sending and receiving)."""
+        data = self._request("POST", f"/{segment(phone_number_id)}/deregister")
+        return success(data, what="deregister")
