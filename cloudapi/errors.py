@@ -30,6 +30,9 @@ class CloudApiError(Exception):
     http_status: int | None = None
     title: str = ""
     retryable: bool = False
+    # True when the request may have reached Meta and been acted on although we saw no answer
+    # (read timeout, reset mid-answer, a garbled answer): a retry could send a message twice.
+    outcome_unknown: bool = False
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -55,6 +58,7 @@ class CloudApiError(Exception):
                 message=f"Unexpected answer from the Graph API (HTTP {http_status})",
                 http_status=http_status,
                 retryable=http_status is None or http_status in _RETRY_LATER_STATUSES or not 400 <= http_status < 500,
+                outcome_unknown=http_status is None or not 400 <= http_status < 500,
             )
         code = _int_or_none(error.get("code"))
         error_data = error.get("error_data") if isinstance(error.get("error_data"), dict) else {}

@@ -1,6 +1,7 @@
 """Celery tasks: thin wrappers that take an id, call a service and own the retries."""
 
 from celery import shared_task
+from django.conf import settings
 
 from .services import maintenance, sending
 from .webhook_events import process_webhook_event
@@ -8,8 +9,13 @@ from .webhook_events import process_webhook_event
 SEND_MAX_RETRIES = 6
 
 
-def _backoff(retries: int) -> int:
-    return min(5 * 2**retries, 300)
+def _backoff(retries: int, *, outcome_unknown: bool) -> int:
+    delay = min(5 * 2**retries, 300)
+    if outcome_unknown:
+        # Meta may have taken it: give its status webhook (carrying our UUID) time to arrive
+        # first, so the retry finds the message already sent instead of sending it twice.
+        delay = max(delay, settings.SEND_UNCONFIRMED_RETRY_DELAY)
+    return delay
 
 
 @shared_task(bind=True, max_retries=SEND_MAX_RETRIES, acks_late=True)
@@ -20,7 +26,7 @@ def send_message_task(self, message_id: int) -> None:
         if self.request.retries >= self.max_retries:
             sending.give_up(message_id=message_id, error=exc.error)
             return
-        raise self.retry(countdown=_backoff(self.request.retries)) from None
+        raise self.retry(countdown=_backoff(self.request.retries, outcome_unknown=exc.error.outcome_unknown)) from None
 
 
 @shared_task(acks_late=True)

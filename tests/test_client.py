@@ -308,3 +308,30 @@ def test_it_keeps_every_id_inside_one_path_segment(client, graph):
     client.get_media(media_id="../me")
 
     assert graph.calls[0].request.url == f"{BASE}/v24.0/..%2Fme"
+
+
+@pytest.mark.parametrize(
+    "failure, unknown",
+    [
+        (requests.ConnectTimeout("slow"), False),  # never reached Meta: safe to send again
+        (requests.ReadTimeout("slow"), True),  # Meta may have taken it
+        (requests.ConnectionError("reset by peer"), True),
+    ],
+)
+def test_it_says_whether_a_failed_send_may_have_reached_meta(client, graph, failure, unknown):
+    graph.post(URL, body=failure)
+    with pytest.raises(ServerError) as caught:
+        _send(client)
+    assert caught.value.outcome_unknown is unknown
+
+
+def test_a_refused_connection_surely_did_not_reach_meta():
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    closed = CloudApiClient(access_token="t", base_url=f"http://127.0.0.1:{port}", version="v24.0")
+    with pytest.raises(ServerError) as caught:
+        _send(closed)
+    assert caught.value.retryable and not caught.value.outcome_unknown

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from ..errors import CloudApiError, ServerError
@@ -122,11 +123,17 @@ class _Transport:
     def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         try:
             return self._session.request(method, url, timeout=self._timeout, **kwargs)
+        except requests.ConnectTimeout:
+            raise ServerError(message="Timed out connecting to the Graph API", retryable=True) from None
         except requests.Timeout as exc:
-            message = f"Timed out talking to the Graph API ({type(exc).__name__})"
-            raise ServerError(message=message, retryable=True) from None
+            message = f"Timed out waiting for the Graph API ({type(exc).__name__})"
+            raise ServerError(message=message, retryable=True, outcome_unknown=True) from None
         except requests.RequestException as exc:
-            raise ServerError(message=f"Could not reach the Graph API ({type(exc).__name__})", retryable=True) from None
+            raise ServerError(
+                message=f"Could not reach the Graph API ({type(exc).__name__})",
+                retryable=True,
+                outcome_unknown=not _never_connected(exc),
+            ) from None
 
     def _error(self, method: str, shape: str, response: requests.Response) -> CloudApiError:
         try:
@@ -137,6 +144,14 @@ class _Transport:
         error = CloudApiError.from_envelope(_json_or_none(body), http_status=response.status_code)
         logger.warning("Graph %s %s failed: HTTP %s code=%s", method, shape, response.status_code, error.code)
         return error
+
+
+def _never_connected(exc: requests.RequestException) -> bool:
+    """Refused or unresolvable: the request surely did not reach the server."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, urllib3.exceptions.NewConnectionError) or isinstance(
+        exc, requests.exceptions.InvalidURL
+    )
 
 
 def _read_json(response: requests.Response, *, method: str, shape: str) -> dict[str, Any]:
