@@ -111,6 +111,9 @@ GRAPH_API_BASE_URL = env("GRAPH_API_BASE_URL", default="https://graph.facebook.c
 GRAPH_API_VERSION = env("GRAPH_API_VERSION", default="v24.0")
 GRAPH_API_CONNECT_TIMEOUT = env.float("GRAPH_API_CONNECT_TIMEOUT", default=5.0)
 GRAPH_API_READ_TIMEOUT = env.float("GRAPH_API_READ_TIMEOUT", default=20.0)
+# After a send whose outcome is unknown (timeout, reset), wait at least this long before trying
+# again, so Meta's status webhook can show it was taken (no duplicate to the customer).
+SEND_UNCONFIRMED_RETRY_DELAY = env.int("SEND_UNCONFIRMED_RETRY_DELAY", default=30)
 
 # The quick-start account (Meta's "API Setup" page); `manage.py connect_account` reads these.
 WHATSAPP_ACCESS_TOKEN = env("WHATSAPP_ACCESS_TOKEN", default="")
