@@ -1,32 +1,70 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from .models import AccountEvent, BusinessAccount, BusinessProfile, PhoneNumber
+from .services import resolve_account_events
 
 
 class PhoneNumberInline(admin.TabularInline):
     model = PhoneNumber
     extra = 0
-    fields = ("phone_number_id", "display_phone_number", "verified_name", "quality_rating")
+    fields = (
+        "phone_number_id",
+        "display_phone_number",
+        "verified_name",
+        "name_status",
+        "quality_rating",
+        "messaging_limit_tier",
+    )
+    readonly_fields = ("name_status", "messaging_limit_tier")
     show_change_link = True
 
 
 @admin.register(BusinessAccount)
 class BusinessAccountAdmin(admin.ModelAdmin):
-    list_display = ("name", "waba_id", "app_id", "updated_at")
+    list_display = ("name", "waba_id", "app_id", "messaging_limit_tier", "review_status", "ban_state", "updated_at")
+    list_filter = ("review_status", "ban_state", "messaging_limit_tier")
     search_fields = ("name", "waba_id", "app_id")
     # Secrets are write-only here: the form never renders the stored value back.
     exclude = ("access_token", "app_secret", "verify_token")
+    # What Meta reports arrives by webhook; support staff read it here.
+    readonly_fields = (
+        "messaging_limit_tier",
+        "max_phone_numbers",
+        "messaging_limit_updated_at",
+        "review_status",
+        "ban_state",
+        "ban_date",
+        "restrictions",
+        "restricted_until",
+    )
     inlines = [PhoneNumberInline]
 
 
 @admin.register(PhoneNumber)
 class PhoneNumberAdmin(admin.ModelAdmin):
-    list_display = ("display_phone_number", "phone_number_id", "verified_name", "quality_rating", "account")
-    list_filter = ("quality_rating",)
+    list_display = (
+        "display_phone_number",
+        "phone_number_id",
+        "verified_name",
+        "name_status",
+        "quality_rating",
+        "messaging_limit_tier",
+        "throughput_level",
+        "account",
+    )
+    list_filter = ("quality_rating", "name_status", "messaging_limit_tier", "throughput_level")
     list_select_related = ("account",)
     search_fields = ("phone_number_id", "display_phone_number", "verified_name", "account__waba_id")
     raw_id_fields = ("account",)
     filter_horizontal = ("operators",)
+    readonly_fields = (
+        "name_status",
+        "requested_verified_name",
+        "name_rejection_reason",
+        "name_status_updated_at",
+        "quality_event",
+        "quality_updated_at",
+    )
 
 
 @admin.register(BusinessProfile)
@@ -39,8 +77,25 @@ class BusinessProfileAdmin(admin.ModelAdmin):
 
 @admin.register(AccountEvent)
 class AccountEventAdmin(admin.ModelAdmin):
-    list_display = ("occurred_at", "account", "phone_number", "field", "event", "title", "severity", "active")
+    list_display = (
+        "occurred_at",
+        "account",
+        "phone_number",
+        "field",
+        "event",
+        "title",
+        "severity",
+        "active",
+        "resolved_at",
+    )
     list_filter = ("field", "severity", "active")
     list_select_related = ("account", "phone_number")
-    search_fields = ("account__waba_id", "phone_number__phone_number_id", "event", "title")
+    search_fields = ("account__waba_id", "phone_number__phone_number_id", "event", "title", "=webhook_event_id")
     raw_id_fields = ("account", "phone_number")
+    readonly_fields = ("resolved_at", "created_at")
+    actions = ["resolve"]
+
+    @admin.action(description="Take selected events off the console banner", permissions=["change"])
+    def resolve(self, request, queryset):
+        count = resolve_account_events(events=queryset)
+        self.message_user(request, f"Resolved {count} event(s).", messages.SUCCESS)

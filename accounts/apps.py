@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and phone numbers"
 
     def ready(self) -> None:
-        from . import roles
+        from . import roles, webhook_events
 
         post_migrate.connect(roles.sync_roles_after_migrate, dispatch_uid="accounts.sync_roles")
+        webhook_events.register_handlers()

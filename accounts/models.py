@@ -15,6 +15,27 @@ class BusinessAccount(models.Model):
     access_token = EncryptedTextField(help_text="System-user access token (stored encrypted).")
     app_secret = EncryptedTextField(help_text="The Meta app's secret, used to check webhook signatures.")
     verify_token = EncryptedTextField(help_text="The token you typed in Meta's webhook settings.")
+    # What Meta reports about the account (webhooks; read-only in the admin).
+    messaging_limit_tier = models.CharField(
+        "portfolio messaging limit",
+        max_length=32,
+        blank=True,
+        help_text="Unique customers per 24 h outside a service window, shared by the portfolio's numbers "
+        "(Meta's max_daily_conversations_per_business, e.g. TIER_2K).",
+    )
+    max_phone_numbers = models.PositiveIntegerField(null=True, blank=True)
+    messaging_limit_updated_at = models.DateTimeField(null=True, blank=True)
+    ban_state = models.CharField(
+        max_length=32, blank=True, help_text="DISABLE, SCHEDULE_FOR_DISABLE or REINSTATE (account_update)."
+    )
+    ban_date = models.CharField(max_length=64, blank=True, help_text="As Meta wrote it, e.g. “April 17, 2025”.")
+    review_status = models.CharField(
+        max_length=32, blank=True, help_text="Meta's account review: APPROVED, PENDING, DEFERRED or REJECTED."
+    )
+    restrictions = models.JSONField(
+        default=list, blank=True, help_text="Current restriction_info: [{restriction_type, expiration}]."
+    )
+    restricted_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -39,8 +60,18 @@ class PhoneNumber(models.Model):
     display_phone_number = models.CharField(max_length=32)
     verified_name = models.CharField(max_length=200, blank=True)
     quality_rating = models.CharField(max_length=16, choices=Quality.choices, default=Quality.UNKNOWN)
+    quality_event = models.CharField(
+        max_length=32, blank=True, help_text="Meta's last phone_number_quality_update event (FLAGGED, UPGRADE …)."
+    )
+    quality_updated_at = models.DateTimeField(null=True, blank=True)
     messaging_limit_tier = models.CharField(max_length=32, blank=True)
     throughput_level = models.CharField(max_length=32, blank=True, default="STANDARD")
+    name_status = models.CharField(
+        "display name status", max_length=32, blank=True, help_text="APPROVED, PENDING, DEFERRED or REJECTED."
+    )
+    requested_verified_name = models.CharField(max_length=200, blank=True)
+    name_rejection_reason = models.CharField(max_length=64, blank=True)
+    name_status_updated_at = models.DateTimeField(null=True, blank=True)
     operators = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
@@ -91,17 +122,30 @@ class AccountEvent(models.Model):
     )
     field = models.CharField(max_length=64, help_text="The webhook field it came from.")
     event = models.CharField(max_length=64, blank=True, help_text="Meta's event or error code.")
+    topic = models.CharField(
+        max_length=128,
+        blank=True,
+        help_text="Events of one topic (e.g. the account's ban state) supersede each other: "
+        "only the latest can be active.",
+    )
     title = models.CharField(max_length=255)
     details = models.JSONField(default=dict, blank=True, help_text="The webhook value, as Meta sent it.")
     severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.INFO)
     active = models.BooleanField(default=False, help_text="Shown as a banner in the console until resolved.")
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="The banner goes away by itself then (a restriction's expiration)."
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
     occurred_at = models.DateTimeField()
     webhook_event_id = models.BigIntegerField(null=True, blank=True, help_text="messaging.WebhookEvent id")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
-        indexes = [models.Index(fields=["account", "active"], name="account_event_active_idx")]
+        indexes = [
+            models.Index(fields=["account", "active"], name="account_event_active_idx"),
+            models.Index(fields=["account", "topic", "occurred_at"], name="account_event_topic_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.account.name}: {self.title}"

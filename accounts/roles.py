@@ -25,6 +25,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "templates_mgr.add_messagetemplate",
         "templates_mgr.change_messagetemplate",
         "templates_mgr.delete_messagetemplate",
+        "templates_mgr.view_templatestatuschange",
     ],
     SUPPORT: _CONSOLE
     + [
@@ -37,6 +38,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.view_businessaccount",
         "accounts.view_phonenumber",
         "accounts.view_businessprofile",
+        "accounts.view_accountevent",
+        "templates_mgr.view_messagetemplate",
+        "templates_mgr.view_templatestatuschange",
     ],
     # Administrators get every permission of the product's apps (see below).
     ADMINISTRATOR: [],

@@ -1,1 +1,146 @@
-"""Message templates and their approval history arrive with the templates issue."""
+"""Message templates and their approval history."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import BusinessAccount
+
+
+class MessageTemplate(models.Model):
+    """One template in one language, as Meta has it (or a local draft not submitted yet)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "DRAFT", "Draft"
+        PENDING = "PENDING", "Pending review"
+        APPROVED = "APPROVED", "Approved"
+        REJECTED = "REJECTED", "Rejected"
+        PAUSED = "PAUSED", "Paused"
+        DISABLED = "DISABLED", "Disabled"
+        IN_APPEAL = "IN_APPEAL", "In appeal"
+        FLAGGED = "FLAGGED", "Flagged"
+        REINSTATED = "REINSTATED", "Reinstated"
+        PENDING_DELETION = "PENDING_DELETION", "Pending deletion"
+        DELETED = "DELETED", "Deleted"
+        LIMIT_EXCEEDED = "LIMIT_EXCEEDED", "Limit exceeded"
+        ARCHIVED = "ARCHIVED", "Archived"
+        UNARCHIVED = "UNARCHIVED", "Unarchived"
+        LOCKED = "LOCKED", "Locked"
+
+    class Category(models.TextChoices):
+        MARKETING = "MARKETING", "Marketing"
+        UTILITY = "UTILITY", "Utility"
+        AUTHENTICATION = "AUTHENTICATION", "Authentication"
+
+    class Quality(models.TextChoices):
+        GREEN = "GREEN", "High"
+        YELLOW = "YELLOW", "Medium"
+        RED = "RED", "Low"
+        UNKNOWN = "UNKNOWN", "Unknown (quality pending)"
+
+    class ParameterFormat(models.TextChoices):
+        POSITIONAL = "POSITIONAL", "Positional ({{1}})"
+        NAMED = "NAMED", "Named ({{first_name}})"
+
+    account = models.ForeignKey(BusinessAccount, on_delete=models.CASCADE, related_name="templates")
+    template_id = models.CharField(
+        "Meta template id", max_length=64, null=True, blank=True, help_text="Empty for a local draft."
+    )
+    name = models.CharField(max_length=512)
+    language = models.CharField(max_length=16, help_text="Meta's form: en_US, pt_BR, en …")
+    category = models.CharField(max_length=32, choices=Category.choices, blank=True)
+    sub_category = models.CharField(max_length=32, blank=True)
+    parameter_format = models.CharField(
+        max_length=16, choices=ParameterFormat.choices, default=ParameterFormat.POSITIONAL
+    )
+    components = models.JSONField(default=list, blank=True)
+    message_send_ttl_seconds = models.PositiveIntegerField(null=True, blank=True)
+
+    # Blank only for a template first seen in a quality, category or components webhook, until a sync.
+    status = models.CharField(max_length=32, choices=Status.choices, default=Status.DRAFT, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True, help_text="Meta's time of the current status.")
+    status_title = models.CharField(
+        max_length=64, blank=True, help_text="other_info.title: FIRST_PAUSE, SECOND_PAUSE, UNPAUSE …"
+    )
+    status_description = models.TextField(blank=True, help_text="other_info.description")
+    disable_date = models.DateTimeField(null=True, blank=True, help_text="disable_info.disable_date")
+    rejected_reason = models.CharField(max_length=64, blank=True, help_text="INVALID_FORMAT, PROMOTIONAL …")
+    rejection_explanation = models.TextField(blank=True, help_text="rejection_info.reason")
+    rejection_recommendation = models.TextField(blank=True, help_text="rejection_info.recommendation")
+
+    quality_score = models.CharField(max_length=16, choices=Quality.choices, blank=True)
+    quality_updated_at = models.DateTimeField(null=True, blank=True)
+
+    previous_category = models.CharField(max_length=32, blank=True)
+    correct_category = models.CharField(
+        max_length=32, blank=True, help_text="Meta will re-categorise the template as this at category_change_at."
+    )
+    category_change_at = models.DateTimeField(null=True, blank=True)
+    category_updated_at = models.DateTimeField(
+        null=True, blank=True, help_text="Meta's time of the last category news."
+    )
+
+    needs_sync = models.BooleanField(
+        default=False, help_text="Meta changed something its webhook did not carry; the next sync fetches it."
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "name", "language"], name="template_name_language_unique"),
+            models.UniqueConstraint(
+                fields=["account", "template_id"],
+                condition=Q(template_id__isnull=False),
+                name="template_meta_id_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "status"], name="template_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"
+
+
+class TemplateStatusChange(models.Model):
+    """One step of a template's approval history. Append-only; one row per (template, status, time)."""
+
+    class Source(models.TextChoices):
+        WEBHOOK = "webhook", "Webhook"
+        SYNC = "sync", "Sync"
+        USER = "user", "User"
+
+    template = models.ForeignKey(MessageTemplate, on_delete=models.CASCADE, related_name="status_changes")
+    old_status = models.CharField(max_length=32, blank=True)
+    new_status = models.CharField(max_length=32)
+    reason = models.CharField(max_length=64, blank=True)
+    details = models.JSONField(
+        default=dict, blank=True, help_text="other_info, rejection_info, disable_info … as Meta sent them."
+    )
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.WEBHOOK)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    occurred_at = models.DateTimeField(help_text="Meta's time (entry.time) when known, else when we learnt it.")
+    applied = models.BooleanField(
+        default=True, help_text="False when it arrived after a newer change and so did not set the current status."
+    )
+    webhook_event_id = models.BigIntegerField(null=True, blank=True, help_text="messaging.WebhookEvent id")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template", "new_status", "occurred_at"], name="template_status_change_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template}: {self.old_status or '—'} → {self.new_status}"

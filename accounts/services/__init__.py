@@ -1,4 +1,8 @@
-"""The verbs of the accounts app: connecting accounts, demo set-up, users and roles."""
+"""The verbs of the accounts app: connecting accounts, demo set-up, users and roles.
+
+What Meta reports about accounts and numbers (webhooks) is applied in ``meta_reports``; the
+account event log behind the console banner lives in ``account_events``.
+"""
 
 from dataclasses import dataclass
 
@@ -6,8 +10,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from . import roles
-from .models import BusinessAccount, PhoneNumber
+from .. import roles
+from ..models import BusinessAccount, PhoneNumber
+from .account_events import record_account_event, resolve_account_events
 
 
 @dataclass(frozen=True)
@@ -75,31 +80,11 @@ def grant_phone_number(*, user, phone_number: PhoneNumber) -> None:
     phone_number.operators.add(user)
 
 
-def record_account_event(
-    *,
-    account: BusinessAccount,
-    field: str,
-    title: str,
-    occurred_at,
-    event: str = "",
-    details: dict | None = None,
-    severity: str = "info",
-    active: bool = False,
-    phone_number: PhoneNumber | None = None,
-    webhook_event_id: int | None = None,
-):
-    """Keep what Meta said about an account; ``active`` ones show as a console banner."""
-    from .models import AccountEvent
-
-    return AccountEvent.objects.create(
-        account=account,
-        phone_number=phone_number,
-        field=field[:64],
-        event=str(event)[:64],
-        title=title[:255],
-        details=details or {},
-        severity=severity,
-        active=active,
-        occurred_at=occurred_at,
-        webhook_event_id=webhook_event_id,
-    )
+__all__ = [
+    "AccountCredentials",
+    "connect_account",
+    "ensure_user",
+    "grant_phone_number",
+    "record_account_event",
+    "resolve_account_events",
+]

@@ -1,0 +1,15 @@
+"""What every console page needs from accounts: the banners of account news still to act on."""
+
+from django.utils.functional import SimpleLazyObject
+
+from .selectors import account_banners_for
+
+MAX_BANNERS = 10
+
+
+def account_banners(request) -> dict:
+    """``account_banners``: one query, run only if a page shows them; nothing for anonymous users."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"account_banners": SimpleLazyObject(lambda: list(account_banners_for(user)[:MAX_BANNERS]))}

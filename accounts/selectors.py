@@ -1,0 +1,55 @@
+"""Reads of more than one line: which account or number a webhook means, the console's banners."""
+
+import re
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from cloudapi.webhook_payloads import InvalidPayload, UnknownAccount
+
+from .access import accessible_accounts
+from .models import AccountEvent, BusinessAccount, PhoneNumber
+
+
+def account_for_entry(entry: dict) -> BusinessAccount:
+    """The account whose WABA id is ``entry[].id``; raises :class:`UnknownAccount` if none is connected."""
+    waba_id = entry.get("id")
+    if isinstance(waba_id, int) and not isinstance(waba_id, bool):
+        waba_id = str(waba_id)
+    if not isinstance(waba_id, str) or not waba_id:
+        raise InvalidPayload("the entry has no WABA id")
+    account = BusinessAccount.objects.filter(waba_id=waba_id).first()
+    if account is None:
+        raise UnknownAccount(f"No business account with WABA id {waba_id!r} is connected.")
+    return account
+
+
+def phone_for_display_number(account: BusinessAccount, display_phone_number: str) -> PhoneNumber:
+    """The account's number Meta names by its display number (digits compared, formatting ignored)."""
+    wanted = _digits(display_phone_number)
+    if not wanted:
+        raise InvalidPayload(f"bad display_phone_number {display_phone_number!r}")
+    for phone in account.phone_numbers.all():
+        if _digits(phone.display_phone_number) == wanted:
+            return phone
+    raise UnknownAccount(f"No phone number +{wanted} is connected to WABA {account.waba_id}.")
+
+
+def account_banners_for(user) -> QuerySet[AccountEvent]:
+    """The active, unexpired account events of the accounts ``user`` may access: critical first."""
+    severity_rank = Case(
+        When(severity=AccountEvent.Severity.CRITICAL, then=Value(0)),
+        When(severity=AccountEvent.Severity.WARNING, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return (
+        AccountEvent.objects.filter(active=True, account__in=accessible_accounts(user))
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+        .select_related("account", "phone_number")
+        .order_by(severity_rank, "-occurred_at", "-id")
+    )
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text or "")

@@ -1,0 +1,136 @@
+"""The webhook fields templates_mgr owns: one ``handle_<field>`` per field, registered from ``apps.py``.
+
+Templates are named by ``message_template_id`` (an integer) within the WABA of ``entry[].id``;
+name and language come along so a template made in WhatsApp Manager can be created here. A
+malformed value raises ``InvalidPayload``, an unknown WABA ``UnknownAccount``.
+"""
+
+import re
+from typing import Any
+
+from accounts.selectors import account_for_entry
+from cloudapi import webhook_registry
+from cloudapi.webhook_payloads import (
+    InvalidPayload,
+    entry_time,
+    optional_str,
+    parse_timestamp,
+    required_id,
+    required_str,
+)
+
+from . import services
+from .services import StatusReport, TemplateRef, normalize_language
+
+_CODE = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
+# What names the template; everything else of a status update is kept as the change's details.
+_IDENTITY = {"event", "message_template_id", "message_template_name", "message_template_language", "reason"}
+
+
+def register_handlers() -> None:
+    webhook_registry.register("message_template_status_update", handle_message_template_status_update)
+    webhook_registry.register("message_template_quality_update", handle_message_template_quality_update)
+    webhook_registry.register("template_category_update", handle_template_category_update)
+    webhook_registry.register("message_template_components_update", handle_message_template_components_update)
+
+
+def handle_message_template_status_update(*, value: dict[str, Any], entry: dict[str, Any], event=None) -> None:
+    if "event" not in value and "new_quality_score" in value:
+        # Meta's own quality sample is labelled with this field; it is a quality update.
+        handle_message_template_quality_update(value=value, entry=entry, event=event)
+        return
+    account = account_for_entry(entry)
+    other_info = _optional_object(value, "other_info")
+    rejection_info = _optional_object(value, "rejection_info")
+    disable_info = _optional_object(value, "disable_info")
+    reason = optional_str(value, "reason", max_length=64).strip().upper()
+    report = StatusReport(
+        status=_code(value, "event"),
+        occurred_at=entry_time(entry),
+        reason="" if reason == "NONE" else reason,
+        category=_optional_code(value, "message_template_category"),
+        title=optional_str(other_info, "title", max_length=64),
+        description=optional_str(other_info, "description", max_length=2000),
+        rejection_explanation=optional_str(rejection_info, "reason", max_length=2000),
+        rejection_recommendation=optional_str(rejection_info, "recommendation", max_length=2000),
+        disable_date=_lenient_time(disable_info.get("disable_date")),
+        details={key: item for key, item in value.items() if key not in _IDENTITY},
+    )
+    services.apply_template_status(
+        account=account, ref=_ref(value), report=report, webhook_event_id=getattr(event, "pk", None)
+    )
+
+
+def handle_message_template_quality_update(*, value: dict[str, Any], entry: dict[str, Any], event=None) -> None:
+    services.apply_template_quality(
+        account=account_for_entry(entry),
+        ref=_ref(value),
+        quality_score=_code(value, "new_quality_score"),
+        occurred_at=entry_time(entry),
+    )
+
+
+def handle_template_category_update(*, value: dict[str, Any], entry: dict[str, Any], event=None) -> None:
+    account = account_for_entry(entry)
+    change_at = value.get("category_update_timestamp")
+    services.apply_template_category(
+        account=account,
+        ref=_ref(value),
+        new_category=_code(value, "new_category"),
+        previous_category=_optional_code(value, "previous_category"),
+        correct_category=_optional_code(value, "correct_category"),
+        change_at=None if change_at is None else parse_timestamp(change_at),
+        occurred_at=entry_time(entry),
+    )
+
+
+def handle_message_template_components_update(*, value: dict[str, Any], entry: dict[str, Any], event=None) -> None:
+    components = value.get("components")
+    if components is not None and not isinstance(components, list):
+        raise InvalidPayload("'components' is not a list")
+    services.apply_template_components(account=account_for_entry(entry), ref=_ref(value), components=components)
+
+
+# Readers --------------------------------------------------------------------------------------
+
+
+def _ref(value: dict) -> TemplateRef:
+    language = optional_str(value, "message_template_language", max_length=16)
+    if language and not re.fullmatch(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,4})?", language):
+        raise InvalidPayload(f"bad message_template_language {language!r}")
+    return TemplateRef(
+        template_id=required_id(value, "message_template_id"),
+        name=optional_str(value, "message_template_name", max_length=512),
+        language=normalize_language(language) if language else "",
+        category=_optional_code(value, "message_template_category"),
+    )
+
+
+def _code(obj: dict, key: str) -> str:
+    code = required_str(obj, key, max_length=64).strip().upper()
+    if not _CODE.match(code):
+        raise InvalidPayload(f"bad {key!r}: {code!r}")
+    return code
+
+
+def _optional_code(obj: dict, key: str) -> str:
+    return _code(obj, key) if obj.get(key) not in (None, "") else ""
+
+
+def _optional_object(obj: dict, key: str) -> dict:
+    value = obj.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidPayload(f"{key!r} is not an object")
+    return value
+
+
+def _lenient_time(value: Any):
+    """``disable_info.disable_date``: Unix seconds per Meta's reference; anything else stays in details."""
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).strip().isdigit():
+        return None
+    try:
+        return parse_timestamp(value)
+    except InvalidPayload:
+        return None
