@@ -50,23 +50,50 @@ def send_text(*, conversation: Conversation, text: TextMessage, user=None, clien
         raise ValidationError("Write something before sending.")
     if len(body) > TEXT_MAX_LENGTH:
         raise ValidationError(f"WhatsApp allows at most {TEXT_MAX_LENGTH} characters; this has {len(body)}.")
-    if not conversation.window_is_open():
+    return queue_message(
+        conversation=conversation,
+        kind="text",
+        content={"body": body, "preview_url": text.preview_url},
+        text=body,
+        reply_to=text.reply_to,
+        user=user,
+        client_uuid=client_uuid,
+    )
+
+
+def queue_message(
+    *,
+    conversation: Conversation,
+    kind: str,
+    content: dict,
+    text: str = "",
+    reply_to: str = "",
+    user=None,
+    client_uuid: uuid.UUID | None = None,
+    requires_window: bool = True,
+) -> Message:
+    """Save an outbound message as ``queued`` and enqueue its delivery after commit.
+
+    ``kind`` is the Cloud API type and ``content`` its object (already validated by the caller's
+    own rules). Everything but templates needs the 24-hour window (``requires_window``).
+    The same ``client_uuid`` twice (a double submit) queues once and returns the first message.
+    """
+    if requires_window and not conversation.window_is_open():
         raise WindowClosed(_window_closed_reason(conversation))
     if client_uuid is not None:
         existing = Message.objects.filter(uuid=client_uuid).first()
         if existing is not None:
-            return existing  # the same form submitted twice: queue once
-    payload = {"body": body, "preview_url": text.preview_url}
+            return existing
     try:
         with transaction.atomic():
             message = Message.objects.create(
                 uuid=client_uuid or uuid.uuid4(),
                 conversation=conversation,
                 direction=Message.Direction.OUTBOUND,
-                type="text",
-                payload=payload,
-                text=body,
-                context_wamid=text.reply_to,
+                type=kind,
+                payload=content,
+                text=text,
+                context_wamid=reply_to,
                 status=Message.Status.QUEUED,
                 sent_by=user if getattr(user, "is_authenticated", False) else None,
             )
