@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "cloudapi"
 
 PHONE_NUMBER_ID = "106540352242922"
+WABA_ID = "102290129340398"
+APP_ID = "300000000000001"
 TOKEN = "test-access-token-do-not-log"
 SECRET = "test-app-secret"
 CUSTOMER = "16505551234"
@@ -112,6 +114,76 @@ def shape(value: Any) -> Any:
     if isinstance(value, list):
         return [shape(item) for item in value]
     return type(value).__name__
+
+
+def assert_shape(actual: Any, reference: Any, *, ignore: tuple[str, ...] = (), where: str = "$") -> None:
+    """Same keys and JSON types, recursively (list items against the reference item at the same index,
+    or its last one); keys named in ``ignore`` are left out on both sides."""
+    if isinstance(reference, dict):
+        assert isinstance(actual, dict), f"{where}: expected an object, got {actual!r}"
+        keys, expected = set(actual) - set(ignore), set(reference) - set(ignore)
+        assert keys == expected, f"{where}: keys {sorted(keys)} != {sorted(expected)}"
+        for key in expected:
+            assert_shape(actual[key], reference[key], ignore=ignore, where=f"{where}.{key}")
+    elif isinstance(reference, list):
+        assert isinstance(actual, list), f"{where}: expected an array, got {actual!r}"
+        assert bool(actual) == bool(reference), f"{where}: one of the arrays is empty"
+        for index, item in enumerate(actual):
+            assert_shape(item, reference[min(index, len(reference) - 1)], ignore=ignore, where=f"{where}[{index}]")
+    else:
+        assert type(actual) is type(reference), f"{where}: {type(actual).__name__} != {type(reference).__name__}"
+
+
+class Api:
+    """Graph calls to the simulator with our token (or another)."""
+
+    def __init__(self, base: str, token: str = TOKEN, version: str = "v24.0") -> None:
+        self.base = base
+        self.root = f"{base}/{version}"
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.session.get(f"{self.root}{path}", timeout=5, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.session.post(f"{self.root}{path}", timeout=5, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.session.delete(f"{self.root}{path}", timeout=5, **kwargs)
+
+    def send(self, body: dict[str, Any], **kwargs: Any) -> requests.Response:
+        return self.post(f"/{PHONE_NUMBER_ID}/messages", json=body, **kwargs)
+
+
+@pytest.fixture
+def api(server: str) -> Api:
+    return Api(server)
+
+
+def assert_error(response: requests.Response, status: int, code: int, *, details: str | None = None,
+                 subcode: int | None = None) -> dict[str, Any]:
+    """The answer is Meta's error envelope with this HTTP status and code; returns the error object."""
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["code"] == code, error
+    assert isinstance(error["message"], str) and error["message"]
+    assert len(error["fbtrace_id"]) >= 20
+    if subcode is not None:
+        assert error["error_subcode"] == subcode
+    if details is not None:
+        assert details in error["error_data"]["details"], error["error_data"]["details"]
+    return error
+
+
+def webhook_values(webhooks: list[tuple[bytes, dict[str, str]]], field: str | None = None) -> list[dict[str, Any]]:
+    """The signature-checked ``value`` of every webhook (of one field if given)."""
+    values = []
+    for body, headers in webhooks:
+        change = verify(body, headers)["entry"][0]["changes"][0]
+        if field is None or change["field"] == field:
+            values.append(change["value"])
+    return values
 
 
 def verify(body: bytes, headers: dict[str, str], secret: str = SECRET) -> dict[str, Any]:
@@ -341,6 +413,7 @@ def test_it_does_not_open_the_window_for_a_backdated_message(sim: Simulator) -> 
 
 
 def test_it_delivers_templates_outside_the_window_with_utility_pricing(server: str, sim: Simulator) -> None:
+    sim.add_template(name="order_update", language="en_US", category="UTILITY")
     template = {"messaging_product": "whatsapp", "to": CUSTOMER, "type": "template",
                 "template": {"name": "order_update", "language": {"code": "en_US"}}}
 

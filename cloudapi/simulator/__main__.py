@@ -1,5 +1,8 @@
 """Run the Cloud API simulator: ``python -m cloudapi.simulator --port 8100 --webhook-url URL --db FILE``.
 
+Also ``--faults SPEC``, ``--review-delay``, ``--review-outcome``, ``--mps``, ``--pair-limit``; see
+docs/simulator.md.
+
 Number settings come from WHATSAPP_* environment variables, falling back to the demo account.
 """
 
@@ -15,7 +18,8 @@ from pathlib import Path
 
 from . import demo
 from .app import Simulator
-from .config import SimNumber, SimulatorConfig
+from .config import REVIEW_OUTCOMES, SimNumber, SimulatorConfig
+from .faults import parse_spec
 from .server import serve
 
 DEFAULT_WEBHOOK_URL = "http://127.0.0.1:8000/webhooks/whatsapp/"
@@ -29,10 +33,34 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--webhook-url", default=DEFAULT_WEBHOOK_URL, help="where to POST webhooks ('' for none)")
     parser.add_argument("--db", default=":memory:", help="SQLite file to keep state across restarts")
     parser.add_argument("--allow-remote", action="store_true", help="allow binding to a non-loopback address")
+    parser.add_argument("--faults", default="", metavar="SPEC",
+                        help="faults to inject, e.g. 'error_rate=0.1; lost_rate=0.05; seed=7' (see docs/simulator.md)")
+    parser.add_argument("--review-delay", type=float, default=3.0, metavar="SECONDS",
+                        help="seconds a submitted template stays PENDING (default 3)")
+    parser.add_argument("--review-outcome", choices=REVIEW_OUTCOMES, default="auto",
+                        help="auto: names containing 'reject' are rejected, others approved (default)")
+    parser.add_argument("--mps", type=int, default=80, help="messages per second before 130429 (default 80)")
+    parser.add_argument("--pair-limit", type=int, default=45,
+                        help="messages to one customer per 6 s before 131056 (default 45)")
+    parser.add_argument("--public-url", default="", help="base URL in media links (default: as the request came)")
     args = parser.parse_args(argv)
     if not args.allow_remote and not is_loopback(args.host):
         parser.error(f"refusing to bind to non-loopback host {args.host!r}; pass --allow-remote to do it anyway")
+    try:
+        args.fault_settings = parse_spec(args.faults)
+    except ValueError as error:
+        parser.error(f"--faults: {error}")
     return args
+
+
+def config_from_args(args: argparse.Namespace, number: SimNumber) -> SimulatorConfig:
+    """The simulator settings the command line asks for."""
+    number.mps = args.mps
+    return SimulatorConfig(
+        numbers=[number], webhook_url=args.webhook_url, db_path=args.db, faults=args.fault_settings,
+        template_review_delay=args.review_delay, template_review_outcome=args.review_outcome,
+        pair_rate_limit=args.pair_limit, public_url=args.public_url,
+    )
 
 
 def is_loopback(host: str) -> bool:
@@ -63,7 +91,7 @@ def main(argv: list[str] | None = None, *, number: SimNumber | None = None) -> i
     if args.db != ":memory:":
         Path(args.db).parent.mkdir(parents=True, exist_ok=True)
     number = number or number_from_env()
-    sim = Simulator(SimulatorConfig(numbers=[number], webhook_url=args.webhook_url, db_path=args.db))
+    sim = Simulator(config_from_args(args, number))
     running = serve(sim, host=args.host, port=args.port)
 
     stop = threading.Event()

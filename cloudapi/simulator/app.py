@@ -1,36 +1,51 @@
-"""The ``Simulator``: routing by method and path, the Python API tests and Django use, and the WSGI app."""
+"""The ``Simulator``: the Python API tests and Django use, request dispatch, and the WSGI app.
+
+Graph paths (``/vNN.N/…``) go to ``graph.route``; ``/_sim/…`` paths are the simulator's own
+controls (``sim_routes``). Customer conveniences live in ``customers.CustomersMixin``, template,
+flow and fault commands in ``commands.CommandsMixin``.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
+import threading
 from collections.abc import Iterable, Mapping
 from typing import Any, Callable
-from urllib.parse import parse_qs
 
-from . import graph, webhooks
+from . import graph, sim_routes, template_lifecycle, webhooks, wsgi
+from .commands import CommandsMixin
 from .config import SimNumber, SimulatorConfig
+from .customers import CustomersMixin
+from .faults import Fault, FaultInjector
+from .graph.context import Context
+from .graph.limits import Limits
+from .request import Reply, Request
 from .state import Store
 
 logger = logging.getLogger(__name__)
 
-Response = tuple[int, dict[str, Any]]
-_NOT_JSON = object()
-_STATUS_TEXT = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
-                500: "Internal Server Error"}
+Response = tuple[int, Any]
 
 
-class Simulator:
+class Simulator(CustomersMixin, CommandsMixin):
     """A stateful stand-in for the Graph endpoints Switchboard uses, calling our webhook back signed."""
 
     def __init__(self, config: SimulatorConfig) -> None:
         self.config = config
+        self.public_url = config.public_url
         self._numbers: dict[str, SimNumber] = {n.phone_number_id: n for n in config.numbers}
         self._store = Store(config.db_path)
+        self._lock = threading.RLock()
+        self._closing = threading.Event()
+        self._limits = Limits(self._store, config)
+        self._faults = FaultInjector(config.faults)
+        self._next_review: float | None = 0.0
         for number in config.numbers:
             self._store.save_number(number)
+        self._seed()
         self._dispatcher = webhooks.Dispatcher(
-            self._store, url=config.webhook_url, secret_for=self._secret_for, clock=config.clock
+            self._store, url=config.webhook_url, secret_for=self._secret_for, clock=config.clock,
+            before_pass=self._tick,
         )
 
     # -- HTTP ------------------------------------------------------------------------------
@@ -38,113 +53,69 @@ class Simulator:
     def handle(
         self, method: str, path: str, headers: Mapping[str, str], body: bytes, query: Mapping[str, Any]
     ) -> Response:
-        """Answer one HTTP request with (status, JSON body)."""
-        method = method.upper()
-        if path.startswith("/_sim/"):
-            return self._handle_sim(method, path, body)
-        payload = _parse_json(body)
-        status, response = self._handle_graph(method, path, headers, payload)
-        self._store.log_request(
-            method=method,
-            path=path,
-            status=status,
-            body=None if payload is _NOT_JSON else payload,
-            response=response,
-            created=self.config.clock(),
-        )
-        return status, response
+        """Answer one HTTP request with (status, JSON body) — or the raw body for downloads and pages.
+
+        No faults are injected here; they belong to the HTTP layer (``wsgi_app``).
+        """
+        request = Request.build(method, path, headers, body, query, default_base=self.base_url)
+        reply = self.dispatch(request)
+        return reply.status, reply.payload
+
+    def dispatch(self, request: Request) -> Reply:
+        """Answer a parsed request (Graph or ``/_sim/``) without fault injection."""
+        if request.path == "/_sim" or request.path.startswith("/_sim/"):
+            return sim_routes.handle(self, request)
+        return self.graph_request(request)[0]
+
+    def graph_request(self, request: Request) -> tuple[Reply, int]:
+        """Answer a Graph request and log it; returns the answer and the request log id."""
+        with self._lock:
+            self._tick_locked()
+            reply = graph.route(self.context(request.base_url), request)
+            if request.method == "POST" and not request.path.endswith("/messages"):
+                self._next_review = 0.0  # a template may have been submitted or edited
+            self._tick_locked()
+        response = reply.body if reply.content_type == "application/json" else {"bytes": len(reply.encode())}
+        log_id = self._store.log_request(method=request.method, path=request.path, status=reply.status,
+                                         body=request.loggable_body(), response=response, created=self.config.clock())
+        self._dispatcher.wake()
+        return reply, log_id
+
+    def decide_fault(self, header: str | None) -> Fault:
+        """The fault to inject into one Graph request (``header``: its ``X-Sim-Fault`` value, if any)."""
+        return self._faults.decide(header)
+
+    def log_fault(self, request: Request, *, fault: str, status: int = 0, response: Any = None,
+                  log_id: int | None = None) -> None:
+        """Record an injected fault in the request log (on the request's entry when it was processed)."""
+        if log_id is not None:
+            self._store.mark_request_fault(log_id, fault)
+            return
+        self._store.log_request(method=request.method, path=request.path, status=status,
+                                body=request.loggable_body(), response=response, created=self.config.clock(),
+                                fault=fault)
+
+    def hold(self, seconds: float) -> None:
+        """Wait ``seconds``, or less if the simulator is closing."""
+        if seconds > 0:
+            self._closing.wait(seconds)
 
     def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        """WSGI entry point: decode the request, call ``handle``, encode the JSON answer."""
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        body = environ["wsgi.input"].read(length) if length > 0 else b""
-        headers = _headers_from_environ(environ)
-        query = {key: values[-1] for key, values in parse_qs(environ.get("QUERY_STRING", "")).items()}
-        try:
-            status, payload = self.handle(environ["REQUEST_METHOD"], environ.get("PATH_INFO") or "/", headers, body,
-                                          query)
-        except Exception:
-            # Traceback only: request bodies and headers (token) stay out of the log.
-            logger.exception("Simulator failed on %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
-            status, payload = 500, {"error": {"message": "An unknown error has occurred.", "type": "OAuthException",
-                                              "code": 1, "fbtrace_id": graph.fbtrace_id()}}
-        data = json.dumps(payload).encode()
-        start_response(
-            f"{status} {_STATUS_TEXT.get(status, 'Error')}",
-            [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
-        )
-        return [data]
+        """WSGI entry point: decode the request, inject faults, answer."""
+        return wsgi.application(self, environ, start_response)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         return self.wsgi_app(environ, start_response)
 
-    def _handle_graph(self, method: str, path: str, headers: Mapping[str, str], payload: Any) -> Response:
-        segments = [s for s in path.split("/") if s]
-        if not segments or not graph.VERSION_RE.match(segments[0]):
-            return 404, {"error": f"Unknown path {path}: Graph paths start with a version such as /v24.0/"}
-        try:
-            token = graph.authenticate(self._numbers, headers)
-            object_id = segments[1] if len(segments) > 1 else ""
-            if segments[2:] != ["messages"] or method != "POST":
-                raise graph.unsupported_request(method, object_id)
-            number = graph.resolve_number(self._numbers, object_id, token, method)
-        except graph.GraphError as error:
-            return error.response
-        status, response = graph.post_messages(
-            self._store, number, payload, now=self.config.clock(), delays=self.config.status_delays
-        )
-        self._dispatcher.wake()
-        return status, response
+    @property
+    def base_url(self) -> str:
+        """Base of links the simulator hands out when no request says where it is reached."""
+        return (self.public_url or "http://127.0.0.1").rstrip("/")
 
-    def _handle_sim(self, method: str, path: str, body: bytes) -> Response:
-        route = path.rstrip("/")
-        routes: dict[str, tuple[str, Callable[[bytes], Response]]] = {
-            "/_sim/inbound": ("POST", self._sim_inbound),
-            "/_sim/log": ("GET", self._sim_log),
-            "/_sim/reset": ("POST", self._sim_reset),
-            "/_sim/health": ("GET", lambda _body: (200, {"ok": True})),
-        }
-        if route not in routes:
-            return 404, {"error": f"Unknown simulator path {path}"}
-        allowed, view = routes[route]
-        if method != allowed:
-            return 405, {"error": f"{route} accepts {allowed} only"}
-        return view(body)
-
-    def _sim_inbound(self, body: bytes) -> Response:
-        payload = _parse_json(body)
-        if not isinstance(payload, dict):
-            return 400, {"error": "Body must be a JSON object"}
-        timestamp = payload.get("timestamp")
-        if timestamp is not None and (isinstance(timestamp, bool) or not isinstance(timestamp, int)):
-            return 400, {"error": "timestamp must be an integer (Unix seconds)"}
-        for key in ("phone_number_id", "from"):
-            if not isinstance(payload.get(key), str) or not payload[key]:
-                return 400, {"error": f"{key} is required and must be a string"}
-        name = payload.get("name", "")
-        if not isinstance(name, str):
-            return 400, {"error": "name must be a string"}
-        try:
-            wamid = self.inbound(
-                phone_number_id=payload["phone_number_id"],
-                wa_id=payload["from"],
-                name=name,
-                message=payload.get("message"),  # type: ignore[arg-type] - validated by inbound()
-                timestamp=timestamp,
-            )
-        except ValueError as error:
-            return 400, {"error": str(error)}
-        return 200, {"id": wamid}
-
-    def _sim_log(self, _body: bytes) -> Response:
-        return 200, {"requests": self.request_log(), "webhooks": self.webhook_log(), "messages": self.sent_messages()}
-
-    def _sim_reset(self, _body: bytes) -> Response:
-        self.reset()
-        return 200, {"reset": True}
+    def context(self, base_url: str | None = None) -> Context:
+        """A ``Context`` for endpoint functions, at the current time."""
+        return Context(store=self._store, config=self.config, numbers=self._numbers, limits=self._limits,
+                       now=self.config.clock(), base_url=base_url or self.base_url)
 
     # -- Python API ------------------------------------------------------------------------
 
@@ -183,6 +154,7 @@ class Simulator:
         For ``auto_dispatch=False``: the caller delivers them (e.g. to Django's test client).
         Taken webhooks stay in the webhook log with state ``taken``.
         """
+        self._tick()
         taken = []
         for row in self._store.take_pending():
             body = row["body"].encode()
@@ -194,17 +166,27 @@ class Simulator:
         """Messages the simulator accepted: wamid, to, type, body (the request), biz_opaque_callback_data."""
         return self._store.sent_messages(phone_number_id)
 
-    def webhook_log(self) -> list[dict[str, Any]]:
-        """Every queued webhook: field, body, state (pending/delivered/failed/taken), attempts, last_error, due."""
-        return self._store.webhook_log()
+    def callback_data_counts(self) -> dict[str, int]:
+        """How many sends were accepted per ``biz_opaque_callback_data`` (1 everywhere = no duplicates)."""
+        return self._store.callback_data_counts()
 
-    def request_log(self) -> list[dict[str, Any]]:
-        """Every Graph request: method, path, status, body (secrets redacted) and response; never headers."""
-        return self._store.request_log()
+    def webhook_log(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Every queued webhook (the latest ``limit``): field, body, state (pending/delivered/failed/taken),
+        attempts, last_error, due."""
+        self._tick()
+        return self._store.webhook_log(limit)
+
+    def request_log(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Every Graph request (the latest ``limit``): method, path, status, body (secrets redacted), response
+        and injected fault; never headers."""
+        return self._store.request_log(limit)
 
     def reset(self) -> None:
-        """Forget messages, windows, logs and queued webhooks; keep the numbers."""
-        self._store.reset()
+        """Forget messages, windows, templates, media, flows, logs and queued webhooks; keep the numbers."""
+        with self._lock:
+            self._store.reset()
+            self._limits.reset()
+            self._seed()
 
     def start_dispatcher(self) -> None:
         """Start posting due webhooks to ``config.webhook_url`` in a background thread."""
@@ -216,12 +198,42 @@ class Simulator:
 
     def deliver_due_webhooks(self) -> int:
         """Deliver what is due now in the calling thread; returns how many were attempted."""
+        self._tick()
         return self._dispatcher.deliver_due()
 
     def close(self) -> None:
-        """Stop the dispatcher and close the database."""
+        """Stop the dispatcher, release held requests and close the database."""
+        self._closing.set()
         self.stop_dispatcher()
         self._store.close()
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _seed(self) -> None:
+        self._next_review = 0.0
+        if not self.config.seed_templates:
+            return
+        for waba_id in dict.fromkeys(n.waba_id for n in self._numbers.values()):
+            template_lifecycle.seed_hello_world(self._store, waba_id, now=self.config.clock())
+
+    def _tick(self) -> None:
+        """Let time pass: templates whose review is due leave PENDING (and their webhooks are queued)."""
+        with self._lock:
+            self._tick_locked()
+
+    def _tick_locked(self) -> None:
+        now = self.config.clock()
+        if self._next_review is None or now < self._next_review:
+            return
+        self._next_review = template_lifecycle.run_due_reviews(
+            self._store, self.config, self._number_for_waba, now=now
+        )
+
+    def _number_for_waba(self, waba_id: str) -> SimNumber:
+        for number in self._numbers.values():
+            if number.waba_id == waba_id:
+                return number
+        raise LookupError(f"No number of WABA {waba_id!r} is configured")
 
     def _secret_for(self, phone_number_id: str) -> str | None:
         number = self._numbers.get(phone_number_id)
@@ -231,19 +243,3 @@ class Simulator:
 def make_app(sim: Simulator) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
     """The WSGI application serving ``sim``."""
     return sim.wsgi_app
-
-
-def _parse_json(body: bytes) -> Any:
-    if not body:
-        return _NOT_JSON
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return _NOT_JSON
-
-
-def _headers_from_environ(environ: Mapping[str, Any]) -> dict[str, str]:
-    headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")}
-    if environ.get("CONTENT_TYPE"):
-        headers["Content-Type"] = environ["CONTENT_TYPE"]
-    return headers

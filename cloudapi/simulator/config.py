@@ -6,10 +6,19 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from . import demo
+from .faults import FaultSettings
+
+DAY = 24 * 60 * 60
+
 
 @dataclass
 class SimNumber:
-    """One business phone number the simulator answers for, with the credentials Meta would hold."""
+    """One business phone number the simulator answers for, with the credentials Meta would hold.
+
+    ``mps`` is the number's throughput: accepted sends per second before Meta answers 130429
+    (80 by default, CLOUDAPI.md §9).
+    """
 
     phone_number_id: str
     display_phone_number: str
@@ -17,10 +26,15 @@ class SimNumber:
     access_token: str
     app_secret: str
     verified_name: str = ""
+    mps: int = 80
 
     def __repr__(self) -> str:
         # A dataclass repr would print the token and secret into any traceback or log line.
         return f"SimNumber(phone_number_id={self.phone_number_id!r}, waba_id={self.waba_id!r})"
+
+
+# Template review outcomes: "auto" rejects names containing "reject" and approves the rest.
+REVIEW_OUTCOMES = ("auto", "approve", "reject", "manual")
 
 
 @dataclass
@@ -30,6 +44,20 @@ class SimulatorConfig:
     ``status_delays`` are the seconds after an accepted send at which the ``sent``, ``delivered``
     and ``read`` status webhooks fall due. ``db_path`` is ":memory:" or a file, which makes the
     state survive restarts. ``clock`` returns Unix seconds; tests pass a fake one to move time.
+
+    Limits (Meta's defaults, lower them in tests): ``pair_rate_limit`` sends to one customer per
+    ``pair_rate_window`` seconds (131056); each number's ``mps`` per ``throughput_window``
+    (130429); ``management_rate_limit`` WABA management calls per hour and
+    ``template_create_limit`` template creations per hour (80007).
+
+    Template review: a created or edited template leaves PENDING ``template_review_delay``
+    seconds later, as ``template_review_outcome`` says ("auto": names containing "reject" are
+    REJECTED with ``template_rejection_reason``, others APPROVED; "approve"; "reject";
+    "manual": only the ``approve_template``/``reject_template`` commands move it).
+    ``seed_templates`` gives every WABA Meta's ``hello_world`` template, as Meta does.
+
+    ``faults`` are injected into HTTP answers (see ``faults.FaultSettings``). ``public_url`` is
+    the base of media download and flow preview links when no request tells it (``serve`` sets it).
     """
 
     numbers: list[SimNumber]
@@ -38,3 +66,23 @@ class SimulatorConfig:
     auto_dispatch: bool = True
     db_path: str = ":memory:"
     clock: Callable[[], float] = field(default=time.time)
+    app_id: str = demo.APP_ID
+    public_url: str = ""
+    pair_rate_limit: int = 45
+    pair_rate_window: float = 6.0
+    throughput_window: float = 1.0
+    management_rate_limit: int = 5000
+    template_create_limit: int = 100
+    template_review_delay: float = 3.0
+    template_review_outcome: str = "auto"
+    template_rejection_reason: str = "INVALID_FORMAT"
+    seed_templates: bool = True
+    media_url_ttl: float = 300.0
+    media_ttl: float = 30 * DAY
+    inbound_media_ttl: float = 7 * DAY
+    faults: FaultSettings = field(default_factory=FaultSettings)
+
+    def __post_init__(self) -> None:
+        if self.template_review_outcome not in REVIEW_OUTCOMES:
+            raise ValueError(f"template_review_outcome must be one of {', '.join(REVIEW_OUTCOMES)}")
+        self.faults.validate()

@@ -32,6 +32,22 @@ INBOUND_TYPES: dict[str, type | None] = {
 }
 _WA_ID_RE = re.compile(r"^\d{7,15}$")
 
+_ERROR_CODES_HREF = "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"
+UNDELIVERABLE_ERROR: dict[str, Any] = {
+    "code": 131026,
+    "title": "Message undeliverable",
+    "message": "Message undeliverable",
+    "error_data": {"details": "Message Undeliverable."},
+    "href": _ERROR_CODES_HREF,
+}
+
+
+def media_error(details: str) -> dict[str, Any]:
+    """The 131053 error object of a send whose media Meta could not use."""
+    return {"code": 131053, "title": "Media upload error", "message": "Media upload error",
+            "error_data": {"details": details}, "href": _ERROR_CODES_HREF}
+
+
 RE_ENGAGEMENT_ERROR: dict[str, Any] = {
     "code": 131047,
     "title": "Re-engagement message",
@@ -40,7 +56,7 @@ RE_ENGAGEMENT_ERROR: dict[str, Any] = {
         "details": "Message failed to send because more than 24 hours have passed since the customer "
         "last replied to this number."
     },
-    "href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/",
+    "href": _ERROR_CODES_HREF,
 }
 
 
@@ -96,18 +112,20 @@ def status_payload(
         item["biz_opaque_callback_data"] = sent["biz_opaque_callback_data"]
     # Meta bills (and reports pricing) on sent and delivered; read and failed carry none.
     if status in ("sent", "delivered"):
-        is_template = sent["type"] == "template"
-        item["pricing"] = {
-            "billable": True,
-            "pricing_model": "PMP",
-            "type": "regular" if is_template else "free_customer_service",
-            "category": "utility" if is_template else "service",
-        }
+        item["pricing"] = pricing(sent)
     if errors:
         item["errors"] = errors
     value = _messages_value(number)
     value["statuses"] = [item]
     return envelope(number, value)
+
+
+def pricing(sent: dict[str, Any]) -> dict[str, Any]:
+    """Per-message pricing: templates are billed by their category, replies in the window are free."""
+    if sent["type"] == "template":
+        return {"billable": True, "pricing_model": "PMP", "type": "regular",
+                "category": sent.get("category") or "utility"}
+    return {"billable": True, "pricing_model": "PMP", "type": "free_customer_service", "category": "service"}
 
 
 def inbound_payload(number: SimNumber, *, wa_id: str, name: str, message: dict[str, Any]) -> dict[str, Any]:
@@ -160,8 +178,19 @@ def signed_headers(body: bytes, app_secret: str) -> dict[str, str]:
 # -- queueing ----------------------------------------------------------------------------
 
 
+def is_subscribed(store: Store, waba_id: str) -> bool:
+    """Whether our app is subscribed to the WABA's webhooks (it is until ``DELETE subscribed_apps``)."""
+    subscription = store.get("subscription", waba_id)
+    return subscription is None or bool(subscription.get("subscribed"))
+
+
 def queue(store: Store, number: SimNumber, payload: dict[str, Any], *, due: float, now: float) -> int:
-    """Serialize ``payload`` once and queue it, so the stored text is exactly what gets signed."""
+    """Serialize ``payload`` once and queue it, so the stored text is exactly what gets signed.
+
+    Nothing is queued (returns 0) while the app is unsubscribed from the number's WABA.
+    """
+    if not is_subscribed(store, number.waba_id):
+        return 0
     return store.queue_webhook(
         phone_number_id=number.phone_number_id,
         field=payload["entry"][0]["changes"][0]["field"],
@@ -208,8 +237,10 @@ class Dispatcher:
         url: str,
         secret_for: Callable[[str], str | None],
         clock: Callable[[], float],
+        before_pass: Callable[[], None] | None = None,
     ) -> None:
         self._store = store
+        self._before_pass = before_pass
         self._url = url
         self._secret_for = secret_for
         self._clock = clock
@@ -259,6 +290,8 @@ class Dispatcher:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
+                if self._before_pass is not None:
+                    self._before_pass()
                 self.deliver_due()
             except Exception:  # keep delivering after an unexpected fault; details in the log
                 logger.exception("Webhook dispatcher pass failed")

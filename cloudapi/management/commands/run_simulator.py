@@ -8,7 +8,8 @@ from cloudapi.simulator.__main__ import main
 class Command(BaseCommand):
     help = (
         "Run the Cloud API simulator for the account in WHATSAPP_* (or the demo account). "
-        "Arguments are those of `python -m cloudapi.simulator` (--port, --webhook-url, --db …)."
+        "Arguments are those of `python -m cloudapi.simulator` (--port, --webhook-url, --db, --faults, "
+        "--review-delay …), after --."
     )
 
     def add_arguments(self, parser):

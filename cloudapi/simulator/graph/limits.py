@@ -1,0 +1,116 @@
+"""Rate limits: per-number throughput and per-customer pair rate (in memory, like Meta's short
+windows), and the hourly/daily limits on management calls, template creations and edits and
+registrations (kept in the store so they survive a restart)."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict, deque
+
+from ..config import DAY, SimNumber, SimulatorConfig
+from ..state import Store
+from .errors import GraphError, graph_error, rate_limited_waba
+
+HOUR = 3600.0
+
+
+class SlidingWindow:
+    """Counts events per key over the last ``window`` seconds."""
+
+    def __init__(self) -> None:
+        self._events: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def count(self, key: str, *, now: float, window: float) -> int:
+        """Events for ``key`` in (now - window, now]."""
+        with self._lock:
+            events = self._events[key]
+            while events and events[0] <= now - window:
+                events.popleft()
+            return len(events)
+
+    def add(self, key: str, *, now: float) -> None:
+        """Record one event."""
+        with self._lock:
+            self._events[key].append(now)
+
+    def clear(self) -> None:
+        """Forget every event."""
+        with self._lock:
+            self._events.clear()
+
+
+class Limits:
+    """Meta's rate limits, with thresholds from the config."""
+
+    def __init__(self, store: Store, config: SimulatorConfig) -> None:
+        self._store = store
+        self._config = config
+        self._throughput = SlidingWindow()
+        self._pairs = SlidingWindow()
+
+    def reset(self) -> None:
+        """Forget the in-memory windows (the persisted events go with the store's reset)."""
+        self._throughput.clear()
+        self._pairs.clear()
+
+    def check_send(self, number: SimNumber, wa_id: str, *, now: float) -> None:
+        """Raise 130429 over the number's mps or 131056 over the pair rate; else count the send."""
+        config = self._config
+        if self._throughput.count(number.phone_number_id, now=now, window=config.throughput_window) >= number.mps:
+            raise graph_error(
+                400, 130429, "(#130429) Rate limit hit",
+                f"Cloud API message throughput ({number.mps} messages per second) has been reached.",
+            )
+        pair = f"{number.phone_number_id}:{wa_id}"
+        if self._pairs.count(pair, now=now, window=config.pair_rate_window) >= config.pair_rate_limit:
+            raise graph_error(
+                400, 131056, "(#131056) (Business Account, Consumer Account) pair rate limit hit",
+                "Message failed to send because there were too many messages sent from this phone number "
+                "to the same phone number in a short period of time.",
+            )
+        self._throughput.add(number.phone_number_id, now=now)
+        self._pairs.add(pair, now=now)
+
+    def count_management_call(self, waba_id: str, *, now: float) -> None:
+        """Count a WABA management call; 80007 once the hourly limit is used up."""
+        self._hourly("management", waba_id, self._config.management_rate_limit, now=now,
+                     details=f"Management calls are limited to {self._config.management_rate_limit} per hour "
+                     "per WhatsApp Business Account.")
+
+    def count_template_creation(self, waba_id: str, *, now: float) -> None:
+        """Count a template creation; 80007 after ``template_create_limit`` in an hour."""
+        self._hourly("template_create", waba_id, self._config.template_create_limit, now=now,
+                     details=f"Message template creation is limited to {self._config.template_create_limit} "
+                     "per hour per WhatsApp Business Account.")
+
+    def count_registration(self, phone_number_id: str, *, now: float) -> None:
+        """Count a register/deregister call; 133016 after 10 in a rolling 72 hours."""
+        window = 72 * HOUR
+        if self._store.count_events("registration", phone_number_id, since=now - window) >= 10:
+            raise graph_error(
+                400, 133016, "(#133016) Account register deregister rate limit exceeded",
+                "Too many register or deregister requests for this phone number: at most 10 in 72 hours.",
+            )
+        self._store.add_event("registration", phone_number_id, at=now, keep=window)
+
+    def check_template_edit(self, template_id: str, *, now: float) -> None:
+        """An approved template may be edited once per 24 hours and 10 times per 30 days (100 otherwise)."""
+        if self._store.count_events("template_edit", template_id, since=now - DAY) >= 1:
+            raise _edit_limit("Approved templates can be edited once every 24 hours.")
+        if self._store.count_events("template_edit", template_id, since=now - 30 * DAY) >= 10:
+            raise _edit_limit("Approved templates can be edited up to 10 times in 30 days.")
+
+    def count_template_edit(self, template_id: str, *, now: float) -> None:
+        """Record an edit of an approved template."""
+        self._store.add_event("template_edit", template_id, at=now, keep=30 * DAY)
+
+    def _hourly(self, kind: str, key: str, limit: int, *, now: float, details: str) -> None:
+        if self._store.count_events(kind, key, since=now - HOUR) >= limit:
+            raise rate_limited_waba(details)
+        self._store.add_event(kind, key, at=now, keep=HOUR)
+
+
+def _edit_limit(details: str) -> GraphError:
+    return graph_error(400, 100, "(#100) Invalid parameter", details,
+                       user_title="Edit limit reached", user_msg=details)

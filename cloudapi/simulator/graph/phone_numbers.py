@@ -1,0 +1,177 @@
+"""Phone numbers and what hangs off them: registration, verification codes, two-step PIN,
+business profile, subscribed apps, the flows encryption key, and the WABA itself (CLOUDAPI.md §6–§7)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from ..config import SimNumber
+from ..events import iso_time
+from ..request import Request, json_param
+from . import listing
+from .context import Context
+from .errors import Response, graph_error, invalid_parameter, missing_parameter
+
+# What Meta returns without ``fields=`` (phone_numbers_list_response.json).
+DEFAULT_FIELDS = ("verified_name", "code_verification_status", "display_phone_number", "quality_rating", "id")
+VERIFICATION_CODE = "123456"
+VERTICALS = ("UNDEFINED", "OTHER", "AUTO", "BEAUTY", "APPAREL", "EDU", "ENTERTAIN", "EVENT_PLAN", "FINANCE",
+             "GROCERY", "GOVT", "HOTEL", "HEALTH", "NONPROFIT", "PROF_SERVICES", "RETAIL", "TRAVEL", "RESTAURANT",
+             "NOT_A_BIZ")
+PROFILE_FIELDS = ("about", "address", "description", "email", "profile_picture_url", "websites", "vertical")
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PIN_RE = re.compile(r"^\d{6}$")
+
+
+def state(ctx: Context, number: SimNumber) -> dict[str, Any]:
+    """The number's Meta-side state (registration, verification, quality…), created on first use."""
+    found = ctx.store.get("phone", number.phone_number_id)
+    if found is None:
+        found = {"quality_rating": "GREEN", "code_verification_status": "VERIFIED", "name_status": "APPROVED",
+                 "platform_type": "CLOUD_API", "throughput": {"level": "STANDARD"}, "status": "CONNECTED",
+                 "account_mode": "LIVE", "is_official_business_account": False, "is_pin_enabled": True,
+                 "messaging_limit_tier": "TIER_250", "last_onboarded_time": iso_time(ctx.now),
+                 "code_requested": False}
+        ctx.store.put("phone", number.phone_number_id, found, owner=number.waba_id, created=ctx.now)
+    return found
+
+
+def is_registered(ctx: Context, number: SimNumber) -> bool:
+    """Whether the number may send (it is until ``deregister``)."""
+    return state(ctx, number)["status"] == "CONNECTED"
+
+
+def _save(ctx: Context, number: SimNumber, changes: dict[str, Any]) -> None:
+    ctx.store.put("phone", number.phone_number_id, {**state(ctx, number), **changes}, owner=number.waba_id)
+
+
+def _public(ctx: Context, number: SimNumber) -> dict[str, Any]:
+    document = {key: value for key, value in state(ctx, number).items() if key != "code_requested"}
+    document.update(id=number.phone_number_id, display_phone_number=number.display_phone_number,
+                    verified_name=number.verified_name, webhook_configuration={"application": ctx.config.webhook_url})
+    return document
+
+
+def list_numbers(ctx: Context, request: Request, waba_id: str) -> Response:
+    """``GET /{waba-id}/phone_numbers``."""
+    requested = listing.parse_fields(request.query.get("fields"))
+    numbers = [n for n in ctx.numbers.values() if n.waba_id == waba_id]
+    items = [listing.select(_public(ctx, n), requested, DEFAULT_FIELDS) for n in numbers]
+    return 200, listing.page(request, items)
+
+
+def get_number(ctx: Context, request: Request, number: SimNumber) -> Response:
+    """``GET /{phone-number-id}``."""
+    requested = listing.parse_fields(request.query.get("fields"))
+    return 200, listing.select(_public(ctx, number), requested, DEFAULT_FIELDS)
+
+
+def set_pin(ctx: Context, request: Request, number: SimNumber) -> Response:
+    """``POST /{phone-number-id}`` with ``pin``: change the two-step verification PIN."""
+    pin = request.params().get("pin")
+    if not isinstance(pin, str) or not _PIN_RE.match(pin):
+        raise invalid_parameter("pin must be 6 digits")
+    _save(ctx, number, {"is_pin_enabled": True})
+    return 200, {"success": True}
+
+
+def request_code(ctx: Context, request: Request, number: SimNumber) -> Response:
+    """``POST /{id}/request_code {code_method, locale}``; the code is always 123456."""
+    params = request.params()
+    if params.get("code_method") not in ("SMS", "VOICE"):
+        raise invalid_parameter("code_method must be SMS or VOICE")
+    if not params.get("locale") and not params.get("language"):
+        raise missing_parameter("locale")
+    _save(ctx, number, {"code_requested": True})
+    return 200, {"success": True}
+
+
+def verify_code(ctx: Context, request: Request, number: SimNumber) -> Response:
+    """``POST /{id}/verify_code {code}``: 123456 after a ``request_code`` verifies the number (else 136025)."""
+    code = str(request.params().get("code", ""))
+    if not code:
+        raise missing_parameter("code")
+    if not state(ctx, number)["code_requested"] or code != VERIFICATION_CODE:
+        raise graph_error(400, 136025, "(#136025) Verify code error",
+                          "The code couldn't be verified: request a code first and enter the one you received.")
+    _save(ctx, number, {"code_verification_status": "VERIFIED", "code_requested": False})
+    return 200, {"success": True}
+
+
+def register(ctx: Context, request: Request, number: SimNumber) -> Response:
+    """``POST /{id}/register {messaging_product, pin}``; counts toward 10 per 72 h (133016)."""
+    params = request.params()
+    if params.get("messaging_product") != "whatsapp":
+        raise invalid_parameter("The parameter messaging_product is required and must be whatsapp.")
+    pin = params.get("pin")
+    if not isinstance(pin, str) or not _PIN_RE.match(pin):
+        raise invalid_parameter("pin must be 6 digits")
+    ctx.limits.count_registration(number.phone_number_id, now=ctx.now)
+    _save(ctx, number, {"status": "CONNECTED", "is_pin_enabled": True, "last_onboarded_time": iso_time(ctx.now)})
+    return 200, {"success": True}
+
+
+def deregister(ctx: Context, request: Request, number: SimNumber) -> Response:
+    """``POST /{id}/deregister``: the number stops sending (133010) until registered again."""
+    ctx.limits.count_registration(number.phone_number_id, now=ctx.now)
+    _save(ctx, number, {"status": "DISCONNECTED"})
+    return 200, {"success": True}
+
+
+# -- business profile ----------------------------------------------------------------------
+
+
+def get_profile(ctx: Context, request: Request, number: SimNumber) -> Response:
+    """``GET /{id}/whatsapp_business_profile?fields=…`` → ``{"data": [{…, "messaging_product"}]}``."""
+    profile = ctx.store.get("profile", number.phone_number_id) or {"about": "Hey there! I am using WhatsApp.",
+                                                                    "vertical": "UNDEFINED"}
+    requested = listing.parse_fields(request.query.get("fields")) or dict.fromkeys(PROFILE_FIELDS, "")
+    item = {name: profile[name] for name in requested if name in profile}
+    item["messaging_product"] = "whatsapp"
+    return 200, {"data": [item]}
+
+
+def update_profile(ctx: Context, request: Request, number: SimNumber) -> Response:
+    """``POST /{id}/whatsapp_business_profile``: validates every field by Meta's rules (100 otherwise)."""
+    params = request.params()
+    if params.get("messaging_product") != "whatsapp":
+        raise invalid_parameter("The parameter messaging_product is required and must be whatsapp.")
+    profile = ctx.store.get("profile", number.phone_number_id) or {"about": "Hey there! I am using WhatsApp.",
+                                                                    "vertical": "UNDEFINED"}
+    changes = _profile_changes(ctx, params)
+    ctx.store.put("profile", number.phone_number_id, {**profile, **changes}, owner=number.waba_id, created=ctx.now)
+    return 200, {"success": True}
+
+
+def _profile_changes(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for key, maximum in (("about", 139), ("address", 256), ("description", 512), ("email", 128)):
+        if key not in params:
+            continue
+        value = params[key]
+        if not isinstance(value, str) or len(value) > maximum or (key == "about" and not value.strip()):
+            raise invalid_parameter(f"Param {key} must be a string of {'1' if key == 'about' else '0'} to "
+                                    f"{maximum} characters")
+        if key == "email" and value and not _EMAIL_RE.match(value):
+            raise invalid_parameter("Param email must be a valid email address")
+        changes[key] = value
+    if "websites" in params:
+        websites = json_param(params["websites"])
+        if (not isinstance(websites, list) or len(websites) > 2
+                or not all(isinstance(w, str) and w.startswith(("http://", "https://")) and len(w) <= 256
+                           for w in websites)):
+            raise invalid_parameter("Param websites must be at most 2 http(s) URLs of at most 256 characters")
+        changes["websites"] = websites
+    if "vertical" in params:
+        if params["vertical"] not in VERTICALS:
+            raise invalid_parameter(f"Param vertical must be one of {', '.join(VERTICALS)}")
+        changes["vertical"] = params["vertical"]
+    if "profile_picture_handle" in params:
+        handle = params["profile_picture_handle"]
+        if not isinstance(handle, str) or ctx.store.get("upload_handle", handle) is None:
+            raise invalid_parameter("Param profile_picture_handle must be a handle from the Resumable Upload API")
+        digest = hashlib.sha256(handle.encode()).hexdigest()[:16]
+        changes["profile_picture_url"] = f"{ctx.base_url}/_sim/profile_pictures/{digest}.jpg"
+    return changes

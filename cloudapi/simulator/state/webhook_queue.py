@@ -1,0 +1,80 @@
+"""The webhook queue: what is due, what was taken, delivered or failed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .db import Database
+
+PENDING = "pending"
+DELIVERED = "delivered"
+FAILED = "failed"
+# Handed to the caller of ``take_webhooks``: delivery is theirs now, the dispatcher must skip it.
+TAKEN = "taken"
+
+
+class WebhookQueueMixin(Database):
+    """Store methods for queued webhooks."""
+
+    def queue_webhook(self, *, phone_number_id: str, field: str, body: str, due: float, created: float) -> int:
+        """Queue a serialized webhook body for delivery at ``due``; returns its id."""
+        with self._tx() as db:
+            cursor = db.execute(
+                "INSERT INTO webhooks (phone_number_id, field, body, due, created) VALUES (?, ?, ?, ?, ?)",
+                (phone_number_id, field, body, due, created),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def due_webhooks(self, now: float) -> list[dict[str, Any]]:
+        """Pending webhooks whose due time has come, in due order."""
+        rows = self._all("SELECT * FROM webhooks WHERE state = ? AND due <= ? ORDER BY due, id", (PENDING, now))
+        return [dict(row) for row in rows]
+
+    def next_due(self) -> float | None:
+        """When the earliest pending webhook falls due, or None if nothing is pending."""
+        rows = self._all("SELECT min(due) AS due FROM webhooks WHERE state = ?", (PENDING,))
+        return None if rows[0]["due"] is None else float(rows[0]["due"])
+
+    def take_pending(self) -> list[dict[str, Any]]:
+        """Every pending webhook in due order, marked taken in the same transaction."""
+        with self._tx() as db:
+            rows = db.execute("SELECT * FROM webhooks WHERE state = ? ORDER BY due, id", (PENDING,)).fetchall()
+            db.execute("UPDATE webhooks SET state = ? WHERE state = ?", (TAKEN, PENDING))
+        return [dict(row) for row in rows]
+
+    def mark_delivered(self, webhook_id: int, *, at: float) -> None:
+        """Record a successful delivery."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE webhooks SET state = ?, attempts = attempts + 1, last_error = '', delivered_at = ?"
+                " WHERE id = ?",
+                (DELIVERED, at, webhook_id),
+            )
+
+    def mark_attempt_failed(self, webhook_id: int, *, error: str, retry_at: float | None) -> None:
+        """Record a failed attempt: due again at ``retry_at``, or failed for good when it is None."""
+        with self._tx() as db:
+            if retry_at is None:
+                db.execute(
+                    "UPDATE webhooks SET state = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
+                    (FAILED, error, webhook_id),
+                )
+            else:
+                db.execute(
+                    "UPDATE webhooks SET attempts = attempts + 1, last_error = ?, due = ? WHERE id = ?",
+                    (error, retry_at, webhook_id),
+                )
+
+    def webhook_log(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Queued webhooks with their delivery state, oldest first (the latest ``limit`` if given)."""
+        if limit is None:
+            rows = self._all("SELECT * FROM webhooks ORDER BY id")
+        else:
+            rows = self._all("SELECT * FROM (SELECT * FROM webhooks ORDER BY id DESC LIMIT ?) ORDER BY id", (limit,))
+        log = []
+        for row in rows:
+            entry = dict(row)
+            entry["body"] = json.loads(entry["body"])
+            log.append(entry)
+        return log
