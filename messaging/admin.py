@@ -1,14 +1,47 @@
 from django.contrib import admin, messages
+from django.db import transaction
 
-from .models import Contact, Conversation, Message, MessageStatusEvent, WebhookEvent
+from .models import (
+    Contact,
+    ContactEvent,
+    Conversation,
+    Flow,
+    FlowResponse,
+    Message,
+    MessageStatusEvent,
+    WebhookEvent,
+)
 from .webhook_events import replay_webhook_event
+
+# Replaying more than this many events in the admin's request would time out: the rest go to Celery.
+REPLAY_INLINE_LIMIT = 100
+
+
+class ContactEventInline(admin.TabularInline):
+    model = ContactEvent
+    extra = 0
+    fields = ("occurred_at", "kind", "source", "detail", "webhook_event")
+    readonly_fields = fields
+    can_delete = False
 
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
-    list_display = ("wa_id", "name", "opted_out", "updated_at")
+    list_display = ("wa_id", "name", "opted_out", "opted_out_at", "updated_at")
     list_filter = ("opted_out",)
-    search_fields = ("wa_id", "name")
+    # events__detail holds "+old → +new": a number the customer used before finds them too.
+    search_fields = ("wa_id", "name", "events__detail")
+    readonly_fields = ("opted_out_at", "created_at", "updated_at")
+    inlines = [ContactEventInline]
+
+
+@admin.register(ContactEvent)
+class ContactEventAdmin(admin.ModelAdmin):
+    list_display = ("contact", "kind", "source", "detail", "occurred_at")
+    list_filter = ("kind", "source")
+    list_select_related = ("contact",)
+    search_fields = ("contact__wa_id", "contact__name", "detail")
+    raw_id_fields = ("contact", "webhook_event")
 
 
 @admin.register(Conversation)
@@ -32,9 +65,16 @@ class MessageAdmin(admin.ModelAdmin):
     list_display = ("__str__", "direction", "type", "status", "error_code", "conversation", "created_at")
     list_filter = ("direction", "status", "type")
     list_select_related = ("conversation__contact", "conversation__phone_number")
-    search_fields = ("wamid", "uuid", "conversation__contact__wa_id", "conversation__phone_number__phone_number_id")
-    raw_id_fields = ("conversation", "sent_by")
-    readonly_fields = ("uuid", "created_at", "updated_at")
+    search_fields = (
+        "wamid",
+        "uuid",
+        "context_wamid",
+        "target_wamid",
+        "conversation__contact__wa_id",
+        "conversation__phone_number__phone_number_id",
+    )
+    raw_id_fields = ("conversation", "sent_by", "target")
+    readonly_fields = ("uuid", "created_at", "updated_at", "edited_at", "revoked_at", "previous_versions")
     inlines = [StatusEventInline]
 
 
@@ -46,18 +86,65 @@ class MessageStatusEventAdmin(admin.ModelAdmin):
     raw_id_fields = ("message", "webhook_event")
 
 
+@admin.register(Flow)
+class FlowAdmin(admin.ModelAdmin):
+    list_display = ("flow_id", "name", "status", "status_changed_at", "account", "updated_at")
+    list_filter = ("status", "account")
+    list_select_related = ("account",)
+    search_fields = ("flow_id", "name", "account__waba_id")
+    raw_id_fields = ("account",)
+    readonly_fields = ("status_changed_at", "alerts", "created_at", "updated_at")
+
+
+@admin.register(FlowResponse)
+class FlowResponseAdmin(admin.ModelAdmin):
+    list_display = ("pk", "flow_token", "contact", "flow", "parse_error", "created_at")
+    list_select_related = ("contact", "flow")
+    search_fields = ("flow_token", "message__wamid", "contact__wa_id", "flow__flow_id")
+    raw_id_fields = ("message", "contact", "flow")
+    readonly_fields = ("created_at",)
+
+
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(admin.ModelAdmin):
     list_display = ("pk", "field", "phone_number_id", "state", "attempts", "received_at", "processed_at")
-    list_filter = ("state", "field")
+    list_filter = ("state", "field", "account")
+    list_select_related = ("account",)
     search_fields = ("body_sha256", "phone_number_id", "body")
     readonly_fields = ("body_sha256", "received_at", "processed_at", "attempts", "unhandled_fields")
     raw_id_fields = ("account",)
-    actions = ["replay"]
+    # With "Select all N" (select-across), Django hands an action the whole filtered changelist:
+    # filter by state=failed, select all, replay — and every matching event is replayed.
+    actions = ["replay", "replay_unprocessed"]
 
     @admin.action(description="Replay selected events (idempotent)", permissions=["change"])
     def replay(self, request, queryset):
-        results = [replay_webhook_event(event_id=pk).state for pk in queryset.values_list("pk", flat=True)]
+        self._replay(request, queryset)
+
+    @admin.action(
+        description="Replay the failed, rejected, unroutable or pending among the selected (use “select all”)",
+        permissions=["change"],
+    )
+    def replay_unprocessed(self, request, queryset):
+        self._replay(request, queryset.exclude(state=WebhookEvent.State.PROCESSED))
+
+    def _replay(self, request, queryset):
+        ids = list(queryset.order_by("received_at", "pk").values_list("pk", flat=True))
+        if len(ids) > REPLAY_INLINE_LIMIT:
+            self._enqueue(ids)
+            self.message_user(request, f"Queued {len(ids)} event(s) for replay; their state updates as they run.")
+            return
+        results = [replay_webhook_event(event_id=pk).state for pk in ids]
         processed = results.count(WebhookEvent.State.PROCESSED)
         level = messages.SUCCESS if processed == len(results) else messages.WARNING
         self.message_user(request, f"Replayed {len(results)} event(s): {processed} processed.", level)
+
+    @staticmethod
+    def _enqueue(ids: list[int]) -> None:
+        from .services.webhook_inbox import enqueue_processing
+
+        WebhookEvent.objects.filter(pk__in=ids).exclude(state=WebhookEvent.State.PROCESSED).update(
+            state=WebhookEvent.State.PENDING
+        )
+        for pk in ids:
+            transaction.on_commit(lambda pk=pk: enqueue_processing(pk))

@@ -1,4 +1,4 @@
-"""Contacts, conversations, messages with their status history, and raw webhook events."""
+"""Contacts, conversations, messages with their status history, flows, and raw webhook events."""
 
 import uuid
 from datetime import datetime, timedelta
@@ -18,6 +18,7 @@ class Contact(models.Model):
     wa_id = models.CharField("WhatsApp id", max_length=32, unique=True)
     name = models.CharField(max_length=200, blank=True)
     opted_out = models.BooleanField(default=False, help_text="Does not want marketing messages.")
+    opted_out_at = models.DateTimeField(null=True, blank=True, help_text="When they asked to stop marketing.")
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -27,6 +28,39 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (+{self.wa_id})" if self.name else f"+{self.wa_id}"
+
+
+class ContactEvent(models.Model):
+    """The contact's timeline: marketing opt-out / opt-in and number changes, with where they came from."""
+
+    class Kind(models.TextChoices):
+        MARKETING_STOP = "marketing_stop", "Stopped marketing messages"
+        MARKETING_RESUME = "marketing_resume", "Resumed marketing messages"
+        PREFERENCE = "preference", "Other preference"
+        NUMBER_CHANGED = "number_changed", "Changed phone number"
+
+    class Source(models.TextChoices):
+        USER_PREFERENCES = "user_preferences", "WhatsApp setting (user_preferences webhook)"
+        KEYWORD = "keyword", "Keyword in a message (STOP / START)"
+        SYSTEM_MESSAGE = "system", "WhatsApp system message"
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    source = models.CharField(max_length=32, choices=Source.choices)
+    detail = models.CharField(max_length=255, blank=True)
+    details = models.JSONField(default=dict, blank=True, help_text="What Meta sent, as it sent it.")
+    occurred_at = models.DateTimeField(help_text="Meta's time for it.")
+    webhook_event = models.ForeignKey(
+        "WebhookEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="contact_events"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["contact", "kind", "occurred_at"], name="contact_event_kind_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.contact}: {self.get_kind_display()}"
 
 
 class Conversation(models.Model):
@@ -87,6 +121,20 @@ class Message(models.Model):
     payload = models.JSONField(default=dict, blank=True, help_text="The type's object, as in the Cloud API.")
     text = models.TextField(blank=True, help_text="Body or caption, for display and search.")
     context_wamid = models.CharField(max_length=255, blank=True, help_text="The message this one quotes.")
+    context = models.JSONField(default=dict, blank=True, help_text="Meta's context object (forwarded, product …).")
+    referral = models.JSONField(default=dict, blank=True, help_text="The click-to-WhatsApp ad it came from.")
+    errors = models.JSONField(default=list, blank=True, help_text="Every error object Meta attached.")
+    target_wamid = models.CharField(
+        max_length=255, blank=True, db_index=True, help_text="What a reaction, edit or revoke applies to."
+    )
+    target = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="updates",
+        help_text="The message this reaction, edit or revoke was applied to, once we have it.",
+    )
+    reactions = models.JSONField(default=dict, blank=True, help_text="Reactor's WhatsApp id → emoji.")
+    edited_at = models.DateTimeField(null=True, blank=True)
+    previous_versions = models.JSONField(default=list, blank=True, help_text="Text and payload before each edit.")
+    revoked_at = models.DateTimeField(null=True, blank=True, help_text="When the sender deleted it.")
     status = models.CharField(max_length=16, choices=Status.choices)
     status_at = models.DateTimeField(null=True, blank=True, help_text="Meta's time of the current status.")
     error_code = models.IntegerField(null=True, blank=True)
@@ -108,6 +156,10 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"{self.get_direction_display()} {self.type} {self.wamid or self.uuid}"
 
+    @property
+    def reaction_emojis(self) -> list[str]:
+        return [emoji for emoji in (self.reactions or {}).values() if isinstance(emoji, str) and emoji]
+
 
 class MessageStatusEvent(models.Model):
     """One status Meta reported for one wamid; the message's timeline. Unique per (wamid, status)."""
@@ -119,6 +171,8 @@ class MessageStatusEvent(models.Model):
     status = models.CharField(max_length=16)
     timestamp = models.DateTimeField()
     recipient_id = models.CharField(max_length=64, blank=True)
+    recipient_type = models.CharField(max_length=16, blank=True, help_text="'group' for the Groups API.")
+    recipient_participant_id = models.CharField(max_length=64, blank=True, help_text="Group member it refers to.")
     errors = models.JSONField(default=list, blank=True)
     pricing = models.JSONField(default=dict, blank=True)
     conversation_info = models.JSONField(default=dict, blank=True)
@@ -133,6 +187,65 @@ class MessageStatusEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.wamid} {self.status}"
+
+
+class Flow(models.Model):
+    """A WhatsApp Flow of one of our accounts, as Meta last described it."""
+
+    class Status(models.TextChoices):
+        DRAFT = "DRAFT", "Draft"
+        PUBLISHED = "PUBLISHED", "Published"
+        DEPRECATED = "DEPRECATED", "Deprecated"
+        THROTTLED = "THROTTLED", "Throttled (max 10 sends an hour)"
+        BLOCKED = "BLOCKED", "Blocked (cannot be sent or opened)"
+
+    account = models.ForeignKey(BusinessAccount, on_delete=models.CASCADE, related_name="flows")
+    flow_id = models.CharField("Flow id", max_length=64, unique=True)
+    name = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=32, default=Status.DRAFT, help_text="Meta's status; new ones kept as sent.")
+    status_changed_at = models.DateTimeField(null=True, blank=True, help_text="Meta's time of the last status change.")
+    categories = models.JSONField(default=list, blank=True)
+    validation_errors = models.JSONField(default=list, blank=True)
+    json_version = models.CharField(max_length=16, blank=True)
+    data_api_version = models.CharField(max_length=16, blank=True)
+    endpoint_uri = models.CharField(max_length=500, blank=True, help_text="The flow's data endpoint (https).")
+    health_status = models.JSONField(default=dict, blank=True)
+    alerts = models.JSONField(
+        default=dict, blank=True, help_text="Latest alert per kind (ENDPOINT_ERROR_RATE …) from the flows webhook."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "flow_id"]
+
+    def __str__(self) -> str:
+        return f"{self.name or 'Flow'} ({self.flow_id})"
+
+
+class FlowResponse(models.Model):
+    """What a customer submitted at the end of a Flow (an ``nfm_reply`` message)."""
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="flow_response")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="flow_responses")
+    flow = models.ForeignKey(Flow, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses")
+    flow_token = models.CharField(max_length=512, blank=True, db_index=True)
+    response = models.JSONField(default=dict, blank=True, help_text="response_json, parsed.")
+    raw_response = models.TextField(blank=True, help_text="response_json exactly as Meta sent it.")
+    parse_error = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Flow response {self.flow_token or self.pk} from {self.contact}"
+
+    @property
+    def fields(self) -> list[tuple[str, object]]:
+        """The submitted values without the token, for display."""
+        data = self.response if isinstance(self.response, dict) else {}
+        return [(key, value) for key, value in data.items() if key != "flow_token"]
 
 
 class WebhookEvent(models.Model):

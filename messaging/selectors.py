@@ -6,6 +6,7 @@ from django.http import Http404
 from accounts.access import accessible_phone_numbers
 
 from .models import Conversation, Message
+from .services.message_updates import UPDATE_TYPES
 
 
 def inbox_for(user) -> QuerySet[Conversation]:
@@ -25,10 +26,22 @@ def conversation_for_user(user, pk: int) -> Conversation:
 
 
 def thread_messages(conversation: Conversation, *, limit: int = 200) -> list[Message]:
-    """The newest ``limit`` messages, oldest first, with their status timelines."""
+    """The newest ``limit`` messages, oldest first, with their status timelines.
+
+    Reactions, edits and revokes applied to a message show on that message's bubble, not as
+    bubbles of their own; each message knows the one it quotes (``quoted``) when we have it.
+    """
     newest = (
-        conversation.messages.order_by("-created_at", "-id").select_related("sent_by").prefetch_related("status_events")[
-            :limit
-        ]
+        conversation.messages.exclude(type__in=UPDATE_TYPES, target__isnull=False)
+        .order_by("-created_at", "-id")
+        .select_related("sent_by", "flow_response__flow")
+        .prefetch_related("status_events")[:limit]
     )
-    return list(reversed(newest))
+    thread = list(reversed(newest))
+    quoted_ids = {m.context_wamid for m in thread if m.context_wamid}
+    quoted_rows = Message.objects.filter(conversation=conversation, wamid__in=quoted_ids) if quoted_ids else []
+    quoted = {q.wamid: q for q in quoted_rows}
+    for message in thread:
+        target = quoted.get(message.context_wamid)
+        message.quoted = target if target is not None and target.pk != message.pk else None
+    return thread

@@ -171,3 +171,17 @@ def deliver_webhooks(client, django_capture_on_commit_callbacks):
         return codes
 
     return _deliver
+
+
+@pytest.fixture
+def read_thread(client, operator):
+    """The HTML of a conversation's thread as an operator granted its number sees it."""
+
+    def _read(conversation) -> str:
+        grant_phone_number(user=operator, phone_number=conversation.phone_number)
+        client.force_login(operator)
+        response = client.get(reverse("messaging:conversation-messages", args=[conversation.pk]))
+        assert response.status_code == 200
+        return response.content.decode()
+
+    return _read

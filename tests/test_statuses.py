@@ -138,3 +138,95 @@ def test_it_keeps_a_status_name_it_does_not_know_without_moving_the_message(post
     assert MessageStatusEvent.objects.get().status == "deleted"
     message.refresh_from_db()
     assert message.status == Message.Status.ACCEPTED
+
+
+# --- one test per status payload file, and the newer parts of a status ------------------------
+
+BINDA_PHONE = "409552778964973"
+BINDA_WAMID = "wamid.nBgN6TUyN2k5NzAzM5kzNhUCABI8FDNFQjAxQkE5REI4NEUzQ5Y5QTNgAA=="
+
+
+def test_it_moves_a_message_to_sent_with_conversation_based_pricing(post_webhook, add_phone):
+    conv = factories.conversation(add_phone(BINDA_PHONE), wa_id="1111111111111")
+    msg = factories.outbound(conv, wamid=BINDA_WAMID)
+
+    post_webhook(load_fixture("webhook_status_sent.json"))
+
+    msg.refresh_from_db()
+    assert msg.status == "sent"
+    event = msg.status_events.get()
+    assert event.pricing["pricing_model"] == "CBP"
+    assert event.conversation_info["origin"] == {"type": "business_initiated"}
+
+
+def test_it_moves_a_message_to_delivered(post_webhook, add_phone):
+    conv = factories.conversation(add_phone(BINDA_PHONE), wa_id="1111111111111")
+    msg = factories.outbound(conv, wamid=BINDA_WAMID, status="sent")
+
+    post_webhook(load_fixture("webhook_status_delivered.json"))
+
+    msg.refresh_from_db()
+    assert msg.status == "delivered"
+
+
+def test_it_keeps_per_message_pricing_from_metas_sample(post_webhook, phone):
+    conv = factories.conversation(phone)
+    msg = factories.outbound(conv, wamid="wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQUFERjg0NDEzNDdFODU3MUMxMAA=")
+
+    post_webhook(load_fixture("webhook_status_sent_pmp.json"))
+
+    msg.refresh_from_db()
+    assert msg.status == "sent"
+    assert msg.status_events.get().pricing == {
+        "billable": True, "pricing_model": "PMP", "type": "regular", "category": "marketing"
+    }
+
+
+def test_it_moves_a_voice_note_to_played_after_read(post_webhook, message):
+    post_webhook(_status_payload("read", "1689380458"))
+    post_webhook(_status_payload("played", "1689380500"))
+    post_webhook(_status_payload("delivered", "1689380400"))  # late
+
+    message.refresh_from_db()
+    assert message.status == "played"
+    assert [e.status for e in message.status_events.all()] == ["delivered", "read", "played"]
+
+
+def test_it_keeps_every_error_and_shows_the_first(post_webhook, message):
+    errors = [
+        {"code": 131026, "title": "Message undeliverable", "error_data": {"details": "Receiver is incapable."}},
+        {"code": 131053, "title": "Media upload error", "error_data": {"details": "Unsupported media."}},
+    ]
+    post_webhook(_status_payload("failed", "1689380458", {"errors": errors}))
+
+    message.refresh_from_db()
+    assert (message.status, message.error_code, message.error_title) == ("failed", 131026, "Message undeliverable")
+    assert message.error_details == "Receiver is incapable."
+    assert MessageStatusEvent.objects.get().errors == errors
+
+
+def test_it_keeps_the_group_participant_of_a_group_status(post_webhook, message):
+    post_webhook(
+        _status_payload(
+            "delivered", "1689380400", {"recipient_type": "group", "recipient_participant_id": "972555555555"}
+        )
+    )
+
+    event = MessageStatusEvent.objects.get()
+    assert (event.recipient_type, event.recipient_participant_id) == ("group", "972555555555")
+    message.refresh_from_db()
+    assert message.status == "delivered"
+
+
+def test_the_same_status_inside_another_batch_changes_the_message_once(post_webhook, message):
+    single = _status_payload("delivered", "1689380400")
+    batch = _status_payload("read", "1689380458")
+    statuses = batch["entry"][0]["changes"][0]["value"]["statuses"]
+    statuses.append(single["entry"][0]["changes"][0]["value"]["statuses"][0])
+
+    post_webhook(single)
+    post_webhook(batch)
+
+    assert MessageStatusEvent.objects.filter(wamid=WAMID, status="delivered").count() == 1
+    message.refresh_from_db()
+    assert message.status == "read"

@@ -186,3 +186,45 @@ def test_it_replays_a_failed_event_idempotently(post_webhook, account):
 
 def test_it_accepts_only_get_and_post(client, account):
     assert client.put(reverse("messaging:webhook"), data=json.dumps({})).status_code == 405
+
+
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        (b'{"object": "whatsapp_business_account", "entry": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", "nested too deeply"),
+        (b'{"object": "whatsapp_business_account", "entry": [1]}', "an entry is not an object"),
+        (b'{"object": "whatsapp_business_account", "entry": [{"changes": {}}]}', "no changes list"),
+        (b'{"object": "whatsapp_business_account", "entry": [{"changes": [{"value": {}, "field": 7}]}]}', "no field name"),
+    ],
+)
+def test_it_rejects_a_mangled_envelope_without_a_500(post_webhook, phone, body, reason):
+    response = post_webhook(body)
+
+    assert response.status_code == 200
+    event = WebhookEvent.objects.get()
+    assert event.state == WebhookEvent.State.REJECTED and reason in event.error
+
+
+def test_it_stores_nul_characters_and_lone_surrogates_without_an_error(post_webhook, phone):
+    payload = load_fixture("webhook_message_text.json")
+    value = payload["entry"][0]["changes"][0]["value"]
+    value["messages"][0]["text"]["body"] = "nul\x00 and \ud83d alone"
+    value["contacts"][0]["profile"]["name"] = "Sheena\x00"
+    body = json.dumps(payload).encode()  # NUL and the lone surrogate travel as JSON escapes
+
+    assert post_webhook(body).status_code == 200
+
+    assert WebhookEvent.objects.get().state == WebhookEvent.State.PROCESSED
+    message = Message.objects.get()
+    assert message.text == "nul\ufffd and ? alone"
+    assert message.conversation.contact.name == "Sheena\ufffd"
+
+
+def test_it_keeps_nan_out_of_stored_json(post_webhook, add_phone):
+    add_phone("1122334455667")
+    body = fixture_bytes("webhook_message_location.json").replace(b"37.4611978", b"NaN")
+
+    post_webhook(body)
+
+    assert WebhookEvent.objects.get().state == WebhookEvent.State.PROCESSED
+    assert Message.objects.get().payload["latitude"] is None

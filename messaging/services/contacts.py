@@ -1,11 +1,20 @@
-"""Contacts and conversations: finding or creating them from what Meta or an operator gives."""
+"""Contacts and conversations: finding or creating them from what Meta or an operator gives,
+following a customer who changed number, and their marketing opt-out."""
+
+from datetime import datetime
 
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.db.models.functions import Greatest
 
 from accounts.models import PhoneNumber
 
-from ..models import Contact, Conversation
+from ..models import Contact, ContactEvent, Conversation, Message, WebhookEvent
+
+# Exact words (trimmed, any case) that change the marketing preference from inside a chat.
+STOP_KEYWORDS = frozenset({"STOP", "UNSUBSCRIBE"})
+RESUME_KEYWORDS = frozenset({"START"})
 
 
 def normalise_wa_id(raw: str) -> str:
@@ -35,3 +44,111 @@ def upsert_contact(*, wa_id: str, name: str = "") -> Contact:
 def conversation_for(*, contact: Contact, phone_number: PhoneNumber) -> Conversation:
     conversation, _ = Conversation.objects.get_or_create(contact=contact, phone_number=phone_number)
     return conversation
+
+
+def keyword_preference(text: str) -> bool | None:
+    """``True`` (stop) / ``False`` (resume) when ``text`` is exactly an opt-out keyword, else ``None``."""
+    word = (text or "").strip().upper()
+    if word in STOP_KEYWORDS:
+        return True
+    if word in RESUME_KEYWORDS:
+        return False
+    return None
+
+
+def set_marketing_preference(
+    *,
+    contact: Contact,
+    stop: bool,
+    occurred_at: datetime,
+    source: str,
+    detail: str = "",
+    details: dict | None = None,
+    webhook_event: WebhookEvent | None = None,
+) -> ContactEvent:
+    """Record a marketing stop/resume on the contact's timeline and apply it if it is the newest.
+
+    Preferences are applied by Meta's time, never by arrival: a late, older ``stop`` does not
+    undo a newer ``resume``. The same change delivered again adds nothing.
+    """
+    kind = ContactEvent.Kind.MARKETING_STOP if stop else ContactEvent.Kind.MARKETING_RESUME
+    record = ContactEvent.objects.filter(contact=contact, kind=kind, source=source, occurred_at=occurred_at).first()
+    if record is None:
+        record = ContactEvent.objects.create(
+            contact=contact,
+            kind=kind,
+            source=source,
+            detail=detail[:255],
+            details=details or {},
+            occurred_at=occurred_at,
+            webhook_event=webhook_event,
+        )
+    newest = (
+        contact.events.filter(kind__in=[ContactEvent.Kind.MARKETING_STOP, ContactEvent.Kind.MARKETING_RESUME])
+        .order_by("-occurred_at", "-id")
+        .first()
+    )
+    if newest == record and (contact.opted_out != stop or (stop and contact.opted_out_at is None)):
+        contact.opted_out = stop
+        contact.opted_out_at = occurred_at if stop else None
+        contact.save(update_fields=["opted_out", "opted_out_at", "updated_at"])
+    return record
+
+
+def change_contact_number(
+    *, contact: Contact, new_wa_id: str, occurred_at: datetime, detail: str = "", webhook_event=None
+) -> Contact:
+    """The customer moved to ``new_wa_id``: their conversations follow them; history is kept.
+
+    If nobody has the new number yet, the contact simply takes it. If a contact with the new
+    number exists already (they wrote from it before the change was announced), the old
+    contact's conversations, messages and timeline move to it, and the old row stays, empty,
+    with the change on its timeline. Returns the contact that now holds the number.
+    """
+    if not new_wa_id or new_wa_id == contact.wa_id:
+        return contact
+    old_wa_id = contact.wa_id
+    details = {"old_wa_id": old_wa_id, "new_wa_id": new_wa_id, "body": detail}
+    note = f"+{old_wa_id} → +{new_wa_id}"
+    target = Contact.objects.filter(wa_id=new_wa_id).first()
+    if target is None:
+        contact.wa_id = new_wa_id
+        contact.save(update_fields=["wa_id", "updated_at"])
+        target = contact
+    else:
+        _merge_contact(source=contact, target=target)
+        ContactEvent.objects.create(
+            contact=contact, kind=ContactEvent.Kind.NUMBER_CHANGED, source=ContactEvent.Source.SYSTEM_MESSAGE,
+            detail=note, details=details, occurred_at=occurred_at, webhook_event=webhook_event,
+        )
+    ContactEvent.objects.create(
+        contact=target, kind=ContactEvent.Kind.NUMBER_CHANGED, source=ContactEvent.Source.SYSTEM_MESSAGE,
+        detail=note, details=details, occurred_at=occurred_at, webhook_event=webhook_event,
+    )
+    return target
+
+
+def _merge_contact(*, source: Contact, target: Contact) -> None:
+    for conversation in Conversation.objects.filter(contact=source):
+        existing = Conversation.objects.filter(contact=target, phone_number_id=conversation.phone_number_id).first()
+        if existing is None:
+            conversation.contact = target
+            conversation.save(update_fields=["contact"])
+            continue
+        Message.objects.filter(conversation=conversation).update(conversation=existing)
+        Conversation.objects.filter(pk=existing.pk).update(
+            unread_count=F("unread_count") + conversation.unread_count,
+            last_message_at=Greatest(F("last_message_at"), conversation.last_message_at),
+        )
+        if conversation.last_inbound_at and (
+            existing.last_inbound_at is None or existing.last_inbound_at < conversation.last_inbound_at
+        ):
+            Conversation.objects.filter(pk=existing.pk).update(last_inbound_at=conversation.last_inbound_at)
+        conversation.delete()
+    source.events.update(contact=target)
+    source.flow_responses.update(contact=target)
+    if source.opted_out and not target.opted_out:
+        target.opted_out, target.opted_out_at = True, source.opted_out_at
+    if not target.name and source.name:
+        target.name = source.name
+    target.save(update_fields=["opted_out", "opted_out_at", "name", "updated_at"])

@@ -1,38 +1,40 @@
-"""Small, strict readers for pieces of Meta's webhook payloads."""
+"""Readers for pieces of Meta's webhook payloads: the vocabulary every app's handlers share.
 
-from datetime import UTC, datetime
-from typing import Any
+They live in ``cloudapi.webhook_payloads`` (below every app) so that an ``InvalidPayload`` raised
+by any app's handler is the one processing maps to a ``rejected`` event. Messaging imports them
+from here.
+"""
 
+from cloudapi.webhook_payloads import (
+    InvalidPayload,
+    as_dict,
+    as_int,
+    as_list,
+    clean_json,
+    clean_text,
+    entry_time,
+    first_error,
+    optional_list,
+    optional_timestamp,
+    parse_json,
+    parse_timestamp,
+    required_str,
+    text_of,
+)
 
-class InvalidPayload(ValueError):
-    """The payload lacks something Meta always sends, or has it in the wrong type."""
-
-
-def parse_timestamp(value: Any) -> datetime:
-    """Meta's Unix-seconds string as an aware datetime."""
-    try:
-        return datetime.fromtimestamp(int(value), tz=UTC)
-    except (TypeError, ValueError, OverflowError, OSError):
-        raise InvalidPayload(f"bad timestamp {value!r}") from None
-
-
-def required_str(obj: dict, key: str, *, max_length: int = 255) -> str:
-    value = obj.get(key)
-    if not isinstance(value, str) or not value:
-        raise InvalidPayload(f"missing or non-string {key!r}")
-    return value[:max_length]
-
-
-def as_dict(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def as_list(value: Any) -> list:
-    return value if isinstance(value, list) else []
-
-
-def as_int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+__all__ = [
+    "InvalidPayload",
+    "as_dict",
+    "as_int",
+    "as_list",
+    "clean_json",
+    "clean_text",
+    "entry_time",
+    "first_error",
+    "optional_list",
+    "optional_timestamp",
+    "parse_json",
+    "parse_timestamp",
+    "required_str",
+    "text_of",
+]

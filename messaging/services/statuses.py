@@ -12,7 +12,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from ..models import Message, MessageStatusEvent, WebhookEvent
-from .payloads import InvalidPayload, as_dict, as_int, as_list, parse_timestamp, required_str
+from .payloads import InvalidPayload, as_dict, as_list, first_error, parse_timestamp, required_str, text_of
 
 Status = Message.Status
 RANK = {
@@ -41,7 +41,9 @@ def apply_status(*, status: dict[str, Any], event: WebhookEvent | None = None) -
                 wamid=wamid,
                 status=name,
                 timestamp=when,
-                recipient_id=str(status.get("recipient_id") or "")[:64],
+                recipient_id=text_of(status.get("recipient_id"), max_length=64),
+                recipient_type=text_of(status.get("recipient_type"), max_length=16),
+                recipient_participant_id=text_of(status.get("recipient_participant_id"), max_length=64),
                 errors=as_list(status.get("errors")),
                 pricing=as_dict(status.get("pricing")),
                 conversation_info=as_dict(status.get("conversation")),
@@ -79,10 +81,8 @@ def _advance(message: Message, record: MessageStatusEvent) -> None:
             locked.meta_timestamp = record.timestamp
             changed.append("meta_timestamp")
     if record.status == Status.FAILED and record.errors:
-        error = record.errors[0] if isinstance(record.errors[0], dict) else {}
-        locked.error_code = as_int(error.get("code"))
-        locked.error_title = str(error.get("title") or error.get("message") or "")[:255]
-        locked.error_details = str(as_dict(error.get("error_data")).get("details") or "")
+        # Every error object stays on the timeline row; the first one is what the bubble shows.
+        locked.error_code, locked.error_title, locked.error_details = first_error(record.errors)
         changed += ["error_code", "error_title", "error_details"]
     if changed:
         locked.save(update_fields=changed + ["updated_at"])

@@ -11,6 +11,7 @@ from accounts.models import BusinessAccount
 from cloudapi.signature import is_valid
 
 from ..models import WebhookEvent
+from .payloads import clean_text
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,8 @@ def store_webhook_event(*, body: bytes, account: BusinessAccount) -> Stored:
         with transaction.atomic():
             event = WebhookEvent.objects.create(
                 account=account,
-                body=body.decode("utf-8", errors="replace"),
+                # PostgreSQL text cannot hold NUL; the hash (above) is of the exact bytes.
+                body=body.decode("utf-8", errors="replace").replace("\x00", "\ufffd"),
                 body_sha256=digest,
                 field=field,
                 phone_number_id=phone_number_id,
@@ -65,8 +67,13 @@ def _routing_hints(body: bytes) -> tuple[str, str]:
     """The first change's field and phone number id, for the admin's filters. Never raises."""
     try:
         change = json.loads(body)["entry"][0]["changes"][0]
-        field = str(change.get("field") or "")[:64]
+        field = change.get("field")
         metadata = change.get("value", {}).get("metadata", {}) or {}
-        return field, str(metadata.get("phone_number_id") or "")[:64]
-    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        phone_number_id = metadata.get("phone_number_id")
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError):
         return "", ""
+    return _hint(field), _hint(phone_number_id)
+
+
+def _hint(value) -> str:
+    return clean_text(value[:64]) if isinstance(value, str) else ""

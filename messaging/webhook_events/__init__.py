@@ -1,0 +1,122 @@
+"""Processing stored webhook events: parse the envelope, dispatch each change by ``field``.
+
+The handler table lives in ``cloudapi.webhook_registry``; messaging registers the fields it owns
+here (``messages``, ``flows``, ``user_preferences``), other apps from their own
+``AppConfig.ready()``. An event is processed in one transaction: it is applied whole or not at
+all, and a failure is recorded on the event, which can be replayed.
+
+Outcomes: ``processed``; ``rejected`` (the payload is malformed: the reason is kept);
+``unroutable`` (for a number or account we do not have); ``failed`` (a bug of ours — the error
+is kept and the event can be replayed once it is fixed).
+"""
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from cloudapi import webhook_registry
+
+from ..models import WebhookEvent
+from ..services.payloads import InvalidPayload, parse_json
+from .errors import UnknownAccount, UnknownPhoneNumber, Unroutable
+from .flows import handle_flows
+from .messages import handle_messages
+from .user_preferences import handle_user_preferences
+
+__all__ = [
+    "UnknownAccount",
+    "UnknownPhoneNumber",
+    "Unroutable",
+    "handle_flows",
+    "handle_messages",
+    "handle_user_preferences",
+    "process_webhook_event",
+    "register_handlers",
+    "replay_webhook_event",
+]
+
+logger = logging.getLogger(__name__)
+
+
+def register_handlers() -> None:
+    webhook_registry.register("messages", handle_messages)
+    webhook_registry.register("flows", handle_flows)
+    webhook_registry.register("user_preferences", handle_user_preferences)
+
+
+def process_webhook_event(*, event_id: int) -> WebhookEvent:
+    """Apply one stored event (idempotent: processing it again changes nothing)."""
+    event = WebhookEvent.objects.get(pk=event_id)
+    if event.state == WebhookEvent.State.PROCESSED:
+        return event
+    event.attempts += 1
+    try:
+        with transaction.atomic():
+            unhandled = _dispatch(event, _parse_envelope(event.body))
+    except InvalidPayload as exc:
+        _finish(event, WebhookEvent.State.REJECTED, f"Malformed payload: {exc}")
+    except Unroutable as exc:
+        _finish(event, WebhookEvent.State.UNROUTABLE, str(exc))
+    except Exception as exc:  # noqa: BLE001 — any bug must mark the event, never lose it
+        logger.exception("Webhook event %s failed", event.pk)
+        _finish(event, WebhookEvent.State.FAILED, f"{type(exc).__name__}: {exc}")
+    else:
+        event.unhandled_fields = unhandled
+        _finish(event, WebhookEvent.State.PROCESSED, "")
+    return event
+
+
+def replay_webhook_event(*, event_id: int) -> WebhookEvent:
+    """Process an event again from its stored body (support staff's replay)."""
+    WebhookEvent.objects.filter(pk=event_id).exclude(state=WebhookEvent.State.PROCESSED).update(
+        state=WebhookEvent.State.PENDING
+    )
+    return process_webhook_event(event_id=event_id)
+
+
+def _dispatch(event: WebhookEvent, payload: dict[str, Any]) -> list[str]:
+    """Run each change's handler; returns what no handler took (kept on the event, never an error).
+
+    A handler may return a list of parts it kept without applying (e.g. ``messages:system``).
+    """
+    unhandled: list[str] = []
+    for entry in payload["entry"]:
+        if not isinstance(entry, dict):
+            raise InvalidPayload("an entry is not an object")
+        changes = entry.get("changes")
+        if not isinstance(changes, list):
+            raise InvalidPayload("an entry has no changes list")
+        for change in changes:
+            if not isinstance(change, dict) or not isinstance(change.get("value"), dict):
+                raise InvalidPayload("a change has no value object")
+            field = change.get("field")
+            if not isinstance(field, str):
+                raise InvalidPayload("a change has no field name")
+            handler = webhook_registry.handler_for(field)
+            if handler is None:
+                unhandled.append(field[:64])
+                continue
+            kept = handler(value=change["value"], entry=entry, event=event)
+            if isinstance(kept, list):
+                unhandled.extend(str(part)[:64] for part in kept)
+    return sorted(set(unhandled))
+
+
+def _parse_envelope(body: str) -> dict[str, Any]:
+    payload = parse_json(body)
+    if not isinstance(payload, dict):
+        raise InvalidPayload("the body is not a JSON object")
+    if payload.get("object") != "whatsapp_business_account":
+        raise InvalidPayload(f"unexpected object {str(payload.get('object'))[:64]!r}")
+    if not isinstance(payload.get("entry"), list):
+        raise InvalidPayload("no entry list")
+    return payload
+
+
+def _finish(event: WebhookEvent, state: str, error: str) -> None:
+    event.state = state
+    event.error = error
+    event.processed_at = timezone.now()
+    event.save(update_fields=["state", "error", "attempts", "unhandled_fields", "processed_at"])

@@ -1,0 +1,35 @@
+"""The ``flows`` field: status changes of our WhatsApp Flows and alerts about their endpoints."""
+
+from typing import Any
+
+from accounts.models import BusinessAccount
+
+from ..models import WebhookEvent
+from ..services.flows import apply_flow_status_change, record_flow_alert
+from ..services.payloads import InvalidPayload, entry_time, text_of
+from .errors import UnknownAccount
+
+
+def handle_flows(*, value: dict[str, Any], entry: dict[str, Any], event: WebhookEvent) -> None:
+    """``FLOW_STATUS_CHANGE`` moves the flow; every other event is an alert on it."""
+    kind = value.get("event")
+    if not isinstance(kind, str) or not kind:
+        raise InvalidPayload("a flows change has no event")
+    account = _account_of(entry, event)
+    occurred_at = entry_time(entry) or event.received_at
+    if kind == "FLOW_STATUS_CHANGE":
+        if not text_of(value.get("flow_id")):
+            raise InvalidPayload("a flow status change has no flow_id")
+        apply_flow_status_change(account=account, value=value, occurred_at=occurred_at, event=event)
+    else:
+        record_flow_alert(account=account, value=value, occurred_at=occurred_at, event=event)
+
+
+def _account_of(entry: dict[str, Any], event: WebhookEvent) -> BusinessAccount:
+    """The WABA named by ``entry.id``, else the account whose app secret signed the event."""
+    waba_id = text_of(entry.get("id"), max_length=64)
+    account = BusinessAccount.objects.filter(waba_id=waba_id).first() if waba_id else None
+    account = account or event.account
+    if account is None:
+        raise UnknownAccount(f"No business account with WABA id {waba_id!r} is connected.")
+    return account

@@ -1,0 +1,59 @@
+"""The ``user_preferences`` field: a customer stopped or resumed marketing messages."""
+
+from typing import Any
+
+from ..models import ContactEvent, WebhookEvent
+from ..services.contacts import set_marketing_preference, upsert_contact
+from ..services.payloads import InvalidPayload, as_dict, optional_list, optional_timestamp, text_of
+
+_MARKETING = "marketing_messages"
+_CHOICES = {"stop": True, "resume": False}
+
+
+def handle_user_preferences(*, value: dict[str, Any], entry: dict[str, Any], event: WebhookEvent) -> list[str]:
+    """Apply each preference to its contact (created if we never heard of them) and keep it on
+    their timeline; preferences of other categories are kept on the timeline only.
+
+    Returns the parts kept without a contact to apply them to (no ``wa_id`` anywhere).
+    """
+    contacts = [as_dict(c) for c in optional_list(value, "contacts")]
+    names = {c["wa_id"]: text_of(as_dict(c.get("profile")).get("name"), max_length=200)
+             for c in contacts if isinstance(c.get("wa_id"), str)}
+    # Meta's item names its user; a lone entry in contacts[] is the fallback when it does not.
+    fallback = next(iter(names)) if len(names) == 1 else ""
+    kept: list[str] = []
+    for item in optional_list(value, "user_preferences"):
+        if not isinstance(item, dict):
+            raise InvalidPayload("a user preference is not an object")
+        wa_id = item.get("wa_id") if isinstance(item.get("wa_id"), str) and item.get("wa_id") else fallback
+        if not wa_id:
+            kept.append("user_preferences:no wa_id")
+            continue
+        _apply(item, upsert_contact(wa_id=wa_id[:32], name=names.get(wa_id, "")), event)
+    return kept
+
+
+def _apply(item: dict[str, Any], contact, event: WebhookEvent) -> None:
+    occurred_at = optional_timestamp(item.get("timestamp"), event.received_at)
+    category = text_of(item.get("category"))
+    choice = text_of(item.get("value")).lower()
+    detail = text_of(item.get("detail"), max_length=255) or f"{category}: {choice}"
+    if category == _MARKETING and choice in _CHOICES:
+        set_marketing_preference(
+            contact=contact,
+            stop=_CHOICES[choice],
+            occurred_at=occurred_at,
+            source=ContactEvent.Source.USER_PREFERENCES,
+            detail=detail,
+            details=item,
+            webhook_event=event,
+        )
+        return
+    seen = ContactEvent.objects.filter(
+        contact=contact, kind=ContactEvent.Kind.PREFERENCE, occurred_at=occurred_at, detail=detail
+    ).exists()
+    if not seen:
+        ContactEvent.objects.create(
+            contact=contact, kind=ContactEvent.Kind.PREFERENCE, source=ContactEvent.Source.USER_PREFERENCES,
+            detail=detail, details=item, occurred_at=occurred_at, webhook_event=event,
+        )
