@@ -163,6 +163,7 @@ def test_it_checks_each_account_with_its_own_app_secret(post_webhook, phone):
     )
     PhoneNumber.objects.create(account=other, phone_number_id="1122334455667", display_phone_number="972123456789")
     payload = load_fixture("webhook_message_text.json")
+    payload["entry"][0]["id"] = "555"
     payload["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = "1122334455667"
 
     assert post_webhook(payload, secret="second-secret").status_code == 200
@@ -228,3 +229,23 @@ def test_it_keeps_nan_out_of_stored_json(post_webhook, add_phone):
 
     assert WebhookEvent.objects.get().state == WebhookEvent.State.PROCESSED
     assert Message.objects.get().payload["latitude"] is None
+
+
+def test_it_rejects_an_entry_signed_by_another_apps_secret(post_webhook, phone):
+    # A second app is connected; its secret must not vouch for events about the first app's WABA.
+    BusinessAccount.objects.create(name="Other app", waba_id="777", access_token="t", app_secret="other-secret", verify_token="v")
+
+    post_webhook(fixture_bytes("webhook_message_text.json"), secret="other-secret")
+
+    event = WebhookEvent.objects.get()
+    assert event.state == WebhookEvent.State.REJECTED
+    assert "signed by another app" in event.error
+    assert Message.objects.count() == 0
+
+
+def test_wabas_of_the_same_app_share_its_secret(post_webhook, phone):
+    BusinessAccount.objects.create(name="Sister WABA", waba_id="778", access_token="t", app_secret="test-app-secret", verify_token="v")
+
+    post_webhook(fixture_bytes("webhook_message_text.json"))
+
+    assert WebhookEvent.objects.get().state == WebhookEvent.State.PROCESSED

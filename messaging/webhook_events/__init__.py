@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import BusinessAccount
 from cloudapi import webhook_registry
 
 from ..models import WebhookEvent
@@ -85,6 +86,7 @@ def _dispatch(event: WebhookEvent, payload: dict[str, Any]) -> list[str]:
     for entry in payload["entry"]:
         if not isinstance(entry, dict):
             raise InvalidPayload("an entry is not an object")
+        _check_signer_owns(event, entry)
         changes = entry.get("changes")
         if not isinstance(changes, list):
             raise InvalidPayload("an entry has no changes list")
@@ -102,6 +104,19 @@ def _dispatch(event: WebhookEvent, payload: dict[str, Any]) -> list[str]:
             if isinstance(kept, list):
                 unhandled.extend(str(part)[:64] for part in kept)
     return sorted(set(unhandled))
+
+
+def _check_signer_owns(event: WebhookEvent, entry: dict[str, Any]) -> None:
+    """The app secret that signed the body must be the one of the account the entry is about.
+
+    Several apps may share this deployment: one app's secret must not vouch for another's WABA.
+    (WABAs of the same app share its secret, so the secrets are compared, not the rows.)
+    """
+    if event.account_id is None:
+        return
+    owner = BusinessAccount.objects.filter(waba_id=str(entry.get("id", ""))[:64]).first()
+    if owner is not None and owner.pk != event.account_id and owner.app_secret != event.account.app_secret:
+        raise InvalidPayload(f"entry for WABA {owner.waba_id} was signed by another app's secret")
 
 
 def _parse_envelope(body: str) -> dict[str, Any]:
