@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 
+from .forms import BusinessAccountAdminForm
 from .models import AccountEvent, BusinessAccount, BusinessProfile, PhoneNumber
 from .services import resolve_account_events
 
@@ -25,7 +26,7 @@ class BusinessAccountAdmin(admin.ModelAdmin):
     list_filter = ("review_status", "ban_state", "messaging_limit_tier")
     search_fields = ("name", "waba_id", "app_id")
     # Secrets are write-only here: the form never renders the stored value back.
-    exclude = ("access_token", "app_secret", "verify_token")
+    form = BusinessAccountAdminForm
     # What Meta reports arrives by webhook; support staff read it here.
     readonly_fields = (
         "messaging_limit_tier",

@@ -133,3 +133,25 @@ def test_the_account_admin_never_renders_secrets(admin_client, account):
     assert response.status_code == 200
     assert "test-access-token" not in response.text
     assert "test-app-secret" not in response.text
+
+
+def test_an_administrator_sets_secrets_in_the_admin_without_ever_seeing_them(admin_client, account):
+    url = reverse("admin:accounts_businessaccount_change", args=[account.pk])
+    form = {"name": "Acme", "waba_id": account.waba_id, "app_id": "", "new_access_token": "EAAG-rotated", "new_app_secret": "", "new_verify_token": "",
+            "phone_numbers-TOTAL_FORMS": "0", "phone_numbers-INITIAL_FORMS": "0"}
+
+    response = admin_client.post(url, form)
+
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert account.access_token == "EAAG-rotated"
+    assert account.app_secret == "test-app-secret"  # blank kept it
+    assert "EAAG-rotated" not in admin_client.get(url).text
+
+
+def test_a_new_account_in_the_admin_needs_its_secrets(admin_client):
+    response = admin_client.post(reverse("admin:accounts_businessaccount_add"), {"name": "New", "waba_id": "123",
+                                 "phone_numbers-TOTAL_FORMS": "0", "phone_numbers-INITIAL_FORMS": "0"})
+    assert response.status_code == 200
+    assert "This field is required." in response.text
+    assert BusinessAccount.objects.count() == 0
