@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 
 from .services import maintenance, sending
-from .webhook_events import process_webhook_event
+from .webhook_events import drain_webhook_events, process_webhook_event
 
 SEND_MAX_RETRIES = 6
 
@@ -32,6 +32,18 @@ def send_message_task(self, message_id: int) -> None:
 @shared_task(acks_late=True)
 def process_webhook_event_task(event_id: int) -> None:
     process_webhook_event(event_id=event_id)
+
+
+DRAIN_BATCH = 500
+
+
+@shared_task(acks_late=True)
+def drain_webhook_events_task() -> None:
+    done = drain_webhook_events(limit=DRAIN_BATCH)
+    if done:
+        # Look again: events stored while this ran may have found the wake-up already taken.
+        countdown = 0 if done >= DRAIN_BATCH else settings.WEBHOOK_WAKE_INTERVAL
+        drain_webhook_events_task.apply_async(countdown=countdown)
 
 
 @shared_task

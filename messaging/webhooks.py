@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from .services.webhook_inbox import signing_account, store_webhook_event, verify_subscription
+from .services.webhook_inbox import signing_account_id, store_webhook_event, verify_subscription
 
 
 @csrf_exempt
@@ -13,14 +13,16 @@ from .services.webhook_inbox import signing_account, store_webhook_event, verify
 def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _verify(request)
-    length = int(request.headers.get("Content-Length") or 0)
-    if length > settings.WEBHOOK_MAX_BODY_BYTES:
+    length = request.headers.get("Content-Length") or "0"
+    if not length.isdigit():
+        return HttpResponse("Bad Content-Length.", status=400, content_type="text/plain")
+    if int(length) > settings.WEBHOOK_MAX_BODY_BYTES:
         return HttpResponse("Payload too large (Meta sends at most 3 MB).", status=413, content_type="text/plain")
     body = request.body
-    account = signing_account(body=body, signature=request.headers.get("X-Hub-Signature-256"))
-    if account is None:
+    account_id = signing_account_id(body=body, signature=request.headers.get("X-Hub-Signature-256"))
+    if account_id is None:
         return HttpResponseForbidden("Invalid or missing X-Hub-Signature-256.", content_type="text/plain")
-    store_webhook_event(body=body, account=account)
+    store_webhook_event(body=body, account_id=account_id)
     return HttpResponse("OK", content_type="text/plain")
 
 

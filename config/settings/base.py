@@ -102,6 +102,9 @@ STORAGES = {
 # Meta refuses webhook bodies over 3 MB; so do we (CLOUDAPI.md §5).
 WEBHOOK_MAX_BODY_BYTES = 3 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = WEBHOOK_MAX_BODY_BYTES + 1024
+# Each web process wakes the webhook drain task at most this often (seconds); the drain looks
+# again this long after it empties the queue, so processing lags ingest by about this much.
+WEBHOOK_WAKE_INTERVAL = env.float("WEBHOOK_WAKE_INTERVAL", default=0.5)
 
 # --- Secrets at rest -------------------------------------------------------------------------
 # Comma-separated; the first key encrypts, every key decrypts (so keys can be rotated).

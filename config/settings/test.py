@@ -18,6 +18,8 @@ STORAGES = {
 }
 # Eager retries only re-run when the Retry is not propagated (celery.app.task.Task.apply).
 CELERY_TASK_EAGER_PROPAGATES = False
+# Every stored event wakes the (eager) drain at once, so a test sees it processed.
+WEBHOOK_WAKE_INTERVAL = 0.0
 GRAPH_API_VERSION = "v24.0"
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405

@@ -20,22 +20,21 @@ STUCK_SENDING_AFTER = timedelta(minutes=10)
 
 def requeue_stale_work(*, now=None) -> dict[str, int]:
     """Re-enqueue old pending events and queued messages; returns how many of each."""
-    from ..tasks import process_webhook_event_task, send_message_task
+    from ..tasks import drain_webhook_events_task, send_message_task
 
     now = now or timezone.now()
     Message.objects.filter(
         status=Message.Status.SENDING, wamid__isnull=True, updated_at__lt=now - STUCK_SENDING_AFTER
     ).update(status=Message.Status.QUEUED)
-    events = list(
-        WebhookEvent.objects.filter(state=WebhookEvent.State.PENDING, received_at__lt=now - STALE_EVENT_AFTER)
-        .values_list("pk", flat=True)[:500]
-    )
+    events = WebhookEvent.objects.filter(
+        state=WebhookEvent.State.PENDING, received_at__lt=now - STALE_EVENT_AFTER
+    ).count()
     messages = list(
         Message.objects.filter(status=Message.Status.QUEUED, updated_at__lt=now - STALE_MESSAGE_AFTER)
         .values_list("pk", flat=True)[:500]
     )
-    for pk in events:
-        process_webhook_event_task.delay(pk)
+    if events:
+        drain_webhook_events_task.delay()  # it processes every pending event, oldest first
     for pk in messages:
         send_message_task.delay(pk)
-    return {"events": len(events), "messages": len(messages)}
+    return {"events": events, "messages": len(messages)}

@@ -2,7 +2,11 @@
 
 import hashlib
 import json
+import threading
+import time
 from dataclasses import dataclass
+
+from django.conf import settings
 
 from django.db import IntegrityError, transaction
 from django.utils.crypto import constant_time_compare
@@ -20,31 +24,50 @@ class Stored:
     duplicate: bool
 
 
-def signing_account(*, body: bytes, signature: str | None) -> BusinessAccount | None:
-    """The account whose app secret signed ``body``, or ``None`` (several apps may share us)."""
+# App secrets of the connected accounts, decrypted, kept briefly so the hot path makes no query.
+# A signature that matches none of them reloads the list first: a new or rotated secret works
+# at once; a removed one stops working within SECRETS_TTL.
+SECRETS_TTL = 30.0
+_secrets: tuple[float, list[tuple[int, str]]] = (0.0, [])
+_secrets_lock = threading.Lock()
+
+
+def signing_account_id(*, body: bytes, signature: str | None) -> int | None:
+    """The id of an account whose app secret signed ``body``, or ``None`` (several apps may share us)."""
     if not signature:
         return None
-    for account in BusinessAccount.objects.all():
-        if is_valid(body, signature, account.app_secret):
-            return account
+    for refresh in (False, True):
+        for account_id, secret in _app_secrets(refresh=refresh):
+            if is_valid(body, signature, secret):
+                return account_id
     return None
 
 
-def store_webhook_event(*, body: bytes, account: BusinessAccount) -> Stored:
-    """Keep the raw body (deduplicated by hash) and enqueue processing after commit."""
+def _app_secrets(*, refresh: bool) -> list[tuple[int, str]]:
+    global _secrets
+    loaded_at, secrets = _secrets
+    if refresh or time.monotonic() - loaded_at > SECRETS_TTL:
+        secrets = [(account.pk, account.app_secret) for account in BusinessAccount.objects.only("pk", "app_secret")]
+        with _secrets_lock:
+            _secrets = (time.monotonic(), secrets)
+    return secrets
+
+
+def store_webhook_event(*, body: bytes, account_id: int) -> Stored:
+    """Keep the raw body (deduplicated by hash) and wake processing after commit."""
     digest = hashlib.sha256(body).hexdigest()
     field, phone_number_id = _routing_hints(body)
     try:
         with transaction.atomic():
             event = WebhookEvent.objects.create(
-                account=account,
+                account_id=account_id,
                 # PostgreSQL text cannot hold NUL; the hash (above) is of the exact bytes.
                 body=body.decode("utf-8", errors="replace").replace("\x00", "\ufffd"),
                 body_sha256=digest,
                 field=field,
                 phone_number_id=phone_number_id,
             )
-            transaction.on_commit(lambda: enqueue_processing(event.pk))
+            transaction.on_commit(wake_processing)
     except IntegrityError:
         return Stored(event=WebhookEvent.objects.filter(body_sha256=digest).first(), duplicate=True)
     return Stored(event=event, duplicate=False)
@@ -57,8 +80,25 @@ def verify_subscription(*, mode: str | None, token: str | None) -> bool:
     return any(constant_time_compare(token, account.verify_token) for account in BusinessAccount.objects.all())
 
 
+_last_wake = 0.0
+
+
+def wake_processing() -> None:
+    """Make sure a drain task will run. One per ``WEBHOOK_WAKE_INTERVAL`` per process is enough:
+    a drain processes every pending event in arrival order and looks again once it is done."""
+    global _last_wake
+    now = time.monotonic()
+    if now - _last_wake < settings.WEBHOOK_WAKE_INTERVAL:
+        return
+    _last_wake = now
+    from ..tasks import drain_webhook_events_task  # tasks import services
+
+    drain_webhook_events_task.delay()
+
+
 def enqueue_processing(event_id: int) -> None:
-    from ..tasks import process_webhook_event_task  # tasks import services
+    """Process one event in its own task (support staff's bulk replay)."""
+    from ..tasks import process_webhook_event_task
 
     process_webhook_event_task.delay(event_id)
 

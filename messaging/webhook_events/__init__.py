@@ -33,6 +33,7 @@ __all__ = [
     "handle_flows",
     "handle_messages",
     "handle_user_preferences",
+    "drain_webhook_events",
     "process_webhook_event",
     "register_handlers",
     "replay_webhook_event",
@@ -49,9 +50,36 @@ def register_handlers() -> None:
 
 def process_webhook_event(*, event_id: int) -> WebhookEvent:
     """Apply one stored event (idempotent: processing it again changes nothing)."""
-    event = WebhookEvent.objects.get(pk=event_id)
-    if event.state == WebhookEvent.State.PROCESSED:
-        return event
+    with transaction.atomic():
+        event = WebhookEvent.objects.select_for_update().get(pk=event_id)
+        if event.state != WebhookEvent.State.PROCESSED:
+            _process(event)
+    return event
+
+
+def drain_webhook_events(*, limit: int) -> int:
+    """Process pending events in arrival order, each in its own transaction; returns how many.
+
+    Concurrent drains (several workers) skip each other's rows (``SKIP LOCKED`` on PostgreSQL).
+    """
+    done = 0
+    while done < limit:
+        with transaction.atomic():
+            event = (
+                WebhookEvent.objects.select_for_update(skip_locked=True)
+                .filter(state=WebhookEvent.State.PENDING)
+                .order_by("id")
+                .first()
+            )
+            if event is None:
+                break
+            _process(event)
+        done += 1
+    return done
+
+
+def _process(event: WebhookEvent) -> None:
+    """Apply ``event`` inside the caller's transaction; its handlers run in a savepoint."""
     event.attempts += 1
     try:
         with transaction.atomic():
@@ -66,7 +94,6 @@ def process_webhook_event(*, event_id: int) -> WebhookEvent:
     else:
         event.unhandled_fields = unhandled
         _finish(event, WebhookEvent.State.PROCESSED, "")
-    return event
 
 
 def replay_webhook_event(*, event_id: int) -> WebhookEvent:
