@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from .services.webhook_inbox import signing_account_id, store_webhook_event, verify_subscription
+from .services.webhook_inbox import receive_webhook, verify_subscription
 
 
 @csrf_exempt
@@ -18,11 +18,8 @@ def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
         return HttpResponse("Bad Content-Length.", status=400, content_type="text/plain")
     if int(length) > settings.WEBHOOK_MAX_BODY_BYTES:
         return HttpResponse("Payload too large (Meta sends at most 3 MB).", status=413, content_type="text/plain")
-    body = request.body
-    account_id = signing_account_id(body=body, signature=request.headers.get("X-Hub-Signature-256"))
-    if account_id is None:
+    if receive_webhook(body=request.body, signature=request.headers.get("X-Hub-Signature-256")) is None:
         return HttpResponseForbidden("Invalid or missing X-Hub-Signature-256.", content_type="text/plain")
-    store_webhook_event(body=body, account_id=account_id)
     return HttpResponse("OK", content_type="text/plain")
 
 

@@ -249,3 +249,28 @@ def test_wabas_of_the_same_app_share_its_secret(post_webhook, phone):
     post_webhook(fixture_bytes("webhook_message_text.json"))
 
     assert WebhookEvent.objects.get().state == WebhookEvent.State.PROCESSED
+
+
+def test_it_follows_an_account_recreated_after_its_secret_was_cached(post_webhook, account, add_phone):
+    # Signed and stored once: the secret is now cached with this account's id.
+    post_webhook({"object": "whatsapp_business_account", "entry": []})
+    waba, secret = account.waba_id, account.app_secret
+    account.delete()
+    again = BusinessAccount.objects.create(name="Again", waba_id=waba, access_token="t", app_secret=secret, verify_token="v")
+
+    response = post_webhook({"object": "whatsapp_business_account", "entry": [], "n": 2})
+
+    assert response.status_code == 200
+    assert WebhookEvent.objects.filter(account=again).count() == 1
+
+
+def test_it_refuses_a_secret_whose_account_was_removed(post_webhook, account):
+    post_webhook({"object": "whatsapp_business_account", "entry": []})
+    account.delete()
+
+    assert post_webhook({"object": "whatsapp_business_account", "entry": [], "n": 3}).status_code == 403
+
+
+def test_a_malformed_content_length_is_a_400(client, phone):
+    response = client.post(reverse("messaging:webhook"), data=b"{}", content_type="application/json", CONTENT_LENGTH="abc")
+    assert response.status_code == 400

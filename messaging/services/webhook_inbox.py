@@ -32,15 +32,32 @@ _secrets: tuple[float, list[tuple[int, str]]] = (0.0, [])
 _secrets_lock = threading.Lock()
 
 
-def signing_account_id(*, body: bytes, signature: str | None) -> int | None:
+def receive_webhook(*, body: bytes, signature: str | None) -> Stored | None:
+    """Check the signature and store the event; ``None`` when no connected app signed it."""
+    for refresh in (False, True):
+        account_id = signing_account_id(body=body, signature=signature, refresh=refresh)
+        if account_id is None:
+            return None
+        try:
+            return store_webhook_event(body=body, account_id=account_id)
+        except _AccountGone:
+            continue  # deleted (or re-created) since its secret was cached: look again
+    return None
+
+
+def signing_account_id(*, body: bytes, signature: str | None, refresh: bool = False) -> int | None:
     """The id of an account whose app secret signed ``body``, or ``None`` (several apps may share us)."""
     if not signature:
         return None
-    for refresh in (False, True):
-        for account_id, secret in _app_secrets(refresh=refresh):
+    for reload in (True,) if refresh else (False, True):
+        for account_id, secret in _app_secrets(refresh=reload):
             if is_valid(body, signature, secret):
                 return account_id
     return None
+
+
+class _AccountGone(Exception):
+    pass
 
 
 def _app_secrets(*, refresh: bool) -> list[tuple[int, str]]:
@@ -69,7 +86,10 @@ def store_webhook_event(*, body: bytes, account_id: int) -> Stored:
             )
             transaction.on_commit(wake_processing)
     except IntegrityError:
-        return Stored(event=WebhookEvent.objects.filter(body_sha256=digest).first(), duplicate=True)
+        existing = WebhookEvent.objects.filter(body_sha256=digest).first()
+        if existing is None:
+            raise _AccountGone from None  # not a duplicate: the account row is gone
+        return Stored(event=existing, duplicate=True)
     return Stored(event=event, duplicate=False)
 
 
