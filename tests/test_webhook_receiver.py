@@ -251,6 +251,8 @@ def test_wabas_of_the_same_app_share_its_secret(post_webhook, phone):
     assert WebhookEvent.objects.get().state == WebhookEvent.State.PROCESSED
 
 
+# Foreign keys are checked at commit: these need real commits, not a test transaction.
+@pytest.mark.django_db(transaction=True)
 def test_it_follows_an_account_recreated_after_its_secret_was_cached(post_webhook, account, add_phone):
     # Signed and stored once: the secret is now cached with this account's id.
     post_webhook({"object": "whatsapp_business_account", "entry": []})
@@ -264,6 +266,7 @@ def test_it_follows_an_account_recreated_after_its_secret_was_cached(post_webhoo
     assert WebhookEvent.objects.filter(account=again).count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
 def test_it_refuses_a_secret_whose_account_was_removed(post_webhook, account):
     post_webhook({"object": "whatsapp_business_account", "entry": []})
     account.delete()
