@@ -1,6 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
-from .models import MessageTemplate, TemplateStatusChange
+from accounts.models import BusinessAccount
+
+from .models import MessageTemplate, TemplateStatusChange, TemplateSyncState
+from .rules import describe_errors
+from .services.changes import delete_template
+from .services.errors import MetaRefused, TemplateInvalid
+from .services.submit import submit_draft
+from .services.sync import SyncFailed, sync_templates
 
 
 class StatusChangeInline(admin.TabularInline):
@@ -66,6 +73,43 @@ class MessageTemplateAdmin(admin.ModelAdmin):
         "updated_at",
     )
     inlines = [StatusChangeInline]
+    actions = ["submit_drafts", "sync_with_meta", "delete_at_meta"]
+
+    # The actions call the console's services, so support staff get the console's messages.
+
+    @admin.action(description="Submit the selected drafts to Meta", permissions=["change"])
+    def submit_drafts(self, request, queryset):
+        for template in queryset.select_related("account"):
+            try:
+                submit_draft(template=template, user=request.user)
+            except TemplateInvalid as invalid:
+                self.message_user(request, f"{template} not submitted: " + " ".join(describe_errors(invalid.errors)), messages.ERROR)
+            except MetaRefused as refused:
+                self.message_user(request, f"{template} not submitted: {refused.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{template} submitted to Meta.", messages.SUCCESS)
+
+    @admin.action(description="Sync the selected templates' accounts with Meta", permissions=["change"])
+    def sync_with_meta(self, request, queryset):
+        for account in BusinessAccount.objects.filter(pk__in=queryset.values("account_id")):
+            try:
+                result = sync_templates(account=account)
+            except SyncFailed as failure:
+                self.message_user(request, f"Sync of {account.name} failed: {failure}", messages.ERROR)
+            else:
+                self.message_user(request, f"Synced {account.name}: {result}.", messages.SUCCESS)
+
+    @admin.action(description="Delete the selected templates at Meta (this language only)", permissions=["delete"])
+    def delete_at_meta(self, request, queryset):
+        for template in queryset.select_related("account"):
+            try:
+                delete_template(template=template, every_language=False, user=request.user)
+            except TemplateInvalid as invalid:
+                self.message_user(request, f"{template} not deleted: " + " ".join(describe_errors(invalid.errors)), messages.ERROR)
+            except MetaRefused as refused:
+                self.message_user(request, f"{template} not deleted: {refused.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{template} deleted at Meta.", messages.SUCCESS)
 
 
 @admin.register(TemplateStatusChange)
@@ -92,4 +136,18 @@ class TemplateStatusChangeAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(TemplateSyncState)
+class TemplateSyncStateAdmin(admin.ModelAdmin):
+    list_display = ("account", "last_success_at", "failing", "last_error_at", "last_error")
+    list_select_related = ("account",)
+    readonly_fields = ("account", "last_success_at", "last_error", "last_error_at", "last_result")
+
+    @admin.display(boolean=True)
+    def failing(self, obj) -> bool:
+        return obj.failing
+
+    def has_add_permission(self, request) -> bool:
         return False

@@ -144,3 +144,60 @@ class TemplateStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template}: {self.old_status or '—'} → {self.new_status}"
+
+
+class TemplateEdit(models.Model):
+    """One edit we sent to Meta: what Meta's edit limits for approved templates are counted from."""
+
+    template = models.ForeignKey(MessageTemplate, on_delete=models.CASCADE, related_name="edits")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    from_status = models.CharField(max_length=32, help_text="The status when edited (limits apply to APPROVED).")
+    category_before = models.CharField(max_length=32, blank=True)
+    components_before = models.JSONField(default=list, blank=True)
+    edited_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-edited_at", "-id"]
+        indexes = [models.Index(fields=["template", "edited_at"], name="template_edit_idx")]
+
+    def __str__(self) -> str:
+        return f"Edit of {self.template} at {self.edited_at:%Y-%m-%d %H:%M}"
+
+
+class TemplateNotice(models.Model):
+    """News for the template manager who submitted a template (approved, rejected, paused),
+    shown on their next page until they dismiss it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="template_notices")
+    template = models.ForeignKey(MessageTemplate, on_delete=models.CASCADE, related_name="notices")
+    status = models.CharField(max_length=32)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "seen_at"], name="template_notice_unseen_idx")]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class TemplateSyncState(models.Model):
+    """How the last syncs of an account's templates with Meta went: a failing sync is shown, never
+    silently stale."""
+
+    account = models.OneToOneField(BusinessAccount, on_delete=models.CASCADE, related_name="template_sync_state")
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    last_result = models.JSONField(default=dict, blank=True, help_text="Counts of the last successful sync.")
+
+    def __str__(self) -> str:
+        return f"Template sync of {self.account}"
+
+    @property
+    def failing(self) -> bool:
+        return self.last_error_at is not None and (
+            self.last_success_at is None or self.last_error_at > self.last_success_at
+        )

@@ -61,6 +61,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.account_banners",
+                "templates_mgr.context_processors.template_notices",
             ],
         },
     },
@@ -133,6 +134,9 @@ WHATSAPP_DISPLAY_PHONE_NUMBER = env("WHATSAPP_DISPLAY_PHONE_NUMBER", default="")
 SIMULATOR_ENABLED = env.bool("SIMULATOR_ENABLED", default=False)
 SIMULATOR_URL = env("SIMULATOR_URL", default="http://127.0.0.1:8100")
 
+# Seconds between two syncs of every account's message templates with Meta's list.
+TEMPLATE_SYNC_INTERVAL = env.int("TEMPLATE_SYNC_INTERVAL", default=900)
+
 # --- Celery ----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
@@ -146,6 +150,10 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stale-work": {
         "task": "messaging.tasks.requeue_stale_work_task",
         "schedule": env.float("REQUEUE_STALE_WORK_EVERY", default=60.0),
+    },
+    "sync-templates": {
+        "task": "templates_mgr.tasks.sync_templates_task",
+        "schedule": float(TEMPLATE_SYNC_INTERVAL),
     },
 }
 

@@ -2,8 +2,10 @@
 
 The status history is append-only. A status change is recorded once per (template, status, time);
 one older than the template's current status is recorded but does not overwrite it, because Meta's
-webhooks arrive out of order and more than once. Sync (issue 7) records its findings through
-:func:`apply_template_status` too, with ``source=sync``.
+webhooks arrive out of order and more than once. Sync records its findings through
+:func:`apply_template_status` too, with ``source=sync``; our own submits, edits and deletes with
+``source=user`` and who. A decision Meta makes (approved, rejected, paused …) becomes a notice
+for the template manager who submitted the template.
 """
 
 from dataclasses import dataclass, field
@@ -15,7 +17,8 @@ from django.utils import timezone
 from accounts.models import BusinessAccount
 from cloudapi.webhook_payloads import InvalidPayload
 
-from .models import MessageTemplate, TemplateStatusChange
+from ..models import MessageTemplate, TemplateStatusChange
+from .notices import notify_submitter
 
 Status = MessageTemplate.Status
 # Statuses that clear a rejection: the template went back to review or through it.
@@ -44,6 +47,12 @@ class StatusReport:
     rejection_recommendation: str = ""
     disable_date: datetime | None = None
     details: dict = field(default_factory=dict)
+
+
+def meta_now() -> datetime:
+    """Now, to the second: Meta's webhook times have no fractions, so a change of ours made in the
+    same second as Meta's answer must not look newer than it (auth templates are approved at once)."""
+    return timezone.now().replace(microsecond=0)
 
 
 def normalize_language(code: str) -> str:
@@ -90,6 +99,8 @@ def apply_template_status(
         return None  # the same change again: a redelivery, another app, another batch
     if newer:
         _make_current(template, report, occurred_at)
+        if source != TemplateStatusChange.Source.USER:
+            notify_submitter(template=template, report=report)
     return change
 
 

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "templates_mgr"
+
+urlpatterns = [
+    path("", views.template_list, name="template-list"),
+    path("new/", views.template_create, name="template-create"),
+    path("sync/", views.template_sync, name="template-sync"),
+    path("<int:pk>/", views.template_detail, name="template-detail"),
+    path("<int:pk>/edit/", views.template_edit, name="template-edit"),
+    path("<int:pk>/submit/", views.template_submit, name="template-submit"),
+    path("<int:pk>/delete/", views.template_delete, name="template-delete"),
+    path("send/new/", views.conversation_start, name="conversation-start"),
+    path("send/<int:conversation_pk>/", views.conversation_send, name="conversation-send"),
+    path("notices/<int:pk>/dismiss/", views.notice_dismiss, name="notice-dismiss"),
+]

@@ -1,0 +1,16 @@
+from .board import notice_dismiss, template_detail, template_list, template_sync
+from .builder import template_create, template_delete, template_edit, template_submit
+from .sending import conversation_send, conversation_start
+
+__all__ = [
+    "conversation_send",
+    "conversation_start",
+    "notice_dismiss",
+    "template_create",
+    "template_delete",
+    "template_detail",
+    "template_edit",
+    "template_list",
+    "template_submit",
+    "template_sync",
+]
