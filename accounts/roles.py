@@ -18,7 +18,8 @@ _CONSOLE = [
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    OPERATOR: _CONSOLE + ["messaging.send_message", "messaging.change_contact"],
+    OPERATOR: _CONSOLE
+    + ["messaging.send_message", "messaging.change_contact", "media_lib.view_mediaasset", "media_lib.add_mediaasset"],
     TEMPLATE_MANAGER: _CONSOLE
     + [
         "templates_mgr.view_messagetemplate",
@@ -26,6 +27,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "templates_mgr.change_messagetemplate",
         "templates_mgr.delete_messagetemplate",
         "templates_mgr.view_templatestatuschange",
+        "media_lib.view_mediaasset",
+        "media_lib.add_mediaasset",
+        "media_lib.change_mediaasset",
+        "media_lib.delete_mediaasset",
     ],
     SUPPORT: _CONSOLE
     + [
@@ -41,6 +46,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.view_accountevent",
         "templates_mgr.view_messagetemplate",
         "templates_mgr.view_templatestatuschange",
+        "media_lib.view_mediaasset",
+        "media_lib.change_mediaasset",
+        "media_lib.view_cloudmediaid",
     ],
     # Administrators get every permission of the product's apps (see below).
     ADMINISTRATOR: [],

@@ -7,5 +7,6 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("templates/", include("templates_mgr.urls")),
+    path("media/", include("media_lib.urls")),
     path("", include("messaging.urls")),
 ]

@@ -166,3 +166,10 @@ LOGGING = {
     # urllib3 logs request URLs at DEBUG; quiet it so nothing near a token is ever printed.
     "loggers": {"urllib3": {"level": "WARNING"}},
 }
+
+# --- Media library ---------------------------------------------------------------------------
+# Customers' files whose download task was lost (broker restart, killed worker) are picked up again.
+CELERY_BEAT_SCHEDULE["requeue-stale-media-downloads"] = {
+    "task": "media_lib.tasks.requeue_stale_downloads_task",
+    "schedule": 120.0,
+}

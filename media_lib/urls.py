@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "media_lib"
+
+urlpatterns = [
+    path("", views.asset_list, name="asset-list"),
+    path("upload/", views.asset_upload, name="asset-upload"),
+    path("picker/", views.asset_picker, name="asset-picker"),
+    path("<int:pk>/", views.asset_serve, name="asset-serve"),
+    path("<int:pk>/thumbnail/", views.thumbnail_serve, name="thumbnail-serve"),
+    path("<int:pk>/delete/", views.asset_delete, name="asset-delete"),
+    path("<int:pk>/retry/", views.asset_retry, name="asset-retry"),
+    path("<int:pk>/status/", views.asset_status, name="asset-status"),
+]
