@@ -262,8 +262,8 @@ def test_uploading_to_another_business_is_refused(client, librarian, outsider):
     assert response.status_code == 400 and MediaAsset.objects.count() == 0
 
 
-def test_uploading_needs_the_add_permission(client, operator, account):
-    client.force_login(grant(operator, "view_mediaasset"))
+def test_uploading_needs_the_add_permission(client, no_role_user, account):
+    client.force_login(grant(no_role_user, "view_mediaasset"))
 
     response = client.post(reverse("media_lib:asset-upload"), {"account": account.pk, "file": upload("a.png", png())})
 
