@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.db import transaction
 
+from .admin_compose import ContactComposeMixin, ConversationComposeMixin
 from .models import (
     Contact,
     ContactEvent,
@@ -26,13 +27,17 @@ class ContactEventInline(admin.TabularInline):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
-    list_display = ("wa_id", "name", "opted_out", "opted_out_at", "updated_at")
+class ContactAdmin(ContactComposeMixin, admin.ModelAdmin):
+    list_display = ("wa_id", "name", "opted_out", "opted_out_at", "updated_at", "compose")
     list_filter = ("opted_out",)
     # events__detail holds "+old → +new": a number the customer used before finds them too.
     search_fields = ("wa_id", "name", "events__detail")
-    readonly_fields = ("opted_out_at", "created_at", "updated_at")
+    readonly_fields = ("compose", "opted_out_at", "created_at", "updated_at")
     inlines = [ContactEventInline]
+
+    @admin.display(description="Compose")
+    def compose(self, obj):
+        return self.compose_link(obj) if obj.pk else "—"
 
 
 @admin.register(ContactEvent)
@@ -45,11 +50,16 @@ class ContactEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
-    list_display = ("contact", "phone_number", "last_message_at", "last_inbound_at", "unread_count")
+class ConversationAdmin(ConversationComposeMixin, admin.ModelAdmin):
+    list_display = ("contact", "phone_number", "last_message_at", "last_inbound_at", "unread_count", "compose")
     list_select_related = ("contact", "phone_number")
     search_fields = ("contact__wa_id", "contact__name", "phone_number__display_phone_number")
     raw_id_fields = ("contact", "phone_number", "assigned_to")
+    readonly_fields = ("compose", "read_up_to", "typing_sent_at")
+
+    @admin.display(description="Compose")
+    def compose(self, obj):
+        return self.compose_link(obj) if obj.pk else "—"
 
 
 class StatusEventInline(admin.TabularInline):

@@ -53,15 +53,35 @@ _EXPLANATIONS: dict[int, Explanation] = {
     132007: Explanation("The template breaks a WhatsApp content policy.", "Edit the template."),
     132015: Explanation("The template is paused for low quality.", "Use another template or improve this one."),
     132016: Explanation("The template is disabled.", "Use another template."),
+    132008: Explanation("A template parameter has a value WhatsApp refuses.", "Check the template's variables and send again."),
+    132012: Explanation("A template parameter has the wrong format.", "Check the template's variables (text, currency, date …)."),
+    132068: Explanation("The flow is blocked and cannot be sent.", "Fix the flow in WhatsApp Manager, or send something else."),
+    132069: Explanation("The flow is throttled (at most 10 sends an hour).", "Wait an hour, or fix the flow's health."),
+    131005: Explanation("Meta denied access to this request.", "Ask an administrator to check the app's permissions."),
+    131037: Explanation("The number's display name is not approved yet.", "Ask an administrator to check the display name."),
+    133016: Explanation("Too many register / deregister attempts for this number.", "Wait 72 hours before trying again."),
+    135000: Explanation("WhatsApp refused the request (generic user error).", "Check the message; the details say more."),
     133010: Explanation("The phone number is not registered on the Cloud API.", "Ask an administrator to register it."),
 }
 
 UNKNOWN = Explanation("WhatsApp reported an error.", "See the details, or ask support to look up the code.")
 NETWORK = Explanation("Meta could not be reached.", "It is retried automatically.")
+# The error title of a message we refused to send ourselves (its details say why).
+LOCAL_FAILURE_TITLE = "Not sent by Switchboard"
+LOCAL = Explanation("Switchboard could not prepare this message for WhatsApp.", "Fix what the details say, then send it again.")
 
 
 def explain(code: int | None) -> Explanation:
     """The plain-language explanation of a Meta error code (or of no code: a network failure)."""
     if code is None:
         return NETWORK
+    if code not in _EXPLANATIONS and 200 <= code <= 299:
+        return _EXPLANATIONS[10]  # 200–299: a permission not granted or revoked, like 10
     return _EXPLANATIONS.get(code, UNKNOWN)
+
+
+def explain_failure(*, code: int | None, title: str = "") -> Explanation:
+    """Like :func:`explain`, for a failed message: one we refused ourselves says so."""
+    if code is None and title == LOCAL_FAILURE_TITLE:
+        return LOCAL
+    return explain(code)

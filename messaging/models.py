@@ -74,12 +74,27 @@ class Conversation(models.Model):
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    read_up_to = models.DateTimeField(
+        null=True, blank=True, help_text="Meta's time of the newest customer message marked read at Meta."
+    )
+    typing_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When we last showed the customer “typing…” (rate limit)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-last_message_at"]
         constraints = [
             models.UniqueConstraint(fields=["contact", "phone_number"], name="one_conversation_per_pair"),
+        ]
+        # The inbox: newest activity first, per number, per assignee, and the unread ones.
+        indexes = [
+            models.Index(fields=["phone_number", "-last_message_at", "-id"], name="conversation_inbox_idx"),
+            models.Index(fields=["assigned_to", "-last_message_at"], name="conversation_assigned_idx"),
+            models.Index(
+                fields=["-last_message_at"], condition=models.Q(unread_count__gt=0), name="conversation_unread_idx"
+            ),
+            models.Index(fields=["last_inbound_at"], name="conversation_window_idx"),
         ]
 
     def __str__(self) -> str:
@@ -132,9 +147,16 @@ class Message(models.Model):
         help_text="The message this reaction, edit or revoke was applied to, once we have it.",
     )
     reactions = models.JSONField(default=dict, blank=True, help_text="Reactor's WhatsApp id → emoji.")
+    media_asset = models.ForeignKey(
+        "media_lib.MediaAsset", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages",
+        help_text="The file of an image, video, audio, document or sticker message (sent or received).",
+    )
     edited_at = models.DateTimeField(null=True, blank=True)
     previous_versions = models.JSONField(default=list, blank=True, help_text="Text and payload before each edit.")
     revoked_at = models.DateTimeField(null=True, blank=True, help_text="When the sender deleted it.")
+    read_at_meta = models.DateTimeField(
+        null=True, blank=True, help_text="Inbound: when we told Meta we read it (Meta marks earlier ones read too)."
+    )
     status = models.CharField(max_length=16, choices=Status.choices)
     status_at = models.DateTimeField(null=True, blank=True, help_text="Meta's time of the current status.")
     error_code = models.IntegerField(null=True, blank=True)
@@ -150,7 +172,9 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["conversation", "created_at"], name="message_thread_idx")]
+        # The thread pages (keyset on created_at, id). Message text search on PostgreSQL uses
+        # trigram indexes created by migration 0003 (they need the pg_trgm extension).
+        indexes = [models.Index(fields=["conversation", "created_at", "id"], name="message_thread_page_idx")]
         permissions = [("send_message", "Can send messages")]
 
     def __str__(self) -> str:

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from .services import maintenance, sending
+from .services import maintenance, reading, sending
 from .webhook_events import drain_webhook_events, process_webhook_event
 
 SEND_MAX_RETRIES = 6
@@ -27,6 +27,24 @@ def send_message_task(self, message_id: int) -> None:
             sending.give_up(message_id=message_id, error=exc.error)
             return
         raise self.retry(countdown=_backoff(self.request.retries, outcome_unknown=exc.error.outcome_unknown)) from None
+
+
+READ_MAX_RETRIES = 5
+
+
+@shared_task(bind=True, max_retries=READ_MAX_RETRIES, acks_late=True)
+def mark_conversation_read_task(self, conversation_id: int) -> None:
+    try:
+        reading.mark_conversation_read(conversation_id=conversation_id)
+    except reading.ReadLater:
+        if self.request.retries >= self.max_retries:
+            return  # the next time the thread is opened asks again: nothing was recorded
+        raise self.retry(countdown=_backoff(self.request.retries, outcome_unknown=False)) from None
+
+
+@shared_task
+def send_typing_indicator_task(conversation_id: int) -> None:
+    reading.send_typing_indicator(conversation_id=conversation_id)
 
 
 @shared_task(acks_late=True)

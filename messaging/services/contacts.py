@@ -152,3 +152,15 @@ def _merge_contact(*, source: Contact, target: Contact) -> None:
     if not target.name and source.name:
         target.name = source.name
     target.save(update_fields=["opted_out", "opted_out_at", "name", "updated_at"])
+
+
+def update_contact_notes(*, contact: Contact, notes: str) -> Contact:
+    """Replace the operators' notes on ``contact``."""
+    contact.notes = (notes or "").strip()
+    contact.save(update_fields=["notes", "updated_at"])
+    return contact
+
+
+def existing_conversation(*, wa_id: str, phone_number: PhoneNumber) -> Conversation | None:
+    """The conversation between ``wa_id`` and ``phone_number`` if there is one already."""
+    return Conversation.objects.filter(contact__wa_id=wa_id, phone_number=phone_number).first()

@@ -23,6 +23,7 @@ from .contacts import (
     upsert_contact,
 )
 from .flows import record_flow_response
+from .media import register_inbound_file
 from .message_content import display_text, payload_of
 from .message_updates import UPDATE_TYPES, apply_pending_updates, apply_update, target_wamid_of
 from .payloads import InvalidPayload, as_dict, as_list, first_error, parse_timestamp, required_str, text_of
@@ -97,6 +98,7 @@ def _touch_conversation(conversation: Conversation, kind: str, sent_at) -> None:
 
 def _apply_effect(record: Message, event: WebhookEvent | None) -> None:
     payload = as_dict(record.payload)
+    register_inbound_file(record)
     if record.type in UPDATE_TYPES:
         apply_update(record)
     elif record.type == "interactive" and payload.get("type") == "nfm_reply":

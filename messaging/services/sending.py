@@ -1,10 +1,11 @@
 """Outbound messages: validate and queue, then deliver to Meta from a Celery task.
 
-``send_text`` runs in the request: it refuses what Meta would refuse (closed window, empty or
-over-long text), saves the message as ``queued`` and enqueues delivery on commit.
-``deliver_message`` runs in the worker: it claims the message, calls the Graph API, stores the
-wamid. Our UUID travels as ``biz_opaque_callback_data`` so a status webhook can find the
-message even if the send call's answer was lost.
+``send_text`` / ``send_draft`` run in the request: they refuse what Meta would refuse (closed
+window, empty or over-long text, limits of each type — see ``compose``), save the message as
+``queued`` and enqueue delivery on commit. ``deliver_message`` runs in the worker: it claims the
+message, turns a media library file into a Meta media id (uploading it again if Meta's id
+expired), calls the Graph API, stores the wamid. Our UUID travels as ``biz_opaque_callback_data``
+so a status webhook can find the message even if the send call's answer was lost.
 """
 
 import uuid
@@ -17,11 +18,13 @@ from django.utils import timezone
 from accounts.graph import client_for
 from cloudapi.errors import CloudApiError
 
-from ..error_explanations import explain
+from ..error_explanations import LOCAL_FAILURE_TITLE, explain
 from ..models import Conversation, Message
+from . import limits
+from .compose import MEDIA_KINDS, Draft
 from .statuses import RANK, attach_pending_statuses
 
-TEXT_MAX_LENGTH = 4096  # CLOUDAPI.md §1
+TEXT_MAX_LENGTH = limits.TEXT_BODY  # CLOUDAPI.md §1
 
 
 class WindowClosed(ValidationError):
@@ -61,6 +64,31 @@ def send_text(*, conversation: Conversation, text: TextMessage, user=None, clien
     )
 
 
+def send_draft(
+    *,
+    conversation: Conversation,
+    draft: Draft,
+    reply_to: str = "",
+    user=None,
+    client_uuid: uuid.UUID | None = None,
+) -> Message:
+    """Queue what the operator composed (a :class:`~messaging.services.compose.Draft`).
+
+    Same rules as every send: the 24-hour window, and one message per ``client_uuid``.
+    """
+    return queue_message(
+        conversation=conversation,
+        kind=draft.kind,
+        content=draft.content,
+        text=draft.text,
+        reply_to=reply_to,
+        user=user,
+        client_uuid=client_uuid,
+        media_asset=draft.media_asset,
+        target=draft.target,
+    )
+
+
 def queue_message(
     *,
     conversation: Conversation,
@@ -71,15 +99,18 @@ def queue_message(
     user=None,
     client_uuid: uuid.UUID | None = None,
     requires_window: bool = True,
+    media_asset=None,
+    target: Message | None = None,
 ) -> Message:
     """Save an outbound message as ``queued`` and enqueue its delivery after commit.
 
     ``kind`` is the Cloud API type and ``content`` its object (already validated by the caller's
     own rules). Everything but templates needs the 24-hour window (``requires_window``).
     The same ``client_uuid`` twice (a double submit) queues once and returns the first message.
+    A media message sent from the library names its ``media_asset``; a reaction its ``target``.
     """
     if requires_window and not conversation.window_is_open():
-        raise WindowClosed(_window_closed_reason(conversation))
+        raise WindowClosed(window_closed_reason(conversation))
     if client_uuid is not None:
         existing = Message.objects.filter(uuid=client_uuid).first()
         if existing is not None:
@@ -94,6 +125,9 @@ def queue_message(
                 payload=content,
                 text=text,
                 context_wamid=reply_to,
+                target=target,
+                target_wamid=target.wamid if target is not None and target.wamid else "",
+                media_asset=media_asset,
                 status=Message.Status.QUEUED,
                 sent_by=user if getattr(user, "is_authenticated", False) else None,
             )
@@ -111,14 +145,16 @@ def deliver_message(*, message_id: int) -> None:
     )
     if not claimed:
         return  # already sent, failed, or matched by a webhook: a repeated task changes nothing
-    message = Message.objects.select_related("conversation__contact", "conversation__phone_number__account").get(
-        pk=message_id
-    )
+    message = Message.objects.select_related(
+        "conversation__contact", "conversation__phone_number__account", "media_asset"
+    ).get(pk=message_id)
     phone = message.conversation.phone_number
     try:
-        result = client_for(phone.account).send_message(
-            phone_number_id=phone.phone_number_id, payload=_payload(message)
-        )
+        result = _send(message, phone)
+    except NotSendable as refused:
+        local = CloudApiError(message=str(refused), details=str(refused), title=LOCAL_FAILURE_TITLE)
+        _record_attempt_failure(message, local)
+        return
     except CloudApiError as error:
         _record_attempt_failure(message, error)
         if error.retryable:
@@ -173,11 +209,35 @@ def _mark_failed(message: Message, error: CloudApiError) -> None:
     message.save()
 
 
-def _payload(message: Message) -> dict:
+def _send(message: Message, phone):
+    client = client_for(phone.account)
+    try:
+        return client.send_message(phone_number_id=phone.phone_number_id, payload=_payload(message))
+    except CloudApiError as error:
+        if not _media_id_refused(message, error):
+            raise
+    # Meta no longer knows the library file's media id (deleted there, or expired early):
+    # upload it again and send once more. Nothing was sent, so this cannot duplicate.
+    return client.send_message(phone_number_id=phone.phone_number_id, payload=_payload(message, fresh_media=True))
+
+
+def _media_id_refused(message: Message, error: CloudApiError) -> bool:
+    if message.media_asset_id is None or not isinstance(message.payload, dict) or "asset" not in message.payload:
+        return False
+    from media_lib.services import is_unknown_media_error
+
+    return is_unknown_media_error(error)
+
+
+class NotSendable(Exception):
+    """Something on our side makes the message impossible to send (e.g. its file was deleted)."""
+
+
+def _payload(message: Message, *, fresh_media: bool = False) -> dict:
     payload: dict = {
         "to": "+" + message.conversation.contact.wa_id,
         "type": message.type,
-        message.type: message.payload,
+        message.type: _content(message, fresh_media=fresh_media),
         "biz_opaque_callback_data": str(message.uuid),
     }
     if message.context_wamid:
@@ -185,7 +245,27 @@ def _payload(message: Message) -> dict:
     return payload
 
 
-def _window_closed_reason(conversation: Conversation) -> str:
+def _content(message: Message, *, fresh_media: bool = False):
+    """The type's object as Meta wants it: a library file becomes ``{"id": <Meta media id>}``."""
+    content = message.payload
+    if message.type not in MEDIA_KINDS or not isinstance(content, dict) or "asset" not in content:
+        return content
+    content = {key: value for key, value in content.items() if key != "asset"}
+    asset = message.media_asset
+    if asset is None:
+        raise NotSendable("The file was deleted from the media library before the message was sent.")
+    from media_lib.services import ensure_cloud_media_id, refresh_cloud_media_id  # media_lib sits below messaging
+
+    media_id_for = refresh_cloud_media_id if fresh_media else ensure_cloud_media_id
+    try:
+        cloud = media_id_for(asset=asset, phone_number=message.conversation.phone_number)
+    except ValidationError as exc:  # the stored file is missing or no longer acceptable
+        raise NotSendable(" ".join(exc.messages)) from None
+    return {"id": str(getattr(cloud, "media_id", cloud)), **content}
+
+
+def window_closed_reason(conversation: Conversation) -> str:
+    """Why only a template can be sent now, in words for the operator."""
     if conversation.last_inbound_at is None:
         return "This customer has never written to this number: start the conversation with an approved template."
     since = timezone.localtime(conversation.last_inbound_at).strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,36 @@
+"""Who works a conversation: assign it to an operator of its number, or to nobody."""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+
+from accounts import roles
+
+from ..models import Conversation
+
+
+def assignable_users(conversation: Conversation) -> QuerySet:
+    """Active users who may work the conversation's number: its operators and administrators."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(phone_numbers=conversation.phone_number_id)
+            | Q(is_superuser=True)
+            | Q(groups__name=roles.ADMINISTRATOR)
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def assign_conversation(*, conversation: Conversation, assignee) -> Conversation:
+    """Give ``conversation`` to ``assignee`` (``None``: to nobody).
+
+    Refuses (``ValidationError``) someone who may not work the conversation's number.
+    """
+    if assignee is not None and not assignable_users(conversation).filter(pk=assignee.pk).exists():
+        raise ValidationError(f"{assignee.get_username()} does not work +{conversation.phone_number.display_phone_number}.")
+    Conversation.objects.filter(pk=conversation.pk).update(assigned_to=assignee)
+    conversation.assigned_to = assignee
+    return conversation

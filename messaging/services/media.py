@@ -1,0 +1,52 @@
+"""Messaging's side of the media library: inbound files handed to media_lib to download, and
+where an asset is used (media_lib asks before deleting one)."""
+
+from django.utils import timezone
+
+from ..models import Message
+from .payloads import as_dict, text_of
+
+MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
+_USAGES_SHOWN = 20
+
+
+def register_inbound_file(message: Message) -> None:
+    """A customer's image/video/audio/document/sticker: media_lib fetches it now, the bubble shows it."""
+    if message.type not in MEDIA_TYPES:
+        return
+    payload = as_dict(message.payload)
+    media_id = text_of(payload.get("id"), max_length=64)
+    if not media_id:
+        return  # nothing Meta would give us: the bubble says so
+    from media_lib.services import register_inbound_media  # media_lib sits below messaging
+
+    phone = message.conversation.phone_number
+    asset = register_inbound_media(
+        account=phone.account,
+        phone_number=phone,
+        media_id=media_id,
+        mime_type=text_of(payload.get("mime_type"), max_length=127),
+        sha256=text_of(payload.get("sha256"), max_length=128),
+        filename=text_of(payload.get("filename"), max_length=255),
+        url=text_of(payload.get("url")),
+        kind=message.type,
+    )
+    Message.objects.filter(pk=message.pk).update(media_asset=asset)
+    message.media_asset = asset
+
+
+def message_usages(asset) -> list[str]:
+    """media_lib's usage provider: the messages that carry ``asset``, newest first."""
+    rows = (
+        Message.objects.filter(media_asset=asset)
+        .select_related("conversation__contact")
+        .order_by("-created_at")[: _USAGES_SHOWN + 1]
+    )
+    usages = []
+    for message in rows[:_USAGES_SHOWN]:
+        way = "Message to" if message.direction == Message.Direction.OUTBOUND else "Message from"
+        when = timezone.localtime(message.created_at).strftime("%Y-%m-%d %H:%M")
+        usages.append(f"{way} +{message.conversation.contact.wa_id} on {when}")
+    if len(rows) > _USAGES_SHOWN:
+        usages.append("… and more messages")
+    return usages

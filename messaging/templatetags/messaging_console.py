@@ -1,0 +1,57 @@
+"""Small display helpers for the console's templates."""
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+register = template.Library()
+
+
+@register.filter
+def activity_time(value):
+    """"14:05" today, "Mon 14:05" this week, "3 Mar" this year, "3 Mar 2024" before."""
+    if not value:
+        return ""
+    local, now = timezone.localtime(value), timezone.localtime()
+    if local.date() == now.date():
+        return local.strftime("%H:%M")
+    if (now.date() - local.date()).days < 7:
+        return local.strftime("%a %H:%M")
+    if local.year == now.year:
+        return f"{local.day} {local.strftime('%b')}"
+    return f"{local.day} {local.strftime('%b %Y')}"
+
+
+@register.simple_tag
+def url_if_available(name, *args):
+    """The URL named ``name``, or "" when that app is not installed (pieces of other apps degrade)."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+@register.filter
+def status_timeline(message):
+    """The outbound bubble's hover text: every status Meta reported, with its time."""
+    def at(moment):
+        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
+
+    who = f" by {message.sent_by.get_username()}" if message.sent_by_id and message.sent_by else ""
+    lines = [f"Queued {at(message.created_at)}{who}"]
+    for event in message.status_events.all():
+        code = f" (error {message.error_code})" if event.status == "failed" and message.error_code else ""
+        lines.append(f"{event.status.capitalize()} {at(event.timestamp)}{code}")
+    if len(lines) == 1:
+        lines.append(f"Now: {message.get_status_display()}")
+    return "\n".join(lines)
+
+
+@register.filter
+def map_link(payload):
+    """An OpenStreetMap link for a location payload's coordinates ("" when they are not numbers)."""
+    try:
+        latitude, longitude = float(payload.get("latitude")), float(payload.get("longitude"))
+    except (TypeError, ValueError, AttributeError):
+        return ""
+    return f"https://www.openstreetmap.org/?mlat={latitude}&mlon={longitude}#map=16/{latitude}/{longitude}"

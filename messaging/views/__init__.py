@@ -1,0 +1,21 @@
+"""The operator console: inbox, thread, compose, contacts. Thin: access → form → service → redirect."""
+
+from .compose import conversation_compose, conversation_send
+from .contacts import contact_detail, contact_list, contact_notes, conversation_new
+from .inbox import conversation_assign, inbox
+from .thread import conversation_detail, conversation_messages, conversation_older, conversation_typing
+
+__all__ = [
+    "contact_detail",
+    "contact_list",
+    "contact_notes",
+    "conversation_assign",
+    "conversation_compose",
+    "conversation_detail",
+    "conversation_messages",
+    "conversation_new",
+    "conversation_older",
+    "conversation_send",
+    "conversation_typing",
+    "inbox",
+]

@@ -1,0 +1,85 @@
+"""What every console page around a thread shares: the filtered inbox sidebar and the composer."""
+
+from dataclasses import dataclass
+
+from django.http import QueryDict
+from django.urls import reverse
+
+from accounts.access import accessible_phone_numbers
+
+from .. import selectors
+from ..forms import COMPOSE_FORMS, InboxFilterForm, compose_form_class
+from ..models import Conversation, Message
+from ..services.sending import window_closed_reason
+
+VIEW = "messaging.view_conversation"
+SEND = "messaging.send_message"
+
+
+@dataclass
+class Sidebar:
+    context: dict
+    valid: bool
+
+
+def sidebar(request, *, active: Conversation | None = None) -> Sidebar:
+    """The inbox for the request's filters (query parameters); ``valid`` is False for bad ones."""
+    numbers = accessible_phone_numbers(request.user).order_by("display_phone_number")
+    form = InboxFilterForm(request.GET or None, numbers=numbers)
+    valid = form.is_valid() if form.is_bound else True
+    filters = form.filters() if form.is_bound and valid else selectors.InboxFilters()
+    page = selectors.inbox_page(request.user, filters)
+    query = _filters_query(request.GET)
+    for conversation in page.conversations:
+        conversation.snippet = page.snippets.get(conversation.pk, "")
+    poll = _filters_query(request.GET)
+    if request.GET.get("before") and valid:
+        poll["before"] = request.GET["before"]
+    if active is not None:
+        poll["active"] = str(active.pk)
+    context = {
+        "list_poll_url": f"{reverse('messaging:inbox')}?{poll.urlencode()}",
+        "filter_form": form,
+        "inbox": page,
+        "conversations": page.conversations,
+        "filters_query": query.urlencode(),
+        "active_pk": active.pk if active else _int(request.GET.get("active")),
+        "filtered": any(query.values()),
+    }
+    return Sidebar(context=context, valid=valid)
+
+
+def compose_context(request, conversation: Conversation, form=None) -> dict:
+    """The composer: the kind's form (``?kind=``), or the template picker when the window is closed."""
+    can_send = request.user.has_perm(SEND)
+    window_open = conversation.window_is_open()
+    if form is None and can_send and window_open:
+        form_class = compose_form_class(request.GET.get("kind")) or compose_form_class(None)
+        initial = {"reply_to": _int(request.GET.get("reply_to")), "message": _int(request.GET.get("message"))}
+        form = form_class(conversation=conversation, user=request.user, initial=initial)
+    reply_to = form["reply_to"].value() if form is not None else None
+    reply_message = None
+    if str(reply_to or "").isdigit():
+        reply_message = Message.objects.filter(pk=reply_to, conversation=conversation).only("pk", "text", "type").first()
+    return {
+        "conversation": conversation,
+        "form": form,
+        "can_send": can_send,
+        "window_open": window_open,
+        "window_reason": "" if window_open else window_closed_reason(conversation),
+        "compose_kinds": [(kind, form_class.label) for kind, form_class in COMPOSE_FORMS.items() if kind != "reaction"],
+        "reply_message": reply_message,
+    }
+
+
+def _filters_query(params: QueryDict) -> QueryDict:
+    kept = QueryDict(mutable=True)
+    for name in ("q", "number", "window", "assigned", "unread"):
+        value = params.get(name)
+        if value:
+            kept[name] = value
+    return kept
+
+
+def _int(value) -> int | None:
+    return int(value) if str(value or "").isdigit() else None

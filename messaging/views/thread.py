@@ -1,0 +1,96 @@
+"""A conversation: the page, its polled live part, older pages, and the typing signal."""
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from .. import selectors
+from ..forms import ThreadCursorForm
+from ..services.assignment import assignable_users
+from ..services.reading import mark_conversation_seen, signal_typing
+from ._console import SEND, VIEW, compose_context, sidebar
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def conversation_detail(request, pk: int):
+    conversation = selectors.conversation_for_user(request.user, pk)
+    mark_conversation_seen(conversation=conversation)
+    return render(request, "messaging/conversation_detail.html", thread_page_context(request, conversation))
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def conversation_messages(request, pk: int):
+    """The live part of the thread (from ``after`` on), polled by htmx so ticks and new messages move."""
+    conversation = selectors.conversation_for_user(request.user, pk)
+    cursor = ThreadCursorForm(request.GET)
+    if not cursor.is_valid():
+        return HttpResponse(" ".join(cursor.errors.get("after", [])), status=400, content_type="text/plain")
+    mark_conversation_seen(conversation=conversation)  # the operator is looking at it
+    after = cursor.cleaned_data["after"]
+    page = selectors.thread_after(conversation, after) if after else None
+    restarted = page is None
+    page = page or selectors.thread_latest(conversation)
+    window_open = conversation.window_is_open()
+    context = {
+        "conversation": conversation, "thread": page.messages, "page": page, "restarted": restarted and bool(after),
+        "window_open": window_open, "window_changed": request.GET.get("window") not in (None, _state(window_open)),
+        **bubble_context(request, conversation),
+    }
+    if context["window_changed"]:
+        context.update(compose_context(request, conversation))
+    return render(request, "messaging/_live.html", context)
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def conversation_older(request, pk: int):
+    """The page before ``before`` ("load older")."""
+    conversation = selectors.conversation_for_user(request.user, pk)
+    cursor = ThreadCursorForm(request.GET)
+    if not cursor.is_valid() or cursor.cleaned_data["before"] is None:
+        message = " ".join(cursor.errors.get("before", [])) or "Say which page: ?before=…"
+        return HttpResponse(message, status=400, content_type="text/plain")
+    page = selectors.thread_before(conversation, cursor.cleaned_data["before"])
+    context = {"conversation": conversation, "page": page, "thread": page.messages, **bubble_context(request, conversation)}
+    return render(request, "messaging/_older.html", context)
+
+
+@require_POST
+@login_required
+@permission_required(SEND, raise_exception=True)
+def conversation_typing(request, pk: int):
+    """The operator is typing: "typing…" on the customer's phone (rate-limited in the service)."""
+    conversation = selectors.conversation_for_user(request.user, pk)
+    signal_typing(conversation=conversation)
+    return HttpResponse(status=204)
+
+
+def thread_page_context(request, conversation, form=None) -> dict:
+    """Everything the conversation page shows: sidebar, newest page of the thread, composer."""
+    page = selectors.thread_latest(conversation)
+    context = {
+        **sidebar(request, active=conversation).context,
+        **compose_context(request, conversation, form),
+        "page": page,
+        "thread": page.messages,
+        "window_state": _state(conversation.window_is_open()),
+        "assignees": assignable_users(conversation) if request.user.has_perm(SEND) else (),
+        **bubble_context(request, conversation),
+    }
+    return context
+
+
+def bubble_context(request, conversation) -> dict:
+    """What every bubble's Reply / React links need, worked out once per page."""
+    return {
+        "can_act": request.user.has_perm(SEND) and conversation.window_is_open(),
+        "compose_url": reverse("messaging:conversation-compose", args=[conversation.pk]),
+    }
+
+
+def _state(window_open: bool) -> str:
+    return "open" if window_open else "closed"
