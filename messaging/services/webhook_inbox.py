@@ -60,6 +60,13 @@ class _AccountGone(Exception):
     pass
 
 
+def forget_app_secrets(**_signal_kwargs) -> None:
+    """Drop the cached secrets (an account was saved or deleted in this process)."""
+    global _secrets
+    with _secrets_lock:
+        _secrets = (0.0, [])
+
+
 def _app_secrets(*, refresh: bool) -> list[tuple[int, str]]:
     global _secrets
     loaded_at, secrets = _secrets
