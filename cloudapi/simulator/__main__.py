@@ -75,12 +75,18 @@ def is_loopback(host: str) -> bool:
 
 def number_from_env() -> SimNumber:
     """The simulated number, from WHATSAPP_* variables or the demo constants."""
+    return number_from(os.environ.get)
+
+
+def number_from(setting) -> SimNumber:
+    """The simulated number of the embedded account (see ``demo.embedded_account``)."""
+    values = demo.embedded_account(setting)
     return SimNumber(
-        phone_number_id=os.environ.get("WHATSAPP_PHONE_NUMBER_ID") or demo.PHONE_NUMBER_ID,
-        display_phone_number=os.environ.get("WHATSAPP_DISPLAY_PHONE_NUMBER") or demo.DISPLAY_PHONE_NUMBER,
-        waba_id=os.environ.get("WHATSAPP_BUSINESS_ACCOUNT_ID") or demo.BUSINESS_ACCOUNT_ID,
-        access_token=os.environ.get("WHATSAPP_ACCESS_TOKEN") or demo.ACCESS_TOKEN,
-        app_secret=os.environ.get("WHATSAPP_APP_SECRET") or demo.APP_SECRET,
+        phone_number_id=values["phone_number_id"],
+        display_phone_number=values["display_phone_number"],
+        waba_id=values["waba_id"],
+        access_token=values["access_token"],
+        app_secret=values["app_secret"],
         verified_name=demo.VERIFIED_NAME,
     )
 

@@ -8,3 +8,17 @@ APP_ID = "300000000000001"
 ACCESS_TOKEN = "sim-demo-access-token"
 APP_SECRET = "sim-demo-app-secret"
 VERIFY_TOKEN = "sim-demo-verify-token"
+
+
+def embedded_account(setting) -> dict[str, str]:
+    """The account the embedded default runs with: each ``WHATSAPP_*`` value that ``setting(name)``
+    gives, else the demo's. The simulator and ``setup_demo`` must agree on it to the letter."""
+    return {
+        "phone_number_id": setting("WHATSAPP_PHONE_NUMBER_ID") or PHONE_NUMBER_ID,
+        "display_phone_number": setting("WHATSAPP_DISPLAY_PHONE_NUMBER") or DISPLAY_PHONE_NUMBER,
+        "waba_id": setting("WHATSAPP_BUSINESS_ACCOUNT_ID") or BUSINESS_ACCOUNT_ID,
+        "access_token": setting("WHATSAPP_ACCESS_TOKEN") or ACCESS_TOKEN,
+        "app_secret": setting("WHATSAPP_APP_SECRET") or APP_SECRET,
+        "verify_token": setting("WHATSAPP_VERIFY_TOKEN") or VERIFY_TOKEN,
+        "app_id": setting("WHATSAPP_APP_ID") or APP_ID,
+    }

@@ -19,16 +19,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not settings.SIMULATOR_ENABLED:
             raise CommandError("setup_demo is for the embedded default (SIMULATOR_ENABLED=true).")
-        credentials = AccountCredentials(
-            waba_id=settings.WHATSAPP_BUSINESS_ACCOUNT_ID or demo.BUSINESS_ACCOUNT_ID,
-            phone_number_id=settings.WHATSAPP_PHONE_NUMBER_ID or demo.PHONE_NUMBER_ID,
-            access_token=settings.WHATSAPP_ACCESS_TOKEN or demo.ACCESS_TOKEN,
-            app_secret=settings.WHATSAPP_APP_SECRET or demo.APP_SECRET,
-            verify_token=settings.WHATSAPP_VERIFY_TOKEN or demo.VERIFY_TOKEN,
-            display_phone_number=settings.WHATSAPP_DISPLAY_PHONE_NUMBER or demo.DISPLAY_PHONE_NUMBER,
-            app_id=settings.WHATSAPP_APP_ID or demo.APP_ID,
-            name="Demo business",
-        )
+        values = demo.embedded_account(lambda name: getattr(settings, name, ""))
+        credentials = AccountCredentials(**values, name="Demo business")
         phone = connect_account(credentials=credentials)
         if not phone.verified_name:
             phone.verified_name = demo.VERIFIED_NAME
