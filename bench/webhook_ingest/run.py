@@ -73,12 +73,15 @@ def main() -> int:
         drain_seconds = _wait_processed(stored, timeout=600)
         sustained = _sustained(sustained_bodies, args.sustained_rate, env)
         lag = _lag_percentiles(since=sustained["started"])
+        _report(args, bare, ours, stored, drain_seconds, sustained, lag)
     finally:
         for process in (worker, web):
             if process is not None:
                 process.terminate()
-                process.wait(timeout=20)
-    _report(args, bare, ours, stored, drain_seconds, sustained, lag)
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
     return 0
 
 
