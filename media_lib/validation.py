@@ -44,6 +44,7 @@ def check_upload(*, file: IO[bytes], name: str, size: int | None = None) -> Chec
         raise ValidationError(
             f"The file is too large ({kinds.human_size(size)}); the largest file WhatsApp takes is a "
             f"{kinds.human_size(kinds.MAX_UPLOAD_BYTES)} document.", code="too_large")
+    _refuse_path_characters(name)
     sniffed = sniff(file, size=size)
     _refuse_unsendable(sniffed)
     assert sniffed.mime_type is not None and sniffed.kind is not None
@@ -88,6 +89,15 @@ def sha256_of(file: IO[bytes]) -> str:
         digest.update(chunk)
     file.seek(0)
     return digest.hexdigest()
+
+
+def _refuse_path_characters(name: str) -> None:
+    """An uploaded name that carries directories or control characters is refused, not guessed at."""
+    text = str(name or "")
+    if "/" in text or "\\" in text or any(unicodedata.category(ch) == "Cc" for ch in text):
+        raise ValidationError(
+            f"The file name “{safe_name(text)}” arrived with folder or control characters in it "
+            f"({text[:60]!r}). Rename the file to a plain name and upload it again.", code="bad_name")
 
 
 def _refuse_unsendable(sniffed: Sniffed) -> None:
