@@ -57,24 +57,30 @@ def process_webhook_event(*, event_id: int) -> WebhookEvent:
     return event
 
 
-def drain_webhook_events(*, limit: int) -> int:
-    """Process pending events in arrival order, each in its own transaction; returns how many.
+# Events applied per commit: one durable commit (an fsync) per event was the drain's bottleneck.
+DRAIN_COMMIT_EVERY = 50
 
-    Concurrent drains (several workers) skip each other's rows (``SKIP LOCKED`` on PostgreSQL).
+
+def drain_webhook_events(*, limit: int) -> int:
+    """Process pending events in arrival order; returns how many.
+
+    Events are claimed in small batches (``SKIP LOCKED`` on PostgreSQL, so concurrent drains on
+    several workers never take the same rows); each is applied in its own savepoint, so a bad one
+    is marked and the others of its batch still commit.
     """
     done = 0
     while done < limit:
         with transaction.atomic():
-            event = (
+            batch = list(
                 WebhookEvent.objects.select_for_update(skip_locked=True)
                 .filter(state=WebhookEvent.State.PENDING)
-                .order_by("id")
-                .first()
+                .order_by("id")[: min(DRAIN_COMMIT_EVERY, limit - done)]
             )
-            if event is None:
-                break
-            _process(event)
-        done += 1
+            for event in batch:
+                _process(event)
+        if not batch:
+            break
+        done += len(batch)
     return done
 
 
