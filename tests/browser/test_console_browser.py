@@ -78,6 +78,8 @@ def test_a_closed_window_switches_the_composer_to_templates(logged_in, live_simu
     assert page.locator("textarea[name=body]").count() == 0
     picker = page.locator("#template-picker select[name=template]")
     picker.wait_for()
+    # The picker arrives by htmx; a robot must let htmx wire it (its settle step) before choosing.
+    page.wait_for_function("() => document.querySelector('#send-template')?.['htmx-internal-data']?.listenerInfos?.length > 0")
     picker.select_option(label="we_are_back (en_US) · Utility")
     page.locator("#template-picker button[name=send]").click()
 
