@@ -20,41 +20,15 @@ class Recorded:
     latest: bool  # no newer event of its topic and not a redelivery: the caller may update state rows
 
 
-def record_account_event(
-    *,
-    account: BusinessAccount,
-    field: str,
-    title: str,
-    occurred_at: datetime,
-    event: str = "",
-    details: dict | None = None,
-    severity: str = AccountEvent.Severity.INFO,
-    active: bool = False,
-    phone_number: PhoneNumber | None = None,
-    webhook_event_id: int | None = None,
-    topic: str = "",
-    expires_at: datetime | None = None,
-) -> AccountEvent:
+def record_account_event(**fields) -> AccountEvent:
     """Keep what Meta said about an account; ``active`` ones show as a console banner.
 
-    With a ``topic``, the event resolves the earlier active events of that topic — unless a newer
-    one is already recorded, in which case it is kept as history only. The same report delivered
-    again (same field, event, number, time and details) is recorded once.
+    Takes the keyword arguments of :func:`record_account_news`. With a ``topic``, the event
+    resolves the earlier active events of that topic — unless a newer one is already recorded, in
+    which case it is kept as history only. The same report delivered again (same field, event,
+    number, time and details) is recorded once.
     """
-    return record_account_news(
-        account=account,
-        field=field,
-        title=title,
-        occurred_at=occurred_at,
-        event=event,
-        details=details,
-        severity=severity,
-        active=active,
-        phone_number=phone_number,
-        webhook_event_id=webhook_event_id,
-        topic=topic,
-        expires_at=expires_at,
-    ).event
+    return record_account_news(**fields).event
 
 
 def record_account_news(
@@ -72,7 +46,8 @@ def record_account_news(
     topic: str = "",
     expires_at: datetime | None = None,
 ) -> Recorded:
-    """:func:`record_account_event`, also telling whether the event is the latest news of its topic."""
+    """Record an account event (see :func:`record_account_event`) and tell whether it is the latest
+    news of its topic, so the caller knows whether to update the account's state columns."""
     field, event, details = field[:64], str(event)[:64], details or {}
     earlier = _same_report(account, field, event, phone_number, occurred_at, details)
     if earlier is not None:
