@@ -14,8 +14,11 @@ from cloudapi.webhook_payloads import (
     InvalidPayload,
     as_dict,
     entry_time,
+    optional_id,
     optional_str,
     parse_timestamp,
+    required_code,
+    required_object,
     required_str,
 )
 
@@ -41,7 +44,7 @@ def handle_phone_number_name_update(*, value: dict[str, Any], entry: dict[str, A
     meta_reports.apply_display_name_decision(
         phone=phone,
         field="phone_number_name_update",
-        decision=_code(value, "decision"),
+        decision=required_code(value, "decision"),
         requested_name=optional_str(value, "requested_verified_name", max_length=200),
         rejection_reason=optional_str(value, "rejection_reason", max_length=64),
         report=_report(value, entry, event),
@@ -53,7 +56,7 @@ def handle_phone_number_quality_update(*, value: dict[str, Any], entry: dict[str
     meta_reports.apply_phone_quality_update(
         phone=phone,
         field="phone_number_quality_update",
-        event=_code(value, "event"),
+        event=required_code(value, "event"),
         current_limit=_tier(value, "current_limit"),
         old_limit=_tier(value, "old_limit"),
         portfolio_limit=_tier(value, "max_daily_conversations_per_business"),
@@ -79,12 +82,12 @@ def handle_business_capability_update(*, value: dict[str, Any], entry: dict[str,
 
 def handle_account_update(*, value: dict[str, Any], entry: dict[str, Any], event=None) -> None:
     account = account_for_entry(entry)
-    name = _code(value, "event")
+    name = required_code(value, "event")
     common = {"account": account, "field": "account_update", "event": name, "report": _report(value, entry, event)}
     if name == "ACCOUNT_RESTRICTION":
         meta_reports.apply_account_restriction(restrictions=_restrictions(value), **common)
     elif name == "DISABLED_UPDATE":
-        ban_info = _object(value, "ban_info")
+        ban_info = required_object(value, "ban_info")
         meta_reports.apply_ban_update(
             ban_state=_ban_state(ban_info),
             ban_date=_text_or_time(ban_info, "waba_ban_date"),
@@ -103,23 +106,23 @@ def handle_account_review_update(*, value: dict[str, Any], entry: dict[str, Any]
     meta_reports.apply_account_review(
         account=account_for_entry(entry),
         field="account_review_update",
-        decision=_code(value, "decision"),
+        decision=required_code(value, "decision"),
         report=_report(value, entry, event),
     )
 
 
 def handle_account_alerts(*, value: dict[str, Any], entry: dict[str, Any], event=None) -> None:
     account = account_for_entry(entry)
-    alert_info = _object(value, "alert_info")
+    alert_info = required_object(value, "alert_info")
     entity_type = optional_str(value, "entity_type", max_length=32)
-    entity_id = _id_text(value, "entity_id")
+    entity_id = optional_id(value, "entity_id")
     phone = None
     if entity_type == "PHONE_NUMBER" and entity_id:
         phone = PhoneNumber.objects.filter(account=account, phone_number_id=entity_id).first()
     meta_reports.record_account_alert(
         account=account,
         field="account_alerts",
-        alert_type=_code(alert_info, "alert_type"),
+        alert_type=required_code(alert_info, "alert_type"),
         alert_status=optional_str(alert_info, "alert_status", max_length=32).upper(),
         alert_severity=optional_str(alert_info, "alert_severity", max_length=32).upper(),
         description=optional_str(alert_info, "alert_description", max_length=2000),
@@ -134,8 +137,8 @@ def handle_security(*, value: dict[str, Any], entry: dict[str, Any], event=None)
     meta_reports.record_security_event(
         phone=phone,
         field="security",
-        event=_code(value, "event"),
-        requester=_id_text(value, "requester"),
+        event=required_code(value, "event"),
+        requester=optional_id(value, "requester"),
         report=_report(value, entry, event),
     )
 
@@ -156,21 +159,6 @@ def _phone(value: dict, entry: dict) -> PhoneNumber:
     return phone_for_display_number(account, required_str(value, "display_phone_number", max_length=32))
 
 
-def _code(obj: dict, key: str) -> str:
-    """One of Meta's upper-case codes (``APPROVED``, ``ACCOUNT_RESTRICTION`` …)."""
-    code = required_str(obj, key, max_length=64).strip().upper()
-    if not code:
-        raise InvalidPayload(f"blank {key!r}")
-    return code
-
-
-def _object(obj: dict, key: str) -> dict:
-    value = obj.get(key)
-    if not isinstance(value, dict):
-        raise InvalidPayload(f"missing or non-object {key!r}")
-    return value
-
-
 def _tier(obj: dict, key: str) -> str:
     value = obj.get(key)
     return "" if value is None or value == "" else messaging_tier(value)
@@ -183,15 +171,6 @@ def _count(obj: dict, key: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
         raise InvalidPayload(f"bad {key!r}: {value!r}")
     return int(value)
-
-
-def _id_text(obj: dict, key: str) -> str:
-    value = obj.get(key)
-    if value is None:
-        return ""
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise InvalidPayload(f"bad {key!r}")
-    return str(value)[:64]
 
 
 def _text_or_time(obj: dict, key: str) -> str:
@@ -227,7 +206,7 @@ def _restrictions(value: dict) -> list[Restriction]:
         expiration = item.get("expiration")
         restrictions.append(
             Restriction(
-                restriction_type=_code(item, "restriction_type"),
+                restriction_type=required_code(item, "restriction_type"),
                 expiration=None if expiration is None else parse_timestamp(expiration),
             )
         )

@@ -11,6 +11,7 @@ names) is lenient: whatever Meta sends is kept, and only strings and numbers bec
 
 import json
 import math
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -117,6 +118,51 @@ def required_id(obj: dict, key: str) -> str:
     if not text.isdigit() or len(text) > 64:
         raise InvalidPayload(f"missing or non-numeric {key!r}")
     return text
+
+
+def required_code(obj: dict, key: str, *, pattern: re.Pattern[str] | None = None) -> str:
+    """One of Meta's upper-case codes (``APPROVED``, ``ACCOUNT_RESTRICTION`` …), stripped.
+
+    Blank is invalid; so is a code that does not match ``pattern`` when one is given.
+    """
+    code = required_str(obj, key, max_length=64).strip().upper()
+    if not code:
+        raise InvalidPayload(f"blank {key!r}")
+    if pattern is not None and not pattern.match(code):
+        raise InvalidPayload(f"bad {key!r}: {code!r}")
+    return code
+
+
+def optional_code(obj: dict, key: str, *, pattern: re.Pattern[str] | None = None) -> str:
+    """``required_code`` when ``obj[key]`` is given, ``""`` when it is missing, null or empty."""
+    return required_code(obj, key, pattern=pattern) if obj.get(key) not in (None, "") else ""
+
+
+def required_object(obj: dict, key: str) -> dict:
+    value = obj.get(key)
+    if not isinstance(value, dict):
+        raise InvalidPayload(f"missing or non-object {key!r}")
+    return value
+
+
+def optional_object(obj: dict, key: str) -> dict:
+    """``obj[key]`` when it is an object, ``{}`` when missing or null; wrong types are rejected."""
+    value = obj.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidPayload(f"{key!r} is not an object")
+    return value
+
+
+def optional_id(obj: dict, key: str) -> str:
+    """An id Meta sends as an integer or a string, as text; ``""`` when missing or null."""
+    value = obj.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise InvalidPayload(f"bad {key!r}")
+    return str(value)[:64]
 
 
 def optional_list(obj: dict, key: str) -> list:

@@ -13,10 +13,12 @@ from cloudapi import webhook_registry
 from cloudapi.webhook_payloads import (
     InvalidPayload,
     entry_time,
+    optional_code,
+    optional_object,
     optional_str,
     parse_timestamp,
+    required_code,
     required_id,
-    required_str,
 )
 
 from . import services
@@ -40,15 +42,15 @@ def handle_message_template_status_update(*, value: dict[str, Any], entry: dict[
         handle_message_template_quality_update(value=value, entry=entry, event=event)
         return
     account = account_for_entry(entry)
-    other_info = _optional_object(value, "other_info")
-    rejection_info = _optional_object(value, "rejection_info")
-    disable_info = _optional_object(value, "disable_info")
+    other_info = optional_object(value, "other_info")
+    rejection_info = optional_object(value, "rejection_info")
+    disable_info = optional_object(value, "disable_info")
     reason = optional_str(value, "reason", max_length=64).strip().upper()
     report = StatusReport(
-        status=_code(value, "event"),
+        status=required_code(value, "event", pattern=_CODE),
         occurred_at=entry_time(entry),
         reason="" if reason == "NONE" else reason,
-        category=_optional_code(value, "message_template_category"),
+        category=optional_code(value, "message_template_category", pattern=_CODE),
         title=optional_str(other_info, "title", max_length=64),
         description=optional_str(other_info, "description", max_length=2000),
         rejection_explanation=optional_str(rejection_info, "reason", max_length=2000),
@@ -65,7 +67,7 @@ def handle_message_template_quality_update(*, value: dict[str, Any], entry: dict
     services.apply_template_quality(
         account=account_for_entry(entry),
         ref=_ref(value),
-        quality_score=_code(value, "new_quality_score"),
+        quality_score=required_code(value, "new_quality_score", pattern=_CODE),
         occurred_at=entry_time(entry),
     )
 
@@ -76,9 +78,9 @@ def handle_template_category_update(*, value: dict[str, Any], entry: dict[str, A
     services.apply_template_category(
         account=account,
         ref=_ref(value),
-        new_category=_code(value, "new_category"),
-        previous_category=_optional_code(value, "previous_category"),
-        correct_category=_optional_code(value, "correct_category"),
+        new_category=required_code(value, "new_category", pattern=_CODE),
+        previous_category=optional_code(value, "previous_category", pattern=_CODE),
+        correct_category=optional_code(value, "correct_category", pattern=_CODE),
         change_at=None if change_at is None else parse_timestamp(change_at),
         occurred_at=entry_time(entry),
     )
@@ -102,28 +104,8 @@ def _ref(value: dict) -> TemplateRef:
         template_id=required_id(value, "message_template_id"),
         name=optional_str(value, "message_template_name", max_length=512),
         language=normalize_language(language) if language else "",
-        category=_optional_code(value, "message_template_category"),
+        category=optional_code(value, "message_template_category", pattern=_CODE),
     )
-
-
-def _code(obj: dict, key: str) -> str:
-    code = required_str(obj, key, max_length=64).strip().upper()
-    if not _CODE.match(code):
-        raise InvalidPayload(f"bad {key!r}: {code!r}")
-    return code
-
-
-def _optional_code(obj: dict, key: str) -> str:
-    return _code(obj, key) if obj.get(key) not in (None, "") else ""
-
-
-def _optional_object(obj: dict, key: str) -> dict:
-    value = obj.get(key)
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise InvalidPayload(f"{key!r} is not an object")
-    return value
 
 
 def _lenient_time(value: Any):

@@ -8,9 +8,9 @@ from typing import Any
 
 from accounts.models import AccountEvent, PhoneNumber
 from accounts.services import record_account_event
+from cloudapi.webhook_payloads import as_dict, first_error, text_of
 
 from ..models import WebhookEvent
-from .payloads import as_dict, first_error, text_of
 
 
 def record_webhook_errors(

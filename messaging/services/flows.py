@@ -7,9 +7,9 @@ from typing import Any
 
 from accounts.models import AccountEvent, BusinessAccount
 from accounts.services import record_account_event
+from cloudapi.webhook_payloads import as_dict, clean_json, text_of
 
 from ..models import Flow, FlowResponse, Message, WebhookEvent
-from .payloads import as_dict, clean_json, text_of
 
 # Alerts Meta raises about a flow's endpoint or client (CLOUDAPI.md §5, flows field).
 ALERT_EVENTS = {"CLIENT_ERROR_RATE", "ENDPOINT_ERROR_RATE", "ENDPOINT_LATENCY", "ENDPOINT_AVAILABILITY"}

@@ -13,6 +13,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce, Greatest
 
 from accounts.models import PhoneNumber
+from cloudapi.webhook_payloads import InvalidPayload, as_dict, as_list, first_error, parse_timestamp, required_str, text_of
 
 from ..models import ContactEvent, Conversation, Message, WebhookEvent
 from .contacts import (
@@ -26,7 +27,6 @@ from .flows import record_flow_response
 from .media import register_inbound_file
 from .message_content import display_text, payload_of
 from .message_updates import UPDATE_TYPES, apply_pending_updates, apply_update, target_wamid_of
-from .payloads import InvalidPayload, as_dict, as_list, first_error, parse_timestamp, required_str, text_of
 
 # Types that change or annotate something else: they neither count as unread nor move the thread up.
 _QUIET_TYPES = {"edit", "revoke", "system"}

@@ -6,7 +6,7 @@ taken only from strings and numbers, so a surprising shape never breaks a messag
 
 from typing import Any
 
-from .payloads import as_dict, as_list, text_of
+from cloudapi.webhook_payloads import as_dict, as_list, text_of
 
 _CAPTIONED = {"image", "video", "document"}
 

@@ -9,9 +9,10 @@ conversation can change messages of that conversation.
 
 from typing import Any
 
+from cloudapi.webhook_payloads import as_dict, text_of
+
 from ..models import Message
 from .message_content import display_text
-from .payloads import as_dict, text_of
 
 UPDATE_TYPES = ("reaction", "edit", "revoke")
 

@@ -11,8 +11,9 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from cloudapi.webhook_payloads import InvalidPayload, as_dict, as_list, first_error, parse_timestamp, required_str, text_of
+
 from ..models import Message, MessageStatusEvent, WebhookEvent
-from .payloads import InvalidPayload, as_dict, as_list, first_error, parse_timestamp, required_str, text_of
 
 Status = Message.Status
 RANK = {

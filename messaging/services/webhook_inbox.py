@@ -13,9 +13,9 @@ from django.utils.crypto import constant_time_compare
 
 from accounts.models import BusinessAccount
 from cloudapi.signature import is_valid
+from cloudapi.webhook_payloads import clean_text
 
 from ..models import WebhookEvent
-from .payloads import clean_text
 
 
 @dataclass(frozen=True)

@@ -18,18 +18,16 @@ from django.utils import timezone
 
 from accounts.models import BusinessAccount
 from cloudapi import webhook_registry
+from cloudapi.webhook_payloads import InvalidPayload, UnknownAccount, parse_json
 
 from ..models import WebhookEvent
-from ..services.payloads import InvalidPayload, parse_json
-from .errors import UnknownAccount, UnknownPhoneNumber, Unroutable
+from .errors import UnknownPhoneNumber
 from .flows import handle_flows
 from .messages import handle_messages
 from .user_preferences import handle_user_preferences
 
 __all__ = [
-    "UnknownAccount",
     "UnknownPhoneNumber",
-    "Unroutable",
     "handle_flows",
     "handle_messages",
     "handle_user_preferences",
@@ -92,7 +90,7 @@ def _process(event: WebhookEvent) -> None:
             unhandled = _dispatch(event, _parse_envelope(event.body))
     except InvalidPayload as exc:
         _finish(event, WebhookEvent.State.REJECTED, f"Malformed payload: {exc}")
-    except Unroutable as exc:
+    except UnknownAccount as exc:
         _finish(event, WebhookEvent.State.UNROUTABLE, str(exc))
     except Exception as exc:  # noqa: BLE001 — any bug must mark the event, never lose it
         logger.exception("Webhook event %s failed", event.pk)

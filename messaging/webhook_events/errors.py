@@ -5,11 +5,7 @@
 
 from cloudapi.webhook_payloads import UnknownAccount
 
-Unroutable = UnknownAccount
-
 
 class UnknownPhoneNumber(UnknownAccount):
     """The event is for a phone number id no account here has."""
 
-
-__all__ = ["UnknownAccount", "UnknownPhoneNumber", "Unroutable"]

@@ -3,11 +3,10 @@
 from typing import Any
 
 from accounts.models import BusinessAccount
+from cloudapi.webhook_payloads import InvalidPayload, UnknownAccount, entry_time, text_of
 
 from ..models import WebhookEvent
 from ..services.flows import apply_flow_status_change, record_flow_alert
-from ..services.payloads import InvalidPayload, entry_time, text_of
-from .errors import UnknownAccount
 
 
 def handle_flows(*, value: dict[str, Any], entry: dict[str, Any], event: WebhookEvent) -> None:

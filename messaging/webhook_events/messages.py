@@ -3,11 +3,11 @@
 from typing import Any
 
 from accounts.models import PhoneNumber
+from cloudapi.webhook_payloads import as_dict, entry_time, optional_list, text_of
 
 from ..models import WebhookEvent
 from ..services.account_events import record_webhook_errors
 from ..services.inbound import record_inbound_message
-from ..services.payloads import as_dict, entry_time, optional_list, text_of
 from ..services.statuses import apply_status
 from .errors import UnknownPhoneNumber
 

@@ -2,9 +2,10 @@
 
 from typing import Any
 
+from cloudapi.webhook_payloads import InvalidPayload, as_dict, optional_list, optional_timestamp, text_of
+
 from ..models import ContactEvent, WebhookEvent
 from ..services.contacts import set_marketing_preference, upsert_contact
-from ..services.payloads import InvalidPayload, as_dict, optional_list, optional_timestamp, text_of
 
 _MARKETING = "marketing_messages"
 _CHOICES = {"stop": True, "resume": False}
