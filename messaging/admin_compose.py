@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from accounts.access import accessible_phone_numbers
@@ -20,6 +20,7 @@ from accounts.access import accessible_phone_numbers
 from . import selectors
 from .forms import SendMediaForm, SendTextForm
 from .services.sending import send_draft, window_closed_reason
+from .url_names import url_or_blank
 
 SEND = "messaging.send_message"
 
@@ -90,7 +91,7 @@ class ConversationComposeMixin:
             "media_form": forms_by_kind["media"],
             "window_open": window_open,
             "window_reason": "" if window_open else window_closed_reason(conversation),
-            "template_send_url": _url_or_blank("templates_mgr:conversation-send", conversation.pk),
+            "template_send_url": url_or_blank("templates_mgr:conversation-send", conversation.pk),
             "recent": selectors.thread_latest(conversation, limit=10).messages,
         }
 
@@ -121,7 +122,7 @@ class ContactComposeMixin:
         if contact is None:
             raise Http404("No such contact.")
         conversations = contact.conversations.filter(phone_number__in=numbers).select_related("phone_number")
-        start = _url_or_blank("templates_mgr:conversation-start")
+        start = url_or_blank("templates_mgr:conversation-start")
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -134,11 +135,3 @@ class ContactComposeMixin:
             ] if start else [],
         }
         return TemplateResponse(request, "admin/messaging/contact_compose.html", context)
-
-
-def _url_or_blank(name: str, *args) -> str:
-    # templates_mgr sits above messaging: reached by URL name, never imported.
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""

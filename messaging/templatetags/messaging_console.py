@@ -1,8 +1,9 @@
 """Small display helpers for the console's templates."""
 
 from django import template
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+
+from ..url_names import url_or_blank
 
 register = template.Library()
 
@@ -22,13 +23,7 @@ def activity_time(value):
     return f"{local.day} {local.strftime('%b %Y')}"
 
 
-@register.simple_tag
-def url_if_available(name, *args):
-    """The URL named ``name``, or "" when that app is not installed (pieces of other apps degrade)."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
+register.simple_tag(url_or_blank, name="url_if_available")
 
 
 @register.filter

@@ -5,15 +5,16 @@ from urllib.parse import urlencode
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from accounts.access import accessible_phone_numbers
+from accounts.int_params import int_param
 
 from .. import selectors
 from ..forms import ContactNotesForm, NewConversationForm
 from ..selectors.contacts import PAGE_SIZE
 from ..services.contacts import existing_conversation, update_contact_notes
+from ..url_names import url_or_blank
 from ._console import SEND
 
 VIEW_CONTACT = "messaging.view_contact"
@@ -25,7 +26,7 @@ CHANGE_CONTACT = "messaging.change_contact"
 @permission_required(VIEW_CONTACT, raise_exception=True)
 def contact_list(request):
     q = request.GET.get("q", "")[:100]
-    page = min(_int(request.GET.get("page")) or 1, MAX_PAGE)
+    page = min(int_param(request.GET.get("page")) or 1, MAX_PAGE)
     rows = list(selectors.contacts_for(request.user, q=q)[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
     context = {"contacts": rows[:PAGE_SIZE], "q": q, "page": page, "has_next": len(rows) > PAGE_SIZE}
     return render(request, "messaging/contact_list.html", context)
@@ -82,13 +83,7 @@ def _contact_context(request, contact, form) -> dict:
 
 
 def _template_start_url(wa_id: str, phone_pk: int) -> str:
-    # templates_mgr sits above messaging: its page is reached by URL name, never by import.
-    try:
-        base = reverse("templates_mgr:conversation-start")
-    except NoReverseMatch:
+    base = url_or_blank("templates_mgr:conversation-start")
+    if not base:
         return ""
     return f"{base}?{urlencode({'to': '+' + wa_id, 'phone_number': phone_pk})}"
-
-
-def _int(value) -> int | None:
-    return int(value) if str(value or "").isdigit() and int(value) > 0 else None
