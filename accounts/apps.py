@@ -7,7 +7,19 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and phone numbers"
 
     def ready(self) -> None:
+        # Both import models, which cannot load before the app registry is ready.
         from . import roles, webhook_events
 
+        roles.contribute(
+            roles.SUPPORT,
+            [
+                "accounts.view_businessaccount",
+                "accounts.view_phonenumber",
+                "accounts.view_businessprofile",
+                "accounts.view_accountevent",
+            ],
+        )
+        roles.register_admin_app(self.label)
+        roles.register_admin_app("auth")  # users and groups are administered beside the accounts
         post_migrate.connect(roles.sync_roles_after_migrate, dispatch_uid="accounts.sync_roles")
         webhook_events.register_handlers()

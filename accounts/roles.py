@@ -4,6 +4,7 @@ A permission that does not exist yet (its app is not migrated) is skipped; the n
 migrate adds it, so the roles always match the code.
 """
 
+from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 
 ADMINISTRATOR = "Administrator"
@@ -11,65 +12,41 @@ OPERATOR = "Operator"
 TEMPLATE_MANAGER = "Template manager"
 SUPPORT = "Support"
 
-_CONSOLE = [
-    "messaging.view_conversation",
-    "messaging.view_message",
-    "messaging.view_contact",
-]
+# Filled by each app's ``AppConfig.ready()`` with its own permissions, so this module names no app above it.
+_role_permissions: dict[str, list[str]] = {OPERATOR: [], TEMPLATE_MANAGER: [], SUPPORT: [], ADMINISTRATOR: []}
+# Administrators get every permission of these apps.
+_admin_apps: list[str] = []
 
-ROLE_PERMISSIONS: dict[str, list[str]] = {
-    OPERATOR: _CONSOLE
-    + ["messaging.send_message", "messaging.change_contact", "media_lib.view_mediaasset", "media_lib.add_mediaasset"],
-    TEMPLATE_MANAGER: _CONSOLE
-    + [
-        "templates_mgr.view_messagetemplate",
-        "templates_mgr.add_messagetemplate",
-        "templates_mgr.change_messagetemplate",
-        "templates_mgr.delete_messagetemplate",
-        "templates_mgr.view_templatestatuschange",
-        "media_lib.view_mediaasset",
-        "media_lib.add_mediaasset",
-        "media_lib.change_mediaasset",
-        "media_lib.delete_mediaasset",
-    ],
-    SUPPORT: _CONSOLE
-    + [
-        "messaging.send_message",
-        "messaging.change_contact",
-        "messaging.change_message",
-        "messaging.view_webhookevent",
-        "messaging.change_webhookevent",
-        "messaging.view_messagestatusevent",
-        "accounts.view_businessaccount",
-        "accounts.view_phonenumber",
-        "accounts.view_businessprofile",
-        "accounts.view_accountevent",
-        "templates_mgr.view_messagetemplate",
-        "templates_mgr.view_templatestatuschange",
-        "media_lib.view_mediaasset",
-        "media_lib.change_mediaasset",
-        "media_lib.view_cloudmediaid",
-    ],
-    # Administrators get every permission of the product's apps (see below).
-    ADMINISTRATOR: [],
-}
 
-ADMIN_APPS = ("accounts", "messaging", "templates_mgr", "media_lib", "auth")
+def contribute(role: str, permissions: list[str]) -> None:
+    """Give ``role`` the ``app_label.codename`` ``permissions`` (an app calls it for its own)."""
+    granted = _role_permissions[role]
+    granted.extend(name for name in permissions if name not in granted)
+
+
+def register_admin_app(label: str) -> None:
+    """Give administrators every permission of app ``label``."""
+    if label not in _admin_apps:
+        _admin_apps.append(label)
 
 
 def sync_roles(*, verbosity: int = 0) -> None:
     """Create the role groups and set their permissions to exactly what the code says."""
-    for role, codenames in ROLE_PERMISSIONS.items():
+    for role, codenames in _role_permissions.items():
         group, _ = Group.objects.get_or_create(name=role)
         if role == ADMINISTRATOR:
-            permissions = Permission.objects.filter(content_type__app_label__in=ADMIN_APPS)
+            permissions = Permission.objects.filter(content_type__app_label__in=_admin_apps)
         else:
             permissions = _permissions(codenames)
         group.permissions.set(permissions)
 
 
 def sync_roles_after_migrate(sender, **kwargs) -> None:
-    if sender.name == "accounts" or sender.label == "templates_mgr":
+    # post_migrate comes once per app in INSTALLED_APPS order, each after that app's permissions
+    # exist: syncing after the last app the roles name sees every permission, once per migrate.
+    named = {name.split(".", 1)[0] for names in _role_permissions.values() for name in names} | set(_admin_apps)
+    last = [config.label for config in apps.get_app_configs() if config.label in named][-1:]
+    if [sender.label] == last:
         sync_roles()
 
 

@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
+
+_CONSOLE = ["messaging.view_conversation", "messaging.view_message", "messaging.view_contact"]
 
 
 class MessagingConfig(AppConfig):
@@ -6,8 +9,8 @@ class MessagingConfig(AppConfig):
     verbose_name = "Messaging"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
-
+        # All of these import models, which cannot load before the app registry is ready.
+        from accounts import roles
         from accounts.models import BusinessAccount
         from media_lib.services import register_usage_provider
 
@@ -15,6 +18,21 @@ class MessagingConfig(AppConfig):
         from .services.media import message_usages
         from .services.webhook_inbox import forget_app_secrets
 
+        roles.contribute(roles.OPERATOR, _CONSOLE + ["messaging.send_message", "messaging.change_contact"])
+        roles.contribute(roles.TEMPLATE_MANAGER, _CONSOLE)
+        roles.contribute(
+            roles.SUPPORT,
+            _CONSOLE
+            + [
+                "messaging.send_message",
+                "messaging.change_contact",
+                "messaging.change_message",
+                "messaging.view_webhookevent",
+                "messaging.change_webhookevent",
+                "messaging.view_messagestatusevent",
+            ],
+        )
+        roles.register_admin_app(self.label)
         webhook_events.register_handlers()
         # media_lib asks before deleting a file: messages that carry it count as uses.
         register_usage_provider(message_usages)

@@ -6,6 +6,21 @@ class TemplatesMgrConfig(AppConfig):
     verbose_name = "Message templates"
 
     def ready(self) -> None:
+        # Both import models, which cannot load before the app registry is ready.
+        from accounts import roles
+
         from . import webhook_events
 
+        roles.contribute(
+            roles.TEMPLATE_MANAGER,
+            [
+                "templates_mgr.view_messagetemplate",
+                "templates_mgr.add_messagetemplate",
+                "templates_mgr.change_messagetemplate",
+                "templates_mgr.delete_messagetemplate",
+                "templates_mgr.view_templatestatuschange",
+            ],
+        )
+        roles.contribute(roles.SUPPORT, ["templates_mgr.view_messagetemplate", "templates_mgr.view_templatestatuschange"])
+        roles.register_admin_app(self.label)
         webhook_events.register_handlers()
