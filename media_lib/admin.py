@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -110,7 +111,6 @@ class MediaAssetAdmin(admin.ModelAdmin):
 
     @admin.display(description="size", ordering="size")
     def human_size(self, obj: MediaAsset) -> str:
-        from django.template.defaultfilters import filesizeformat
 
         return filesizeformat(obj.size) if obj.size is not None else "—"
 

@@ -12,6 +12,7 @@ from .models import (
     MessageStatusEvent,
     WebhookEvent,
 )
+from .services.webhook_inbox import enqueue_processing
 from .webhook_events import replay_webhook_event
 
 # Replaying more than this many events in the admin's request would time out: the rest go to Celery.
@@ -151,7 +152,6 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
     @staticmethod
     def _enqueue(ids: list[int]) -> None:
-        from .services.webhook_inbox import enqueue_processing
 
         WebhookEvent.objects.filter(pk__in=ids).exclude(state=WebhookEvent.State.PROCESSED).update(
             state=WebhookEvent.State.PENDING

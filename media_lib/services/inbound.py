@@ -186,7 +186,7 @@ def requeue_stale_downloads(*, now: datetime | None = None) -> int:
         .values_list("pk", flat=True)[:500]
     )
     pks = list(stale)
-    from ..tasks import download_inbound_media_task
+    from ..tasks import download_inbound_media_task  # tasks import this module: a cycle at module level
 
     for pk in pks:
         download_inbound_media_task.delay(pk)
@@ -316,7 +316,7 @@ def _inbound(account: BusinessAccount, media_id: str) -> MediaAsset | None:
 
 
 def _enqueue_on_commit(asset_id: int) -> None:
-    from ..tasks import download_inbound_media_task
+    from ..tasks import download_inbound_media_task  # tasks import this module: a cycle at module level
 
     transaction.on_commit(lambda: download_inbound_media_task.delay(asset_id))
 

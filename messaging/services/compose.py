@@ -18,8 +18,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.text import slugify
 
+from media_lib.services import store_upload
+
 from ..models import Conversation, Message
 from . import limits
+from .contacts import normalise_wa_id
 from .message_content import contact_card_name
 
 MEDIA_KINDS = ("image", "video", "audio", "document", "sticker")
@@ -110,7 +113,6 @@ def media_draft_from_upload(
     problems = Problems()
     _media_texts(problems, kind, caption, filename)
     problems.raise_if_any()
-    from media_lib.services import store_upload  # media_lib sits below messaging
 
     try:
         asset = store_upload(account=conversation.phone_number.account, uploaded_file=uploaded_file, user=user)
@@ -258,10 +260,8 @@ def contact_card_draft(*, name: str, phone: str = "", email: str = "", organizat
         problems.add("contact_phone", "Give a phone number or an email address.")
     wa_id = ""
     if phone:
-        from .contacts import normalise_wa_id  # a card's number is checked like any number we send to
-
         try:
-            wa_id = normalise_wa_id(phone)
+            wa_id = normalise_wa_id(phone)  # a card's number is checked like any number we send to
         except ValidationError as exc:
             problems.add("contact_phone", exc.messages[0])
     problems.raise_if_any()

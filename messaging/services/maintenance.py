@@ -20,7 +20,7 @@ STUCK_SENDING_AFTER = timedelta(minutes=10)
 
 def requeue_stale_work(*, now=None) -> dict[str, int]:
     """Re-enqueue old pending events and queued messages; returns how many of each."""
-    from ..tasks import drain_webhook_events_task, send_message_task
+    from ..tasks import drain_webhook_events_task, send_message_task  # tasks import services: a cycle at module level
 
     now = now or timezone.now()
     Message.objects.filter(

@@ -4,6 +4,7 @@ where an asset is used (media_lib asks before deleting one)."""
 from django.utils import timezone
 
 from cloudapi.webhook_payloads import as_dict, text_of
+from media_lib.services import register_inbound_media
 
 from ..models import Message
 
@@ -19,7 +20,6 @@ def register_inbound_file(message: Message) -> None:
     media_id = text_of(payload.get("id"), max_length=64)
     if not media_id:
         return  # nothing Meta would give us: the bubble says so
-    from media_lib.services import register_inbound_media  # media_lib sits below messaging
 
     phone = message.conversation.phone_number
     asset = register_inbound_media(

@@ -103,7 +103,7 @@ def signal_typing(*, conversation: Conversation) -> bool:
     # A conditional update is the rate limit: shared by every web worker, one winner per interval.
     if not Conversation.objects.filter(due, pk=conversation.pk).update(typing_sent_at=now):
         return False
-    from ..tasks import send_typing_indicator_task
+    from ..tasks import send_typing_indicator_task  # tasks import services: a cycle at module level
 
     pk = conversation.pk
     transaction.on_commit(lambda: send_typing_indicator_task.delay(pk))

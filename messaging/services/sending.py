@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.graph import client_for
 from cloudapi.errors import CloudApiError
+from media_lib.services import ensure_cloud_media_id, is_unknown_media_error, refresh_cloud_media_id
 
 from ..error_explanations import LOCAL_FAILURE_TITLE, explain
 from ..models import Conversation, Message
@@ -224,7 +225,6 @@ def _send(message: Message, phone):
 def _media_id_refused(message: Message, error: CloudApiError) -> bool:
     if message.media_asset_id is None or not isinstance(message.payload, dict) or "asset" not in message.payload:
         return False
-    from media_lib.services import is_unknown_media_error
 
     return is_unknown_media_error(error)
 
@@ -254,7 +254,6 @@ def _content(message: Message, *, fresh_media: bool = False):
     asset = message.media_asset
     if asset is None:
         raise NotSendable("The file was deleted from the media library before the message was sent.")
-    from media_lib.services import ensure_cloud_media_id, refresh_cloud_media_id  # media_lib sits below messaging
 
     media_id_for = refresh_cloud_media_id if fresh_media else ensure_cloud_media_id
     try:

@@ -125,7 +125,7 @@ def wake_processing() -> None:
 
 def enqueue_processing(event_id: int) -> None:
     """Process one event in its own task (support staff's bulk replay)."""
-    from ..tasks import process_webhook_event_task
+    from ..tasks import process_webhook_event_task  # tasks import services: a cycle at module level
 
     process_webhook_event_task.delay(event_id)
 
