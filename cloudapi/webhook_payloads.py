@@ -147,12 +147,7 @@ def required_object(obj: dict, key: str) -> dict:
 
 def optional_object(obj: dict, key: str) -> dict:
     """``obj[key]`` when it is an object, ``{}`` when missing or null; wrong types are rejected."""
-    value = obj.get(key)
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise InvalidPayload(f"{key!r} is not an object")
-    return value
+    return _optional(obj, key, dict, "an object")
 
 
 def optional_id(obj: dict, key: str) -> str:
@@ -167,11 +162,15 @@ def optional_id(obj: dict, key: str) -> str:
 
 def optional_list(obj: dict, key: str) -> list:
     """``obj[key]`` when it is a list, ``[]`` when missing or null; wrong types are rejected."""
+    return _optional(obj, key, list, "a list")
+
+
+def _optional(obj: dict, key: str, kind: type, what: str):
     value = obj.get(key)
     if value is None:
-        return []
-    if not isinstance(value, list):
-        raise InvalidPayload(f"{key!r} is not a list")
+        return kind()
+    if not isinstance(value, kind):
+        raise InvalidPayload(f"{key!r} is not {what}")
     return value
 
 
