@@ -18,11 +18,12 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.text import slugify
 
+from cloudapi.media_kinds import KINDS as MEDIA_KINDS
+
 from ..models import Conversation, Message
 from . import limits
 from .message_content import contact_card_name
 
-MEDIA_KINDS = ("image", "video", "audio", "document", "sticker")
 CAPTIONED_KINDS = ("image", "video", "document")
 # Meta fails reactions to older messages asynchronously (131009): say so before sending.
 REACTION_MAX_AGE = timedelta(days=30)

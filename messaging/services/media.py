@@ -3,10 +3,11 @@ where an asset is used (media_lib asks before deleting one)."""
 
 from django.utils import timezone
 
+from cloudapi.media_kinds import KINDS as MEDIA_TYPES
+
 from ..models import Message
 from .payloads import as_dict, text_of
 
-MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
 _USAGES_SHOWN = 20
 
 
