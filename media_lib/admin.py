@@ -6,14 +6,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
 from cloudapi.errors import CloudApiError
 
 from .models import CloudMediaId, MediaAsset
-from .services import storage
-from .services import delete_at_meta, ensure_cloud_media_id, inspect_upload, retry_download, store_upload
+from .services import delete_asset, delete_at_meta, ensure_cloud_media_id, inspect_upload, retry_download, store_upload
 
 
 class CloudMediaIdInline(admin.TabularInline):
@@ -97,17 +97,22 @@ class MediaAssetAdmin(admin.ModelAdmin):
             super().save_related(request, form, formsets, change)
 
     def delete_model(self, request, obj) -> None:
-        # Support staff may delete what the library refuses (in use): the admin is the override.
+        # Support staff may delete what the library refuses (in use): the admin is the override
+        # (force). When Meta can't delete a copy, nothing is deleted here, as in the library.
         try:
-            delete_at_meta(asset=obj)
+            delete_asset(asset=obj, force=True)
         except ValidationError as exc:
-            self.message_user(request, exc.messages[0], messages.WARNING)
-        storage.delete_files_on_commit(obj)
-        super().delete_model(request, obj)
+            request._media_not_deleted = getattr(request, "_media_not_deleted", 0) + 1
+            self.message_user(request, exc.messages[0], messages.ERROR)
 
     def delete_queryset(self, request, queryset) -> None:
         for asset in queryset:
             self.delete_model(request, asset)
+
+    def response_delete(self, request, obj_display, obj_id):
+        if getattr(request, "_media_not_deleted", 0):
+            return HttpResponseRedirect(reverse("admin:media_lib_mediaasset_change", args=[obj_id]))
+        return super().response_delete(request, obj_display, obj_id)
 
     @admin.display(description="size", ordering="size")
     def human_size(self, obj: MediaAsset) -> str:

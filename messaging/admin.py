@@ -1,5 +1,4 @@
 from django.contrib import admin, messages
-from django.db import transaction
 
 from .admin_compose import ContactComposeMixin, ConversationComposeMixin
 from .models import (
@@ -12,11 +11,7 @@ from .models import (
     MessageStatusEvent,
     WebhookEvent,
 )
-from .services.webhook_inbox import enqueue_processing
-from .webhook_events import replay_webhook_event
-
-# Replaying more than this many events in the admin's request would time out: the rest go to Celery.
-REPLAY_INLINE_LIMIT = 100
+from .webhook_events import replay_webhook_events
 
 
 class ContactEventInline(admin.TabularInline):
@@ -141,20 +136,9 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
     def _replay(self, request, queryset):
         ids = list(queryset.order_by("received_at", "pk").values_list("pk", flat=True))
-        if len(ids) > REPLAY_INLINE_LIMIT:
-            self._enqueue(ids)
-            self.message_user(request, f"Queued {len(ids)} event(s) for replay; their state updates as they run.")
+        replay = replay_webhook_events(event_ids=ids)
+        if replay.queued:
+            self.message_user(request, f"Queued {replay.queued} event(s) for replay; their state updates as they run.")
             return
-        results = [replay_webhook_event(event_id=pk).state for pk in ids]
-        processed = results.count(WebhookEvent.State.PROCESSED)
-        level = messages.SUCCESS if processed == len(results) else messages.WARNING
-        self.message_user(request, f"Replayed {len(results)} event(s): {processed} processed.", level)
-
-    @staticmethod
-    def _enqueue(ids: list[int]) -> None:
-
-        WebhookEvent.objects.filter(pk__in=ids).exclude(state=WebhookEvent.State.PROCESSED).update(
-            state=WebhookEvent.State.PENDING
-        )
-        for pk in ids:
-            transaction.on_commit(lambda pk=pk: enqueue_processing(pk))
+        level = messages.SUCCESS if replay.processed == replay.replayed else messages.WARNING
+        self.message_user(request, f"Replayed {replay.replayed} event(s): {replay.processed} processed.", level)

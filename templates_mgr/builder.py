@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from .placeholders import buttons, component, examples, ordered, placeholders
+from .rules import MEDIA_FORMATS
 
 BUTTON_ROWS = 10
 BUTTON_FIELDS = ("type", "text", "url", "example", "phone_number", "otp_type", "flow_id", "flow_action", "navigate_screen")
-MEDIA_FORMATS = ("IMAGE", "VIDEO", "DOCUMENT")
 # Only these can be form field names; anything else is reported by the rules on the text itself.
 FIELDABLE = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 

@@ -11,9 +11,10 @@ parameter-count mismatch (132000) can never come from us. Pure: no Django, no ne
 from dataclasses import dataclass
 from typing import Any
 
+from cloudapi.media_kinds import HEADER_KINDS as HEADER_MEDIA_FORMATS
+
 from .placeholders import buttons, component, examples, fill, ordered, placeholders
 
-MEDIA_KINDS = ("image", "video", "document")
 AUTH_TEXT = "{code} is your verification code."
 
 
@@ -72,7 +73,7 @@ def _header_slots(components: list[dict], parameter_format: str) -> list[Slot]:
     if header_format == "LOCATION":
         return [Slot(key="header_location", component="header", kind="location", label="Header location")]
     kind = "video" if header_format == "GIF" else header_format.lower()
-    if kind not in MEDIA_KINDS:
+    if kind not in HEADER_MEDIA_FORMATS:
         raise Unsendable(f"This template has a {header_format} header Switchboard can't fill yet.")
     return [Slot(key="header_media", component="header", kind=kind, label=f"Header {kind}")]
 
@@ -115,7 +116,7 @@ def _button_slots(components: list[dict]) -> list[Slot]:
 def missing_values(slots: list[Slot], values: dict[str, Any]) -> dict[str, str]:
     """``{key: message}`` for each required value not given."""
     return {
-        slot.key: f"Give a value for {slot.label}." if slot.kind not in MEDIA_KINDS + ("location",)
+        slot.key: f"Give a value for {slot.label}." if slot.kind not in HEADER_MEDIA_FORMATS + ("location",)
         else f"Give the {slot.label.lower()}."
         for slot in slots
         if slot.required and not _given(values.get(slot.key))

@@ -19,6 +19,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from cloudapi import media_kinds
+
 from .placeholders import NAMED_RE, PLACEHOLDER_RE, buttons, component, examples, ordered, placeholders
 
 NAME_MAX = 512
@@ -27,7 +29,7 @@ LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(_[A-Za-z0-9]{2,4})?$")
 CATEGORIES = ("MARKETING", "UTILITY", "AUTHENTICATION")
 PARAMETER_FORMATS = ("POSITIONAL", "NAMED")
 HEADER_FORMATS = ("TEXT", "IMAGE", "VIDEO", "DOCUMENT", "LOCATION")
-MEDIA_FORMATS = ("IMAGE", "VIDEO", "DOCUMENT")
+MEDIA_FORMATS = tuple(kind.upper() for kind in media_kinds.HEADER_KINDS)
 HEADER_TEXT_MAX = 60
 BODY_MAX = 1024
 FOOTER_MAX = 60
@@ -51,31 +53,14 @@ BUTTON_NAMES = {
     "OTP": "one-time password",
     "FLOW": "flow",
 }
-# Media a header example may be (CLOUDAPI.md §4): MIME types and the largest size.
-HEADER_MEDIA = {
-    "IMAGE": ({"image/jpeg", "image/png"}, 5 * 1024 * 1024),
-    "VIDEO": ({"video/mp4", "video/3gpp"}, 16 * 1024 * 1024),
-    "DOCUMENT": (
-        {
-            "application/pdf",
-            "text/plain",
-            "application/msword",
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            "application/vnd.ms-excel",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "application/vnd.ms-powerpoint",
-            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        },
-        100 * 1024 * 1024,
-    ),
-}
-
 Errors = dict[str, list[str]]
 
 
 @dataclass(frozen=True)
 class HeaderFile:
-    """The file chosen as a media header's example; uploaded for a handle only at submit."""
+    """The file chosen as a media header's example; uploaded for a handle only at submit.
+
+    ``content_type`` is what media_lib's checks found in the content, not what the browser said."""
 
     name: str
     size: int
@@ -205,12 +190,12 @@ def _check_header(header: dict, category: str, parameter_format: str, file: Head
 def _check_media_example(header: dict, header_format: str, file: HeaderFile | None, errors: Errors) -> None:
     kind = header_format.lower()
     if file is not None:
-        allowed, limit = HEADER_MEDIA[header_format]
+        allowed, limit = media_kinds.mime_types_of(kind), media_kinds.MAX_BYTES[kind]
         if file.content_type not in allowed:
             kinds = ", ".join(sorted(allowed)) if header_format != "DOCUMENT" else "PDF, text, Word, Excel or PowerPoint"
             errors["header_file"].append(f"An {kind} header must be {kinds}; “{file.name}” is {file.content_type or 'unknown'}.")
         elif file.size > limit:
-            errors["header_file"].append(f"An {kind} header may be at most {limit // (1024 * 1024)} MB; “{file.name}” is larger.")
+            errors["header_file"].append(f"An {kind} header may be at most {limit // media_kinds.MB} MB; “{file.name}” is larger.")
         elif file.size == 0:
             errors["header_file"].append(f"“{file.name}” is empty.")
         return

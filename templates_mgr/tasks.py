@@ -4,24 +4,18 @@ from celery import shared_task
 
 from accounts.models import BusinessAccount
 
-from .services.sync import SyncFailed, sync_templates
+from .services.sync import sync_all_templates
 
 
 @shared_task(acks_late=True)
 def sync_templates_task(account_id: int | None = None) -> str:
-    """Sync one account's templates with Meta, or (beat, no id) enqueue one sync per account.
+    """Sync one account's templates with Meta, or (beat, no id) every account's, one after another.
 
     No retries: a failure is recorded on the account's sync state for the board, and beat runs
     again after ``TEMPLATE_SYNC_INTERVAL`` seconds.
     """
     if account_id is None:
-        for pk in BusinessAccount.objects.values_list("pk", flat=True):
-            sync_templates_task.delay(pk)
-        return "enqueued"
-    account = BusinessAccount.objects.filter(pk=account_id).first()
-    if account is None:
-        return "no such account"
-    try:
-        return str(sync_templates(account=account))
-    except SyncFailed as failure:
-        return f"failed: {failure}"
+        outcomes = sync_all_templates()
+        return "; ".join(f"{outcome.account.waba_id}: {outcome}" for outcome in outcomes) or "no accounts"
+    outcomes = sync_all_templates(accounts=BusinessAccount.objects.filter(pk=account_id))
+    return str(outcomes[0]) if outcomes else "no such account"

@@ -13,7 +13,8 @@ import pytest
 from cloudapi.simulator import SimNumber, Simulator, SimulatorConfig, serve
 from cloudapi.simulator.faults import FaultSettings
 from messaging.models import Conversation, Message
-from messaging.services.sending import RetryLater, TextMessage, deliver_message, give_up, send_text
+from messaging.services.compose import text_draft
+from messaging.services.sending import RetryLater, deliver_message, give_up, send_draft
 from messaging.tasks import SEND_MAX_RETRIES
 
 from .conftest import ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, WABA_ID
@@ -51,7 +52,7 @@ def test_every_message_is_delivered_exactly_once_or_failed_with_a_reason(
     with django_capture_on_commit_callbacks(execute=False):  # the rounds below play the worker
         for i in range(MESSAGES_EACH):
             for conversation in conversations:
-                send_text(conversation=conversation, text=TextMessage(body=f"update {i}"))
+                send_draft(conversation=conversation, draft=text_draft(body=f"update {i}"))
     assert Message.objects.filter(direction="out", status="queued").count() == 500
 
     attempts: collections.Counter[int] = collections.Counter()

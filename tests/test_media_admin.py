@@ -12,6 +12,9 @@ from django.utils import timezone
 
 from media_lib.models import CloudMediaId, MediaAsset
 from media_lib.services import register_inbound_media, store_upload
+from messaging.models import Message
+
+from . import factories
 
 from .conftest import PHONE_NUMBER_ID
 from .test_media_samples import jpeg, pdf, png, upload
@@ -78,3 +81,41 @@ def test_the_delete_at_meta_action_forgets_the_ids(admin_client, photo, phone):
 
     assert "1 copy(ies) deleted at Meta." in response.text
     assert not CloudMediaId.objects.exists() and MediaAsset.objects.filter(pk=photo.pk).exists()
+
+
+def _with_live_id(asset, phone, media_id="111"):
+    CloudMediaId.objects.create(asset=asset, phone_number=phone, media_id=media_id, uploaded_at=timezone.now(),
+                                expires_at=timezone.now() + timedelta(days=30))
+
+
+def test_deleting_in_the_admin_deletes_at_meta_then_here_even_when_in_use(
+    admin_client, photo, phone, django_capture_on_commit_callbacks
+):
+    _with_live_id(photo, phone)
+    conversation = factories.conversation(phone)
+    Message.objects.create(conversation=conversation, direction="out", type="image", payload={"asset": photo.pk},
+                           media_asset=photo, status="accepted")
+    stored = photo.file.name
+
+    with responses.RequestsMock() as graph, django_capture_on_commit_callbacks(execute=True):
+        graph.delete(f"http://graph.test/v24.0/111?phone_number_id={PHONE_NUMBER_ID}", json={"success": True})
+        response = admin_client.post(reverse("admin:media_lib_mediaasset_delete", args=[photo.pk]), {"post": "yes"},
+                                     follow=True)
+
+    assert response.status_code == 200 and "was deleted successfully" in response.text
+    assert not MediaAsset.objects.exists() and not CloudMediaId.objects.exists()
+    assert not photo.file.storage.exists(stored)
+
+
+def test_when_meta_cannot_delete_a_copy_the_admin_deletes_nothing_and_says_so(admin_client, photo, phone):
+    _with_live_id(photo, phone)
+
+    with responses.RequestsMock() as graph:
+        graph.delete(f"http://graph.test/v24.0/111?phone_number_id={PHONE_NUMBER_ID}", status=500,
+                     json={"error": {"message": "Internal error", "code": 2}})
+        response = admin_client.post(reverse("admin:media_lib_mediaasset_delete", args=[photo.pk]), {"post": "yes"},
+                                     follow=True)
+
+    assert "Nothing was deleted here; try again." in response.text
+    assert "was deleted successfully" not in response.text
+    assert MediaAsset.objects.filter(pk=photo.pk).exists() and CloudMediaId.objects.filter(media_id="111").exists()

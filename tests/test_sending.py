@@ -9,7 +9,8 @@ import responses
 from django.core.exceptions import ValidationError
 
 from messaging.models import Message
-from messaging.services.sending import TextMessage, WindowClosed, send_text
+from messaging.services.compose import text_draft
+from messaging.services.sending import WindowClosed, send_draft
 from messaging.tasks import SEND_MAX_RETRIES
 
 from . import factories
@@ -31,7 +32,7 @@ def graph():
 def send(django_capture_on_commit_callbacks):
     def _send(conv, body="Hello there", **kwargs):
         with django_capture_on_commit_callbacks(execute=True):
-            return send_text(conversation=conv, text=TextMessage(body=body), **kwargs)
+            return send_draft(conversation=conv, draft=text_draft(body=body), **kwargs)
 
     return _send
 

@@ -10,6 +10,8 @@ from responses import matchers
 
 from templates_mgr.models import MessageTemplate
 
+from .test_media_samples import jpeg, pdf
+
 from .test_templates_fixtures import (  # noqa: F401 - fixtures
     APP_ID,
     GRAPH,
@@ -93,13 +95,13 @@ def test_it_uploads_a_media_header_sample_for_its_handle(client, manager, accoun
     account.app_id = APP_ID
     account.save()
     meta.post(f"{GRAPH}/{APP_ID}/uploads", json={"id": "upload:SESSION"}, match=[matchers.query_param_matcher(
-        {"file_name": "shoe.jpg", "file_length": "4", "file_type": "image/jpeg"})])
+        {"file_name": "shoe.jpg", "file_length": str(len(jpeg())), "file_type": "image/jpeg"})])
     meta.post(f"{GRAPH}/upload:SESSION", json={"h": "4::aW1hZ2U=:HANDLE"})
     meta.post(TEMPLATES_URL, json={"id": "5553", "status": "PENDING", "category": "MARKETING"})
     client.force_login(manager)
 
     response = _post(client, account=account.pk, category="MARKETING", header_format="IMAGE", header_text="",
-                     header_file=SimpleUploadedFile("shoe.jpg", b"\xff\xd8\xff\xe0", content_type="image/jpeg"))
+                     header_file=SimpleUploadedFile("shoe.jpg", jpeg(), content_type="image/jpeg"))
 
     assert response.status_code == 302
     assert meta.calls[1].request.headers["Authorization"] == "OAuth test-access-token"
@@ -110,12 +112,25 @@ def test_it_uploads_a_media_header_sample_for_its_handle(client, manager, accoun
 def test_it_refuses_a_media_header_of_the_wrong_type_on_its_field(client, manager, account, meta):
     client.force_login(manager)
 
+    # The browser calls it a video; its content is a JPEG image, and that is what counts.
     response = _post(client, account=account.pk, header_format="VIDEO",
-                     header_file=SimpleUploadedFile("clip.gif", b"GIF89a", content_type="image/gif"))
+                     header_file=SimpleUploadedFile("shoe.jpg", jpeg(), content_type="video/mp4"))
 
     assert response.status_code == 400
-    assert "An video header must be video/3gpp, video/mp4" in response.text
+    assert "An video header must be video/3gpp, video/mp4; “shoe.jpg” is image/jpeg." in response.text
     assert not meta.calls
+
+
+def test_it_refuses_a_sample_file_whose_name_lies_about_its_content(client, manager, account, meta):
+    client.force_login(manager)
+
+    response = _post(client, account=account.pk, category="MARKETING", header_format="IMAGE", header_text="",
+                     header_file=SimpleUploadedFile("shoe.jpg", pdf(), content_type="image/jpeg"))
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["header_file"] == [
+        "The name says .jpg (JPEG image), but the file is a PDF document. Choose the right file, or rename it to .pdf."]
+    assert not meta.calls and not MessageTemplate.objects.exists()
 
 
 def test_it_shows_each_broken_rule_on_the_form_and_sends_nothing(client, manager, account, meta):

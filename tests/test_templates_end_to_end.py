@@ -13,15 +13,15 @@ from messaging.models import Message
 from templates_mgr.models import MessageTemplate
 from templates_mgr.services.sync import sync_templates
 
+from .test_media_samples import jpeg, mp4, pdf
 from .test_templates_fixtures import builder_data, manager  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 CUSTOMER = "16505551234"
 NO_BUTTONS = {f"button_{row}_{attr}": None for row in range(2) for attr in ("type", "text", "url", "example")}
 NO_HEADER = {"header_format": "", "header_text": None, "header_example_1": None}
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
-MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64
-PDF = b"%PDF-1.4\n%" + b"\x00" * 64
+# Real files: the media library checks what the content is, not what the browser says.
+JPEG, MP4, PDF = jpeg(), mp4(), pdf()
 
 def _with(**changes) -> dict:
     return {**NO_HEADER, **NO_BUTTONS, **changes}

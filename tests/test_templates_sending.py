@@ -6,14 +6,15 @@ import json
 import uuid
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from media_lib.models import CloudMediaId, MediaAsset
 from messaging.models import Contact, Conversation, Message
 from templates_mgr.services.errors import TemplateInvalid
 from templates_mgr.services.sending import send_template
 
 from .conftest import PHONE_NUMBER_ID
+from .test_media_samples import pdf, png, upload
 from .test_templates_fixtures import GRAPH, foreign_manager, make_template, manager, meta  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -83,19 +84,86 @@ def test_it_sends_every_parameter_the_template_has(client, operator, account, co
     assert (message.status, message.type, message.text, message.sent_by) == ("accepted", "template", "Hi Ana, order #7 is ready.", operator)
 
 
+IMAGE_HEADER = [{"type": "HEADER", "format": "IMAGE", "example": {"header_handle": ["4::x"]}}, {"type": "BODY", "text": "New in!"}]
+MEDIA_URL = f"{GRAPH}/{PHONE_NUMBER_ID}/media"
+
+
 def test_it_sends_a_media_header_by_link_or_by_uploaded_file(client, operator, account, conversation, sent, meta, django_capture_on_commit_callbacks):
-    template = make_template(account, "promo", components=[
-        {"type": "HEADER", "format": "IMAGE", "example": {"header_handle": ["4::x"]}}, {"type": "BODY", "text": "New in!"}])
-    meta.post(f"{GRAPH}/{PHONE_NUMBER_ID}/media", json={"id": "media-77"})
+    template = make_template(account, "promo", components=IMAGE_HEADER)
+    meta.post(MEDIA_URL, json={"id": "media-77"})
     client.force_login(operator)
 
     _post(client, conversation, template, django_capture_on_commit_callbacks, header_media_link="https://cdn.example/shoe.jpg")
     _post(client, conversation, template, django_capture_on_commit_callbacks,
-          header_media_file=SimpleUploadedFile("shoe.png", b"\x89PNG", content_type="image/png"))
+          header_media_file=upload("shoe.png", png(), "image/png"))
 
     by_link, by_file = sent()
     assert by_link["template"]["components"] == [{"type": "header", "parameters": [{"type": "image", "image": {"link": "https://cdn.example/shoe.jpg"}}]}]
     assert by_file["template"]["components"] == [{"type": "header", "parameters": [{"type": "image", "image": {"id": "media-77"}}]}]
+
+
+def test_a_header_file_is_kept_in_the_media_library_and_uploaded_to_meta_by_the_send_task(
+    client, operator, account, conversation, sent, meta, django_capture_on_commit_callbacks
+):
+    template = make_template(account, "promo", components=IMAGE_HEADER)
+    meta.post(MEDIA_URL, json={"id": "media-77"})
+    client.force_login(operator)
+
+    # The request: the file is checked and stored; nothing goes to Meta yet.
+    with django_capture_on_commit_callbacks(execute=False) as delivery:
+        response = client.post(_send_url(conversation), {"template": template.pk, "client_uuid": str(uuid.uuid4()),
+                                                          "header_media_file": upload("Shoe.png", png(), "image/png")})
+    assert response.status_code == 302
+    asset = MediaAsset.objects.get()
+    assert (asset.kind, asset.mime_type, asset.original_name, asset.created_by) == ("image", "image/png", "Shoe.png", operator)
+    message = Message.objects.get()
+    assert (message.status, message.media_asset) == ("queued", asset)
+    assert len(meta.calls) == 0
+
+    # The send task: the file is uploaded for a media id, then the template goes out with it.
+    for callback in delivery:
+        callback()
+    assert [call.request.url for call in meta.calls] == [MEDIA_URL, MESSAGES_URL]
+    assert CloudMediaId.objects.get(asset=asset).media_id == "media-77"
+    message.refresh_from_db()
+    assert message.status == "accepted"
+
+    # The same file again: the library keeps it once and the media id is reused, not uploaded again.
+    _post(client, conversation, template, django_capture_on_commit_callbacks, header_media_file=upload("Shoe.png", png(), "image/png"))
+    assert MediaAsset.objects.count() == 1
+    assert [call.request.url for call in meta.calls] == [MEDIA_URL, MESSAGES_URL, MESSAGES_URL]
+    assert sent()[1]["template"]["components"][0]["parameters"][0] == {"type": "image", "image": {"id": "media-77"}}
+
+
+def test_a_document_header_carries_the_file_name(account, conversation, operator, sent, meta, django_capture_on_commit_callbacks):
+    template = make_template(account, "invoice", components=[
+        {"type": "HEADER", "format": "DOCUMENT", "example": {"header_handle": ["4::x"]}}, {"type": "BODY", "text": "Your invoice."}])
+    meta.post(MEDIA_URL, json={"id": "media-88"})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        send_template(conversation=conversation, template=template, user=operator,
+                      values={"header_media": upload("Invoice 42.pdf", pdf(), "application/pdf")})
+
+    assert sent()[0]["template"]["components"] == [{"type": "header", "parameters": [
+        {"type": "document", "document": {"id": "media-88", "filename": "Invoice 42.pdf"}}]}]
+
+
+@pytest.mark.parametrize("name, content, browser_type, reason", [
+    ("shoe.jpg", pdf(), "image/jpeg", "The name says .jpg (JPEG image), but the file is a PDF document. Choose the right file, or rename it to .pdf."),
+    ("invoice.pdf", pdf(), "image/png", "The header is an image, but “invoice.pdf” is a PDF document."),
+])
+def test_a_header_file_that_is_not_what_the_header_needs_is_refused_on_the_form(
+    client, operator, account, conversation, meta, django_capture_on_commit_callbacks, name, content, browser_type, reason
+):
+    template = make_template(account, "promo", components=IMAGE_HEADER)
+    client.force_login(operator)
+
+    response = _post(client, conversation, template, django_capture_on_commit_callbacks,
+                     header_media_file=upload(name, content, browser_type))
+
+    assert response.status_code == 400
+    assert response.context["params"].errors["header_media_file"] == [reason]
+    assert (Message.objects.count(), MediaAsset.objects.count(), len(meta.calls)) == (0, 0, 0)
 
 
 def test_it_sends_a_location_header(account, conversation, operator, sent, django_capture_on_commit_callbacks):

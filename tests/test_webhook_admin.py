@@ -61,9 +61,9 @@ def test_replay_unprocessed_skips_processed_events_in_the_selection(admin_client
 
 
 def test_replaying_a_large_set_queues_it_for_the_worker(admin_client, phone, monkeypatch, django_capture_on_commit_callbacks):
-    from messaging import admin as messaging_admin
+    from messaging import webhook_events
 
-    monkeypatch.setattr(messaging_admin, "REPLAY_INLINE_LIMIT", 2)
+    monkeypatch.setattr(webhook_events, "REPLAY_INLINE_LIMIT", 2)
     events = [_stored(_message_body(f"wamid.bulk.{n}"), "failed", phone.account) for n in range(4)]
 
     with django_capture_on_commit_callbacks(execute=True):  # the (eager) tasks run as after a real commit

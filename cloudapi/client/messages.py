@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ServerError
+from ..media_kinds import KINDS as MEDIA_KINDS
 from ._transport import _Transport, segment
 from .results import SendResult, success
 
-MEDIA_KINDS = ("image", "video", "audio", "document", "sticker")
 _CAPTIONED = ("image", "video", "document")
 
 

@@ -19,13 +19,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from media_lib.services import store_upload
+from cloudapi.media_kinds import KINDS as MEDIA_KINDS
 
 from ..models import Conversation, Message
 from . import limits
 from .contacts import normalise_wa_id
 from .message_content import contact_card_name
 
-MEDIA_KINDS = ("image", "video", "audio", "document", "sticker")
 CAPTIONED_KINDS = ("image", "video", "document")
 # Meta fails reactions to older messages asynchronously (131009): say so before sending.
 REACTION_MAX_AGE = timedelta(days=30)

@@ -5,10 +5,10 @@ from django.utils import timezone
 
 from cloudapi.webhook_payloads import as_dict, text_of
 from media_lib.services import register_inbound_media
+from cloudapi.media_kinds import KINDS as MEDIA_TYPES
 
 from ..models import Message
 
-MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
 _USAGES_SHOWN = 20
 
 

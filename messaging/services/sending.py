@@ -1,15 +1,15 @@
 """Outbound messages: validate and queue, then deliver to Meta from a Celery task.
 
-``send_text`` / ``send_draft`` run in the request: they refuse what Meta would refuse (closed
-window, empty or over-long text, limits of each type — see ``compose``), save the message as
-``queued`` and enqueue delivery on commit. ``deliver_message`` runs in the worker: it claims the
-message, turns a media library file into a Meta media id (uploading it again if Meta's id
+``send_draft`` (what an operator composed, see ``compose``) and templates_mgr's sends run in the
+request through ``queue_message``: they refuse what Meta would refuse (closed window, limits of
+each type), save the message as ``queued`` and enqueue delivery on commit. ``deliver_message`` runs in the worker: it claims the
+message, turns a media library file (a media message's, or a template's header) into a Meta media id (uploading it again if Meta's id
 expired), calls the Graph API, stores the wamid. Our UUID travels as ``biz_opaque_callback_data``
 so a status webhook can find the message even if the send call's answer was lost.
 """
 
+import copy
 import uuid
-from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -21,11 +21,8 @@ from media_lib.services import ensure_cloud_media_id, is_unknown_media_error, re
 
 from ..error_explanations import LOCAL_FAILURE_TITLE, explain
 from ..models import Conversation, Message
-from . import limits
 from .compose import MEDIA_KINDS, Draft
 from .statuses import RANK, attach_pending_statuses
-
-TEXT_MAX_LENGTH = limits.TEXT_BODY  # CLOUDAPI.md §1
 
 
 class WindowClosed(ValidationError):
@@ -38,31 +35,6 @@ class RetryLater(Exception):
     def __init__(self, error: CloudApiError) -> None:
         super().__init__(str(error))
         self.error = error
-
-
-@dataclass(frozen=True)
-class TextMessage:
-    body: str
-    preview_url: bool = False
-    reply_to: str = ""
-
-
-def send_text(*, conversation: Conversation, text: TextMessage, user=None, client_uuid: uuid.UUID | None = None) -> Message:
-    """Queue a free-text message; raises ``ValidationError`` (``WindowClosed``) with a reason."""
-    body = text.body.strip()
-    if not body:
-        raise ValidationError("Write something before sending.")
-    if len(body) > TEXT_MAX_LENGTH:
-        raise ValidationError(f"WhatsApp allows at most {TEXT_MAX_LENGTH} characters; this has {len(body)}.")
-    return queue_message(
-        conversation=conversation,
-        kind="text",
-        content={"body": body, "preview_url": text.preview_url},
-        text=body,
-        reply_to=text.reply_to,
-        user=user,
-        client_uuid=client_uuid,
-    )
 
 
 def send_draft(
@@ -223,7 +195,7 @@ def _send(message: Message, phone):
 
 
 def _media_id_refused(message: Message, error: CloudApiError) -> bool:
-    if message.media_asset_id is None or not isinstance(message.payload, dict) or "asset" not in message.payload:
+    if message.media_asset_id is None or _library_media(message.type, message.payload) is None:
         return False
 
     return is_unknown_media_error(error)
@@ -247,20 +219,40 @@ def _payload(message: Message, *, fresh_media: bool = False) -> dict:
 
 def _content(message: Message, *, fresh_media: bool = False):
     """The type's object as Meta wants it: a library file becomes ``{"id": <Meta media id>}``."""
-    content = message.payload
-    if message.type not in MEDIA_KINDS or not isinstance(content, dict) or "asset" not in content:
+    content = copy.deepcopy(message.payload)
+    media = _library_media(message.type, content)
+    if media is None:
         return content
-    content = {key: value for key, value in content.items() if key != "asset"}
+    del media["asset"]
     asset = message.media_asset
     if asset is None:
         raise NotSendable("The file was deleted from the media library before the message was sent.")
 
     media_id_for = refresh_cloud_media_id if fresh_media else ensure_cloud_media_id
     try:
-        cloud = media_id_for(asset=asset, phone_number=message.conversation.phone_number)
+        media["id"] = str(media_id_for(asset=asset, phone_number=message.conversation.phone_number))
     except ValidationError as exc:  # the stored file is missing or no longer acceptable
         raise NotSendable(" ".join(exc.messages)) from None
-    return {"id": str(getattr(cloud, "media_id", cloud)), **content}
+    return content
+
+
+def _library_media(message_type: str, content) -> dict | None:
+    """The object in ``content`` that names a library file (``{"asset": <pk>, …}``), or None.
+
+    A media message's own object, or the media parameter of a template's header.
+    """
+    candidates = [content]
+    if message_type == "template":
+        candidates = [
+            parameter.get(parameter.get("type"))
+            for part in (content.get("components") or [] if isinstance(content, dict) else [])
+            if isinstance(part, dict) and part.get("type") == "header"
+            for parameter in part.get("parameters") or []
+            if isinstance(parameter, dict)
+        ]
+    elif message_type not in MEDIA_KINDS:
+        return None
+    return next((item for item in candidates if isinstance(item, dict) and "asset" in item), None)
 
 
 def window_closed_reason(conversation: Conversation) -> str:

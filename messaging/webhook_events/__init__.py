@@ -11,6 +11,7 @@ is kept and the event can be replayed once it is fixed).
 """
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -102,10 +103,41 @@ def _process(event: WebhookEvent) -> None:
 
 def replay_webhook_event(*, event_id: int) -> WebhookEvent:
     """Process an event again from its stored body (support staff's replay)."""
-    WebhookEvent.objects.filter(pk=event_id).exclude(state=WebhookEvent.State.PROCESSED).update(
+    _reset_to_pending([event_id])
+    return process_webhook_event(event_id=event_id)
+
+
+# Replaying more than this many events in one request would time out: the rest go to Celery.
+REPLAY_INLINE_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Replay:
+    """What a replay of several events did: ``queued`` for the worker, or ``replayed`` now."""
+
+    queued: int = 0
+    replayed: int = 0
+    processed: int = 0
+
+
+def replay_webhook_events(*, event_ids: list[int]) -> Replay:
+    """Replay events in the given order (the admin's action): inline up to ``REPLAY_INLINE_LIMIT``,
+    else reset to pending and handed to the worker once the transaction commits."""
+    if len(event_ids) > REPLAY_INLINE_LIMIT:
+        from ..services.webhook_inbox import enqueue_processing  # the inbox enqueues through the tasks
+
+        _reset_to_pending(event_ids)
+        for pk in event_ids:
+            transaction.on_commit(lambda pk=pk: enqueue_processing(pk))
+        return Replay(queued=len(event_ids))
+    states = [replay_webhook_event(event_id=pk).state for pk in event_ids]
+    return Replay(replayed=len(states), processed=states.count(WebhookEvent.State.PROCESSED))
+
+
+def _reset_to_pending(event_ids: list[int]) -> None:
+    WebhookEvent.objects.filter(pk__in=event_ids).exclude(state=WebhookEvent.State.PROCESSED).update(
         state=WebhookEvent.State.PENDING
     )
-    return process_webhook_event(event_id=event_id)
 
 
 def _dispatch(event: WebhookEvent, payload: dict[str, Any]) -> list[str]:

@@ -4,11 +4,12 @@
 from django import forms
 
 from accounts.models import BusinessAccount
+from media_lib.services import inspect_upload
 
 from ..builder import BUTTON_ROWS, components_from_fields, fields_from_components, variables
 from ..models import MessageTemplate
 from ..preview import preview_of
-from ..rules import HeaderFile, Definition, OTP_TYPES, validate_template
+from ..rules import MEDIA_FORMATS, HeaderFile, Definition, OTP_TYPES, validate_template
 
 HEADER_CHOICES = [
     ("", "No header"),
@@ -105,6 +106,13 @@ class BuilderForm(forms.Form):
 
     # Validation ------------------------------------------------------------------------------------
 
+    def clean_header_file(self):
+        """The sample file passes the media library's checks (its content, not the browser's word)."""
+        upload = self.cleaned_data.get("header_file")
+        if upload and self._raw("header_format") in MEDIA_FORMATS:
+            self.header_sample = inspect_upload(uploaded_file=upload)  # ValidationError: the field's message
+        return upload
+
     def clean(self):
         cleaned = super().clean()
         for key, messages in validate_template(self.definition()).items():
@@ -127,8 +135,9 @@ class BuilderForm(forms.Form):
         components, self.button_rows_by_index = components_from_fields(values)
         upload = values.get("header_file")
         header_file = None
-        if upload and values.get("header_format") in ("IMAGE", "VIDEO", "DOCUMENT"):
-            header_file = HeaderFile(name=upload.name, size=upload.size, content_type=upload.content_type or "", data=_read(upload))
+        checked = getattr(self, "header_sample", None)
+        if upload and checked is not None and values.get("header_format") in MEDIA_FORMATS:
+            header_file = HeaderFile(name=checked.name, size=checked.size, content_type=checked.mime_type, data=_read(upload))
         return Definition(
             name=(values.get("name") or "").strip(),
             language=(values.get("language") or "").strip(),

@@ -4,9 +4,7 @@ import uuid
 
 from django import forms
 
-from ..parameters import MEDIA_KINDS, Slot
-from ..rules import HEADER_MEDIA
-from ..services.sending import MediaUpload
+from ..parameters import HEADER_MEDIA_FORMATS, Slot
 
 LOCATION_PARTS = ("latitude", "longitude", "name", "address")
 
@@ -21,7 +19,7 @@ class SendTemplateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.slots = slots
         for slot in slots:
-            if slot.kind in MEDIA_KINDS:
+            if slot.kind in HEADER_MEDIA_FORMATS:
                 self.fields["header_media_link"] = forms.URLField(
                     required=False, label=f"Header {slot.kind}: link", assume_scheme="https",
                     help_text=f"A public https:// address of the {slot.kind}…",
@@ -43,27 +41,21 @@ class SendTemplateForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        media = next((slot for slot in self.slots if slot.kind in MEDIA_KINDS), None)
+        media = next((slot for slot in self.slots if slot.kind in HEADER_MEDIA_FORMATS), None)
         if media is not None:
             upload, link = cleaned.get("header_media_file"), cleaned.get("header_media_link")
             if not upload and not link and "header_media_link" not in self.errors:
                 self.add_error("header_media_link", f"Give a link to the header {media.kind} or choose a file.")
-            if upload:
-                allowed, limit = HEADER_MEDIA[media.kind.upper()]
-                if (upload.content_type or "") not in allowed:
-                    self.add_error("header_media_file", f"A {media.kind} header can't be {upload.content_type or 'this kind of file'}.")
-                elif upload.size > limit:
-                    self.add_error("header_media_file", f"A {media.kind} header may be at most {limit // (1024 * 1024)} MB.")
         return cleaned
 
     def values(self) -> dict:
         """The values keyed like the slots, for ``services.sending``."""
         values = {}
         for slot in self.slots:
-            if slot.kind in MEDIA_KINDS:
+            if slot.kind in HEADER_MEDIA_FORMATS:
                 upload = self.cleaned_data.get("header_media_file")
                 if upload:
-                    values[slot.key] = MediaUpload(name=upload.name, content_type=upload.content_type, data=upload.read())
+                    values[slot.key] = upload  # checked and kept by the media library at send
                 else:
                     values[slot.key] = {"link": self.cleaned_data.get("header_media_link")}
             elif slot.kind == "location":

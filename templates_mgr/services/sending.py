@@ -1,16 +1,22 @@
 """Sending an approved template with parameters that match its placeholders, through messaging's
 one outbound road (``queue_message``). Everything Meta would refuse for the parameters is refused
-here first, so a 132000 (parameter mismatch) can never come from us."""
+here first, so a 132000 (parameter mismatch) can never come from us.
+
+A header file is kept in the media library like every file we send: the message names the asset,
+and the send task turns it into a Meta media id (cached 30 days, renewed) — nothing is uploaded to
+Meta during the request."""
 
 import uuid
-from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from accounts.graph import client_for
 from accounts.models import PhoneNumber
-from cloudapi.errors import CloudApiError
+from cloudapi.media_kinds import FILE_TYPES
+from media_lib.kinds import with_article
+from media_lib.models import MediaAsset
+from media_lib.services import inspect_upload, store_upload
 from messaging.models import Contact, Conversation, Message
 from messaging.services.contacts import conversation_for, normalise_wa_id, upsert_contact
 from messaging.services.sending import queue_message
@@ -26,18 +32,9 @@ from ..parameters import (
     render_text,
     send_slots,
 )
-from .errors import MetaRefused, TemplateInvalid
+from .errors import TemplateInvalid
 
 Status = MessageTemplate.Status
-
-
-@dataclass(frozen=True)
-class MediaUpload:
-    """A header file chosen at send time: uploaded to the sending number for a media id."""
-
-    name: str
-    content_type: str
-    data: bytes
 
 
 def slots_for(template: MessageTemplate) -> list[Slot]:
@@ -57,11 +54,13 @@ def send_template(
 ) -> Message:
     """Queue ``template`` to the conversation's customer (no 24-hour window needed).
 
-    ``values`` are keyed like :func:`slots_for`'s slots; a header file may be a :class:`MediaUpload`.
-    Raises :class:`TemplateInvalid` (keyed by the send form's fields) or :class:`MetaRefused`.
+    ``values`` are keyed like :func:`slots_for`'s slots; a header file may be an ``UploadedFile``
+    (kept in the media library, see the module's docstring). Raises :class:`TemplateInvalid`
+    (keyed by the send form's fields).
     """
-    content, text = _prepare(
-        template=template, phone_number=conversation.phone_number, contact=conversation.contact, values=values
+    content, text, asset = _prepare(
+        template=template, phone_number=conversation.phone_number, contact=conversation.contact, values=values,
+        user=user,
     )
     return queue_message(
         conversation=conversation,
@@ -71,6 +70,7 @@ def send_template(
         user=user,
         client_uuid=client_uuid,
         requires_window=False,
+        media_asset=asset,
     )
 
 
@@ -82,8 +82,9 @@ def start_conversation(
         wa_id = normalise_wa_id(to)
     except ValidationError as exc:
         raise TemplateInvalid.on("to", exc.messages[0]) from None
-    content, text = _prepare(
-        template=template, phone_number=phone_number, contact=Contact.objects.filter(wa_id=wa_id).first(), values=values
+    content, text, asset = _prepare(
+        template=template, phone_number=phone_number, contact=Contact.objects.filter(wa_id=wa_id).first(), values=values,
+        user=user,
     )
     with transaction.atomic():
         conversation = conversation_for(contact=upsert_contact(wa_id=wa_id), phone_number=phone_number)
@@ -95,16 +96,19 @@ def start_conversation(
             user=user,
             client_uuid=client_uuid,
             requires_window=False,
+            media_asset=asset,
         )
 
 
-def _prepare(*, template: MessageTemplate, phone_number: PhoneNumber, contact: Contact | None, values: dict) -> tuple[dict, str]:
+def _prepare(
+    *, template: MessageTemplate, phone_number: PhoneNumber, contact: Contact | None, values: dict, user
+) -> tuple[dict, str, MediaAsset | None]:
     _check_sendable(template, phone_number, contact)
     slots = slots_for(template)
     missing = missing_values(slots, values)
     if missing:
         raise TemplateInvalid({key: [message] for key, message in missing.items()})
-    values = _with_uploaded_media(phone_number, slots, values)
+    values, asset = _with_library_media(phone_number, slots, values, user)
     components = build_components(
         slots, values, parameter_format=template.parameter_format, template_components=template.components or []
     )
@@ -121,7 +125,7 @@ def _prepare(*, template: MessageTemplate, phone_number: PhoneNumber, contact: C
         components=template.components or [], parameter_format=template.parameter_format,
         category=template.category, values=values,
     )
-    return content, text
+    return content, text, asset
 
 
 def _check_sendable(template: MessageTemplate, phone_number: PhoneNumber, contact: Contact | None) -> None:
@@ -143,22 +147,22 @@ def _check_sendable(template: MessageTemplate, phone_number: PhoneNumber, contac
         )
 
 
-def _with_uploaded_media(phone_number: PhoneNumber, slots: list[Slot], values: dict) -> dict:
-    """A header file becomes a media id on the sending number (Meta keeps it 30 days)."""
-    values = dict(values)
+def _with_library_media(phone_number: PhoneNumber, slots: list[Slot], values: dict, user) -> tuple[dict, MediaAsset | None]:
+    """A header file is checked and kept by the media library; the send names the asset."""
+    values, asset = dict(values), None
     for slot in slots:
         upload = values.get(slot.key)
-        if not isinstance(upload, MediaUpload):
+        if not isinstance(upload, UploadedFile):
             continue
         try:
-            media_id = client_for(phone_number.account).upload_media(
-                phone_number_id=phone_number.phone_number_id,
-                file=upload.data,
-                filename=upload.name,
-                mime_type=upload.content_type,
-            )
-        except CloudApiError as error:
-            refused = MetaRefused(error, action="take the header file")
-            raise TemplateInvalid.on(slot.key, refused.message) from None
-        values[slot.key] = {"id": media_id, **({"filename": upload.name} if slot.kind == "document" else {})}
-    return values
+            checked = inspect_upload(uploaded_file=upload)
+            if checked.kind != slot.kind:
+                raise ValidationError(
+                    f"The header is {with_article(slot.kind)}, but “{checked.name}” is {with_article(FILE_TYPES[checked.mime_type].label)}."
+                )
+            asset = store_upload(account=phone_number.account, uploaded_file=upload, user=user)
+        except ValidationError as exc:
+            raise TemplateInvalid.on(slot.key, " ".join(exc.messages)) from None
+        name = {"filename": asset.original_name} if slot.kind == "document" and asset.original_name else {}
+        values[slot.key] = {"asset": asset.pk, **name}
+    return values, asset

@@ -6,6 +6,7 @@ account, so a failing sync shows as failing, never as silently stale."""
 from dataclasses import asdict, dataclass
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.graph import client_for
@@ -67,14 +68,27 @@ def sync_templates(*, account: BusinessAccount) -> SyncResult:
     return result
 
 
-def sync_all_templates() -> dict[str, str]:
-    """Sync every account; one failing account does not stop the others. ``{waba_id: outcome}``."""
-    outcomes = {}
-    for account in BusinessAccount.objects.order_by("pk"):
+@dataclass(frozen=True)
+class AccountSync:
+    """How one account's sync went: its result, or why it failed (also kept on its sync state)."""
+
+    account: BusinessAccount
+    result: SyncResult | None = None
+    error: str = ""
+
+    def __str__(self) -> str:
+        return str(self.result) if self.result is not None else f"failed: {self.error}"
+
+
+def sync_all_templates(*, accounts: QuerySet[BusinessAccount] | None = None) -> list[AccountSync]:
+    """Sync each of ``accounts`` (every account by default) in turn; one failing account does not
+    stop the others. The beat task and the ``sync_templates`` command both go through here."""
+    outcomes = []
+    for account in (accounts if accounts is not None else BusinessAccount.objects.all()).order_by("pk"):
         try:
-            outcomes[account.waba_id] = str(sync_templates(account=account))
+            outcomes.append(AccountSync(account=account, result=sync_templates(account=account)))
         except SyncFailed as failure:
-            outcomes[account.waba_id] = f"failed: {failure}"
+            outcomes.append(AccountSync(account=account, error=str(failure)))
     return outcomes
 
 

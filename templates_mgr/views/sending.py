@@ -13,7 +13,7 @@ from messaging.selectors import conversation_for_user
 from .. import selectors
 from ..models import MessageTemplate
 from ..forms import SendTemplateForm, StartConversationForm
-from ..services.errors import MetaRefused, TemplateInvalid
+from ..services.errors import TemplateInvalid
 from ..services.sending import send_template, slots_for, start_conversation
 
 SEND = "messaging.send_message"
@@ -94,6 +94,4 @@ def _run(params, service, also=None, **kwargs):
             for message in messages:
                 form = also if also is not None and key in also.fields else params
                 form.add_service_error(key, message)
-    except MetaRefused as refused:
-        params.add_service_error(refused.field, refused.message)
     return None

@@ -16,7 +16,8 @@ from django.db import connection
 
 from cloudapi.simulator import SimNumber, Simulator, SimulatorConfig, serve
 from messaging.models import Conversation, Message
-from messaging.services.sending import TextMessage, send_text
+from messaging.services.compose import text_draft
+from messaging.services.sending import send_draft
 
 from ..conftest import ACCESS_TOKEN, APP_SECRET, PHONE_NUMBER_ID, WABA_ID, skip_unless_required
 
@@ -101,7 +102,7 @@ def test_a_message_goes_out_through_a_real_worker_and_comes_back_read(phone, not
     assert conversation.window_is_open()
 
     # The reply is queued, sent by the worker, and its statuses come back through the webhook.
-    message = send_text(conversation=conversation, text=TextMessage(body="Hello from a real worker"))
+    message = send_draft(conversation=conversation, draft=text_draft(body="Hello from a real worker"))
     _wait_for(lambda: Message.objects.get(pk=message.pk).status == "read", timeout=30, what="the message to be read")
 
     message.refresh_from_db()

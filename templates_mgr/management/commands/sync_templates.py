@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import BusinessAccount
-from templates_mgr.services.sync import SyncFailed, sync_templates
+from templates_mgr.services.sync import sync_all_templates
 
 
 class Command(BaseCommand):
@@ -11,19 +11,18 @@ class Command(BaseCommand):
         parser.add_argument("--account", metavar="WABA_ID", help="Only the account with this WABA id.")
 
     def handle(self, *args, **options):
-        accounts = BusinessAccount.objects.order_by("pk")
+        accounts = BusinessAccount.objects.all()
         if options["account"]:
             accounts = accounts.filter(waba_id=options["account"])
             if not accounts.exists():
                 raise CommandError(f"No business account with WABA id {options['account']}.")
         failed = 0
-        for account in accounts:
-            try:
-                result = sync_templates(account=account)
-            except SyncFailed as failure:
+        for outcome in sync_all_templates(accounts=accounts):
+            account = outcome.account
+            if outcome.result is None:
                 failed += 1
-                self.stderr.write(f"{account.name} ({account.waba_id}): sync failed: {failure}")
+                self.stderr.write(f"{account.name} ({account.waba_id}): sync failed: {outcome.error}")
             else:
-                self.stdout.write(f"{account.name} ({account.waba_id}): {result}.")
+                self.stdout.write(f"{account.name} ({account.waba_id}): {outcome.result}.")
         if failed:
             raise CommandError(f"{failed} account(s) could not be synced.")
