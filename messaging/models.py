@@ -222,8 +222,8 @@ class MessageSendAttempt(models.Model):
 
     class Outcome(models.TextChoices):
         ACCEPTED = "accepted", "Accepted by WhatsApp"
-        RETRYABLE = "retryable", "Failed, will retry"
-        PERMANENT = "permanent", "Failed for good"
+        RETRYABLE = "retryable", "Failed (retryable error)"
+        PERMANENT = "permanent", "Failed (permanent error)"
         UNKNOWN = "unknown", "No answer (may have been sent)"
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="send_attempts")

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
                 ('number', models.PositiveSmallIntegerField(help_text='1 for the first call to Meta, 2 for the next …')),
                 ('started_at', models.DateTimeField()),
                 ('duration_ms', models.PositiveIntegerField(help_text='How long Meta (or the network) took to answer.')),
-                ('outcome', models.CharField(choices=[('accepted', 'Accepted by WhatsApp'), ('retryable', 'Failed, will retry'), ('permanent', 'Failed for good'), ('unknown', 'No answer (may have been sent)')], max_length=16)),
+                ('outcome', models.CharField(choices=[('accepted', 'Accepted by WhatsApp'), ('retryable', 'Failed (retryable error)'), ('permanent', 'Failed (permanent error)'), ('unknown', 'No answer (may have been sent)')], max_length=16)),
                 ('http_status', models.PositiveSmallIntegerField(blank=True, null=True)),
                 ('error_code', models.IntegerField(blank=True, null=True)),
                 ('error_subcode', models.IntegerField(blank=True, null=True)),
