@@ -8,6 +8,7 @@ from .models import (
     Flow,
     FlowResponse,
     Message,
+    MessageSendAttempt,
     MessageStatusEvent,
     WebhookEvent,
 )
@@ -66,6 +67,34 @@ class StatusEventInline(admin.TabularInline):
     can_delete = False
 
 
+class SendAttemptInline(admin.TabularInline):
+    """Every call to Meta for the message, as it happened: a record, so nobody edits it here."""
+
+    model = MessageSendAttempt
+    extra = 0
+    fields = (
+        "number",
+        "started_at",
+        "duration_ms",
+        "outcome",
+        "http_status",
+        "error_code",
+        "error_subcode",
+        "error_title",
+        "error_message",
+        "error_details",
+        "fbtrace_id",
+    )
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
     list_display = ("__str__", "direction", "type", "status", "error_code", "conversation", "created_at")
@@ -81,7 +110,24 @@ class MessageAdmin(admin.ModelAdmin):
     )
     raw_id_fields = ("conversation", "sent_by", "target")
     readonly_fields = ("uuid", "created_at", "updated_at", "edited_at", "revoked_at", "previous_versions")
-    inlines = [StatusEventInline]
+    inlines = [SendAttemptInline, StatusEventInline]
+
+
+@admin.register(MessageSendAttempt)
+class MessageSendAttemptAdmin(admin.ModelAdmin):
+    """Find a try by the fbtrace id Meta support quotes, or every failed try with one code."""
+
+    list_display = ("message", "number", "started_at", "outcome", "http_status", "error_code", "fbtrace_id", "duration_ms")
+    list_filter = ("outcome", "error_code")
+    list_select_related = ("message",)
+    search_fields = ("fbtrace_id", "message__wamid", "message__uuid")
+    raw_id_fields = ("message",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(MessageStatusEvent)

@@ -80,6 +80,22 @@ def explain(code: int | None) -> Explanation:
     return _EXPLANATIONS.get(code, UNKNOWN)
 
 
+ACCEPTED = Explanation("WhatsApp accepted it.")
+NO_ANSWER = Explanation(
+    "Meta's answer never came (a timeout or a broken connection): it may have been sent.",
+    "Nothing to do: its status webhook, or the next try, settles it.",
+)
+
+
+def explain_attempt(*, outcome: str, code: int | None) -> Explanation:
+    """One send attempt in plain words (``outcome`` as in ``MessageSendAttempt.Outcome``)."""
+    if outcome == "accepted":
+        return ACCEPTED
+    if outcome == "unknown" and code is None:
+        return NO_ANSWER
+    return explain(code)
+
+
 def explain_failure(*, code: int | None, title: str = "") -> Explanation:
     """Like :func:`explain`, for a failed message: one we refused ourselves says so."""
     if code is None and title == LOCAL_FAILURE_TITLE:

@@ -213,6 +213,40 @@ class MessageStatusEvent(models.Model):
         return f"{self.wamid} {self.status}"
 
 
+class MessageSendAttempt(models.Model):
+    """One call to Meta to send an outbound message, and how it ended: support sees every try.
+
+    Holds Meta's error text and ids, never the message body. Numbered from 1 per message while
+    the message is claimed (``deliver_message``), so two racing tasks cannot share a number.
+    """
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted by WhatsApp"
+        RETRYABLE = "retryable", "Failed (retryable error)"
+        PERMANENT = "permanent", "Failed (permanent error)"
+        UNKNOWN = "unknown", "No answer (may have been sent)"
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="send_attempts")
+    number = models.PositiveSmallIntegerField(help_text="1 for the first call to Meta, 2 for the next …")
+    started_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField(help_text="How long Meta (or the network) took to answer.")
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error_code = models.IntegerField(null=True, blank=True)
+    error_subcode = models.IntegerField(null=True, blank=True)
+    error_title = models.CharField(max_length=255, blank=True, help_text="Meta's error_user_title.")
+    error_message = models.CharField(max_length=500, blank=True, help_text="Meta's (or the network's) error text.")
+    error_details = models.TextField(blank=True, help_text="Meta's error_data.details.")
+    fbtrace_id = models.CharField(max_length=64, blank=True, help_text="Quote it to Meta support.")
+
+    class Meta:
+        ordering = ["message", "number"]
+        constraints = [models.UniqueConstraint(fields=["message", "number"], name="one_send_attempt_per_number")]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.number} of message {self.message_id}: {self.get_outcome_display()}"
+
+
 class Flow(models.Model):
     """A WhatsApp Flow of one of our accounts, as Meta last described it."""
 

@@ -139,7 +139,12 @@ def test_a_media_id_meta_forgot_is_uploaded_again_and_sent_once(conv, send, simu
     fresh = CloudMediaId.objects.get(asset=asset).media_id
     assert fresh != "424242"
     assert [m["body"]["image"]["id"] for m in simulator.sent_messages()] == [fresh]
-    assert Message.objects.get(direction="out").status == "accepted"
+    message = Message.objects.get(direction="out")
+    assert message.status == "accepted"
+    # Both calls to Meta are on record: the refused id, then the send with the fresh one.
+    refused, accepted = message.send_attempts.order_by("number")
+    assert (refused.number, refused.outcome, accepted.number, accepted.outcome) == (1, "permanent", 2, "accepted")
+    assert refused.error_code is not None and refused.fbtrace_id
 
 
 def test_a_customer_image_shows_in_the_thread_once_downloaded(phone, simulator, deliver_webhooks, read_thread):

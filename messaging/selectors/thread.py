@@ -4,14 +4,16 @@ A thread opens on its newest ``PAGE_SIZE`` messages; "load older" fetches the pa
 oldest shown; the open thread polls everything from its oldest shown message on, so ticks and
 new messages move while older pages stay as loaded. Each page is a fixed number of queries:
 the messages (with sender, flow response and media file joined), their status timelines,
-the messages they quote, and our own reactions to them.
+the messages they quote, our own reactions to them, and — only when a shown message needed more
+than one try or has not gone through — its send attempts.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..error_explanations import explain_failure
-from ..models import Conversation, Message
+from ..error_explanations import explain_attempt, explain_failure
+from ..models import Conversation, Message, MessageSendAttempt
 from ..services.message_updates import UPDATE_TYPES
 from .cursors import encode_cursor
 
@@ -71,7 +73,8 @@ def _visible(conversation: Conversation):
 
 
 def _decorate(conversation: Conversation, thread: list[Message]) -> list[Message]:
-    """Attach what a bubble shows besides its own row: quoted message, our reaction, failure help."""
+    """Attach what a bubble shows besides its own row: quoted message, our reaction, failure help,
+    and the send attempts of a message that did not go through at the first try."""
     if not thread:
         return thread
     quoted_ids = {m.context_wamid for m in thread if m.context_wamid}
@@ -81,6 +84,7 @@ def _decorate(conversation: Conversation, thread: list[Message]) -> list[Message
         else []
     )
     quoted = {q.wamid: q for q in quoted_rows}
+    attempts = _send_attempts([m for m in thread if _worth_showing_attempts(m)])
     ours = {}
     reactions = Message.objects.filter(
         target__in=[m.pk for m in thread], direction=Message.Direction.OUTBOUND, type="reaction"
@@ -97,4 +101,33 @@ def _decorate(conversation: Conversation, thread: list[Message]) -> list[Message
             if message.status == Message.Status.FAILED
             else None
         )
+        message.send_attempt_rows = attempts.get(message.pk, [])
+        message.troubled_attempts = _troubled(message.send_attempt_rows)
     return thread
+
+
+
+def _worth_showing_attempts(message: Message) -> bool:
+    # One accepted try is the common case and needs no query; a retry, a failure or a message
+    # still waiting to go out is what support asks about.
+    if message.direction != Message.Direction.OUTBOUND or not message.attempts:
+        return False
+    waiting = message.status in (Message.Status.QUEUED, Message.Status.SENDING, Message.Status.FAILED)
+    return message.attempts > 1 or waiting
+
+
+def _send_attempts(messages: list[Message]) -> dict[int, list[MessageSendAttempt]]:
+    found: dict[int, list[MessageSendAttempt]] = defaultdict(list)
+    if messages:
+        for attempt in MessageSendAttempt.objects.filter(message__in=[m.pk for m in messages]).order_by("message", "number"):
+            found[attempt.message_id].append(attempt)
+    return found
+
+
+def _troubled(attempts: list[MessageSendAttempt]) -> list[MessageSendAttempt]:
+    """The attempts, each with its plain-words explanation, when any of them failed; else none."""
+    if all(a.outcome == MessageSendAttempt.Outcome.ACCEPTED for a in attempts):
+        return []
+    for attempt in attempts:
+        attempt.explanation = explain_attempt(outcome=attempt.outcome, code=attempt.error_code)
+    return attempts

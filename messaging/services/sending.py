@@ -4,7 +4,8 @@
 request through ``queue_message``: they refuse what Meta would refuse (closed window, limits of
 each type), save the message as ``queued`` and enqueue delivery on commit. ``deliver_message`` runs in the worker: it claims the
 message, turns a media library file (a media message's, or a template's header) into a Meta media id (uploading it again if Meta's id
-expired), calls the Graph API, stores the wamid. Our UUID travels as ``biz_opaque_callback_data``
+expired), calls the Graph API, stores the wamid, and records each call to Meta as a
+``MessageSendAttempt`` (see ``send_attempts``) in the same transaction. Our UUID travels as ``biz_opaque_callback_data``
 so a status webhook can find the message even if the send call's answer was lost.
 """
 
@@ -22,6 +23,7 @@ from media_lib.services import ensure_cloud_media_id, is_unknown_media_error, re
 from ..error_explanations import LOCAL_FAILURE_TITLE, explain
 from ..models import Conversation, Message
 from .compose import MEDIA_KINDS, Draft
+from .send_attempts import CallLog, record_attempts
 from .statuses import RANK, attach_pending_statuses
 
 
@@ -122,18 +124,24 @@ def deliver_message(*, message_id: int) -> None:
         "conversation__contact", "conversation__phone_number__account", "media_asset"
     ).get(pk=message_id)
     phone = message.conversation.phone_number
+    log = CallLog()
     try:
-        result = _send(message, phone)
+        result = _send(message, phone, log)
     except NotSendable as refused:
         local = CloudApiError(message=str(refused), details=str(refused), title=LOCAL_FAILURE_TITLE)
-        _record_attempt_failure(message, local)
+        _record_attempt_failure(message, local, log)
         return
     except CloudApiError as error:
-        _record_attempt_failure(message, error)
+        _record_attempt_failure(message, error, log)
         if error.retryable:
             raise RetryLater(error) from None
         return
-    _record_accepted(message, result.wamid)
+    except Exception:
+        # A bug or an answer we could not read: the message stays "sending" until
+        # requeue_stale_work takes it back, but the call it made is on record.
+        _record_calls_only(message, log)
+        raise
+    _record_accepted(message, result.wamid, log)
 
 
 def give_up(*, message_id: int, error: CloudApiError) -> None:
@@ -144,10 +152,10 @@ def give_up(*, message_id: int, error: CloudApiError) -> None:
             _mark_failed(message, error)
 
 
-def _record_accepted(message: Message, wamid: str) -> None:
+def _record_accepted(message: Message, wamid: str, log: CallLog) -> None:
     with transaction.atomic():
         locked = Message.objects.select_for_update().get(pk=message.pk)
-        locked.attempts += 1
+        locked.attempts = record_attempts(message=locked, calls=log.calls)
         if not locked.wamid:
             locked.wamid = wamid
         if RANK[locked.status] < RANK[Message.Status.ACCEPTED]:
@@ -156,10 +164,10 @@ def _record_accepted(message: Message, wamid: str) -> None:
         attach_pending_statuses(locked)
 
 
-def _record_attempt_failure(message: Message, error: CloudApiError) -> None:
+def _record_attempt_failure(message: Message, error: CloudApiError, log: CallLog) -> None:
     with transaction.atomic():
         locked = Message.objects.select_for_update().get(pk=message.pk)
-        locked.attempts += 1
+        locked.attempts = record_attempts(message=locked, calls=log.calls)
         if locked.status != Message.Status.SENDING:
             locked.save(update_fields=["attempts", "updated_at"])  # a webhook got here first
             return
@@ -173,6 +181,13 @@ def _record_attempt_failure(message: Message, error: CloudApiError) -> None:
             _mark_failed(locked, error)
 
 
+def _record_calls_only(message: Message, log: CallLog) -> None:
+    with transaction.atomic():
+        locked = Message.objects.select_for_update().get(pk=message.pk)
+        locked.attempts = record_attempts(message=locked, calls=log.calls)
+        locked.save(update_fields=["attempts", "updated_at"])
+
+
 def _mark_failed(message: Message, error: CloudApiError) -> None:
     message.status = Message.Status.FAILED
     message.status_at = timezone.now()
@@ -182,16 +197,18 @@ def _mark_failed(message: Message, error: CloudApiError) -> None:
     message.save()
 
 
-def _send(message: Message, phone):
+def _send(message: Message, phone, log: CallLog):
     client = client_for(phone.account)
+    payload = _payload(message)  # outside the timing: building it may upload media, not a send
     try:
-        return client.send_message(phone_number_id=phone.phone_number_id, payload=_payload(message))
+        return log.timed(lambda: client.send_message(phone_number_id=phone.phone_number_id, payload=payload))
     except CloudApiError as error:
         if not _media_id_refused(message, error):
             raise
     # Meta no longer knows the library file's media id (deleted there, or expired early):
     # upload it again and send once more. Nothing was sent, so this cannot duplicate.
-    return client.send_message(phone_number_id=phone.phone_number_id, payload=_payload(message, fresh_media=True))
+    fresh = _payload(message, fresh_media=True)
+    return log.timed(lambda: client.send_message(phone_number_id=phone.phone_number_id, payload=fresh))
 
 
 def _media_id_refused(message: Message, error: CloudApiError) -> bool:

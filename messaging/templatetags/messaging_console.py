@@ -28,16 +28,20 @@ register.simple_tag(url_or_blank, name="url_if_available")
 
 @register.filter
 def status_timeline(message):
-    """The outbound bubble's hover text: every status Meta reported, with its time."""
+    """The outbound bubble's hover text: each call to Meta and every status Meta reported, with times."""
     def at(moment):
         return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
 
     who = f" by {message.sent_by.get_username()}" if message.sent_by_id and message.sent_by else ""
     lines = [f"Queued {at(message.created_at)}{who}"]
+    for attempt in getattr(message, "send_attempt_rows", ()):  # the thread selector fetched them
+        code = f" (error {attempt.error_code})" if attempt.error_code is not None else ""
+        trace = f", fbtrace {attempt.fbtrace_id}" if attempt.fbtrace_id else ""
+        lines.append(f"Attempt {attempt.number} {at(attempt.started_at)}: {attempt.get_outcome_display()}{code}{trace}")
     for event in message.status_events.all():
         code = f" (error {message.error_code})" if event.status == "failed" and message.error_code else ""
         lines.append(f"{event.status.capitalize()} {at(event.timestamp)}{code}")
-    if len(lines) == 1:
+    if not message.status_events.all():
         lines.append(f"Now: {message.get_status_display()}")
     return "\n".join(lines)
 
