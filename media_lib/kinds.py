@@ -1,4 +1,4 @@
-"""What WhatsApp takes, by kind of media: MIME types, size limits, file extensions (CLOUDAPI.md §4).
+"""What WhatsApp takes, by kind of media: MIME types, size limits, file extensions (docs/cloudapi.md §4).
 
 These are Meta's facts, not settings: changing them here cannot make Meta accept more.
 """

@@ -1,4 +1,4 @@
-"""Meta's rules for a message template (CLOUDAPI.md §3), checked before anything is sent.
+"""Meta's rules for a message template (docs/cloudapi.md §3), checked before anything is sent.
 
 One function, :func:`validate_template`, used by the builder form, by submit and by the admin's
 "submit drafts" action, so all three give the same message for the same mistake. It returns the
@@ -51,7 +51,7 @@ BUTTON_NAMES = {
     "OTP": "one-time password",
     "FLOW": "flow",
 }
-# Media a header example may be (CLOUDAPI.md §4): MIME types and the largest size.
+# Media a header example may be (docs/cloudapi.md §4): MIME types and the largest size.
 HEADER_MEDIA = {
     "IMAGE": ({"image/jpeg", "image/png"}, 5 * 1024 * 1024),
     "VIDEO": ({"video/mp4", "video/3gpp"}, 16 * 1024 * 1024),

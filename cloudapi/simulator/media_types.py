@@ -1,4 +1,4 @@
-"""Which files Meta takes, by kind, and how big they may be (CLOUDAPI.md §4)."""
+"""Which files Meta takes, by kind, and how big they may be (docs/cloudapi.md §4)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from accounts.services import record_account_event
 from ..models import Flow, FlowResponse, Message, WebhookEvent
 from .payloads import as_dict, clean_json, text_of
 
-# Alerts Meta raises about a flow's endpoint or client (CLOUDAPI.md §5, flows field).
+# Alerts Meta raises about a flow's endpoint or client (docs/cloudapi.md §5, flows field).
 ALERT_EVENTS = {"CLIENT_ERROR_RATE", "ENDPOINT_ERROR_RATE", "ENDPOINT_LATENCY", "ENDPOINT_AVAILABILITY"}
 _STATUS_SEVERITY = {
     Flow.Status.BLOCKED: AccountEvent.Severity.CRITICAL,

@@ -24,7 +24,7 @@ from . import limits
 from .compose import MEDIA_KINDS, Draft
 from .statuses import RANK, attach_pending_statuses
 
-TEXT_MAX_LENGTH = limits.TEXT_BODY  # CLOUDAPI.md §1
+TEXT_MAX_LENGTH = limits.TEXT_BODY  # docs/cloudapi.md §1
 
 
 class WindowClosed(ValidationError):
