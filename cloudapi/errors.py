@@ -1,7 +1,7 @@
 """One error type for everything the Graph API (or the road to it) can answer badly.
 
 Retryable or permanent is decided here, from Meta's code, so callers never
-keep their own lists (CLOUDAPI.md §2).
+keep their own lists (docs/cloudapi.md §2).
 """
 
 from __future__ import annotations

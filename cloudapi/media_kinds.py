@@ -1,4 +1,4 @@
-"""What WhatsApp takes, by kind of media: MIME types, size limits, file extensions (CLOUDAPI.md §4).
+"""What WhatsApp takes, by kind of media: MIME types, size limits, file extensions (docs/cloudapi.md §4).
 
 These are Meta's facts, not settings: changing them here cannot make Meta accept more. The one home
 for them (media_lib, messaging and templates_mgr all read them here); the simulator keeps its own
@@ -18,7 +18,7 @@ AUDIO = "audio"
 DOCUMENT = "document"
 STICKER = "sticker"
 KINDS = (IMAGE, VIDEO, AUDIO, DOCUMENT, STICKER)
-# The media a template's header may carry (CLOUDAPI.md §3; a GIF header is sent as a video).
+# The media a template's header may carry (docs/cloudapi.md §3; a GIF header is sent as a video).
 HEADER_KINDS = (IMAGE, VIDEO, DOCUMENT)
 
 DOC = "application/msword"

@@ -36,7 +36,7 @@ class CheckedUpload:
 
 
 def check_upload(*, file: IO[bytes], name: str, size: int | None = None) -> CheckedUpload:
-    """Check an uploaded file's content against CLOUDAPI.md §4; raise ``ValidationError`` if refused."""
+    """Check an uploaded file's content against docs/cloudapi.md §4; raise ``ValidationError`` if refused."""
     size = _size_of(file) if size is None else size
     if size == 0:
         raise ValidationError("The file is empty.", code="empty")

@@ -1,5 +1,5 @@
 """What a send of a template must carry, derived from the template's own placeholders, and the
-``components[]`` Meta expects for it (CLOUDAPI.md §3, "Sending").
+``components[]`` Meta expects for it (docs/cloudapi.md §3, "Sending").
 
 :func:`send_slots` lists every value a send needs (one per header/body variable, the header
 media or location, the URL button's suffix, the copy code, the flow token, the one-time

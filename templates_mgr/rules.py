@@ -1,4 +1,4 @@
-"""Meta's rules for a message template (CLOUDAPI.md §3), checked before anything is sent.
+"""Meta's rules for a message template (docs/cloudapi.md §3), checked before anything is sent.
 
 One function, :func:`validate_template`, used by the builder form, by submit and by the admin's
 "submit drafts" action, so all three give the same message for the same mistake. It returns the

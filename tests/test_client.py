@@ -44,7 +44,7 @@ def multipart_fields(request) -> dict[str, tuple[str | None, str, bytes]]:
 
 
 def graph_error(code: int, *, subcode: int | None = None, details: str = "the details") -> dict:
-    """Meta's error envelope (CLOUDAPI.md §2) for ``code``."""
+    """Meta's error envelope (docs/cloudapi.md §2) for ``code``."""
     error = {
         "message": f"(#{code}) something",
         "type": "OAuthException",

@@ -1,5 +1,5 @@
 """Flows at the HTTP layer: list, create, JSON upload with validation errors, read, lifecycle,
-and the business public key (CLOUDAPI.md §8)."""
+and the business public key (docs/cloudapi.md §8)."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""Sending every message type: the body Meta documents (CLOUDAPI.md §1) and the result."""
+"""Sending every message type: the body Meta documents (docs/cloudapi.md §1) and the result."""
 
 import json
 

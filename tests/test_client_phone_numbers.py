@@ -1,4 +1,4 @@
-"""Phone numbers at the HTTP layer: list (paged), get, ownership codes, register (CLOUDAPI.md §7)."""
+"""Phone numbers at the HTTP layer: list (paged), get, ownership codes, register (docs/cloudapi.md §7)."""
 
 import json
 

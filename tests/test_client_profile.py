@@ -1,4 +1,4 @@
-"""The business profile at the HTTP layer (CLOUDAPI.md §6)."""
+"""The business profile at the HTTP layer (docs/cloudapi.md §6)."""
 
 import json
 

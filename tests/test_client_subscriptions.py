@@ -1,4 +1,4 @@
-"""Subscribed apps at the HTTP layer: which apps receive this WABA's webhooks (CLOUDAPI.md §5)."""
+"""Subscribed apps at the HTTP layer: which apps receive this WABA's webhooks (docs/cloudapi.md §5)."""
 
 import json
 

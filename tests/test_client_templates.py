@@ -1,4 +1,4 @@
-"""Templates at the HTTP layer: cursor-paged list, get, create, edit, delete (CLOUDAPI.md §3)."""
+"""Templates at the HTTP layer: cursor-paged list, get, create, edit, delete (docs/cloudapi.md §3)."""
 
 import json
 

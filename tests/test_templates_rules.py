@@ -1,4 +1,4 @@
-"""Meta's template rules (CLOUDAPI.md §3): one case per rule broken, each message on the field that
+"""Meta's template rules (docs/cloudapi.md §3): one case per rule broken, each message on the field that
 breaks it; then the send slots, the payload Meta expects, and the preview. Pure functions, no database."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""WhatsApp Flows (CLOUDAPI.md §8): create, upload the JSON, read, publish, deprecate, delete,
+"""WhatsApp Flows (docs/cloudapi.md §8): create, upload the JSON, read, publish, deprecate, delete,
 and the business public key the Flows data endpoint encrypts with."""
 
 from __future__ import annotations

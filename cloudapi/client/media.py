@@ -1,4 +1,4 @@
-"""Media (CLOUDAPI.md §4): upload, info, download with the bearer token, delete, resumable upload.
+"""Media (docs/cloudapi.md §4): upload, info, download with the bearer token, delete, resumable upload.
 
 Resumable uploads give the *handles* that template header examples and profile pictures
 need; plain uploads give the *media ids* that messages send.

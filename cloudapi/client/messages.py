@@ -1,4 +1,4 @@
-"""Sending messages (CLOUDAPI.md §1): the generic sender, thin typed wrappers, mark-as-read.
+"""Sending messages (docs/cloudapi.md §1): the generic sender, thin typed wrappers, mark-as-read.
 
 ``send_message`` is the one sender; every ``send_<type>`` only builds Meta's body for it.
 Limits (lengths, button counts, the 24-hour window) are checked by our services and by Meta,

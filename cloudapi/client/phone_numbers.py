@@ -1,4 +1,4 @@
-"""Business phone numbers (CLOUDAPI.md §7): read, verify ownership, register on Cloud API."""
+"""Business phone numbers (docs/cloudapi.md §7): read, verify ownership, register on Cloud API."""
 
 from __future__ import annotations
 

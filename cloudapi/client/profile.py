@@ -1,4 +1,4 @@
-"""The business profile of a number (CLOUDAPI.md §6)."""
+"""The business profile of a number (docs/cloudapi.md §6)."""
 
 from __future__ import annotations
 

@@ -115,7 +115,7 @@ class TemplateCreated:
 
 @dataclass(frozen=True)
 class PhoneNumberInfo:
-    """A business phone number (CLOUDAPI.md §7); everything but the id may be absent."""
+    """A business phone number (docs/cloudapi.md §7); everything but the id may be absent."""
 
     id: str
     display_phone_number: str | None = None
@@ -160,7 +160,7 @@ class PhoneNumberInfo:
 
 @dataclass(frozen=True)
 class BusinessProfileInfo:
-    """The profile customers see for a number (CLOUDAPI.md §6)."""
+    """The profile customers see for a number (docs/cloudapi.md §6)."""
 
     about: str | None = None
     address: str | None = None

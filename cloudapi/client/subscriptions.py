@@ -1,4 +1,4 @@
-"""Subscribed apps (CLOUDAPI.md §5): which Meta apps get this WABA's webhooks."""
+"""Subscribed apps (docs/cloudapi.md §5): which Meta apps get this WABA's webhooks."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Message templates (CLOUDAPI.md §3): list with cursor paging, get, create, edit, delete."""
+"""Message templates (docs/cloudapi.md §3): list with cursor paging, get, create, edit, delete."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ class SimNumber:
     """One business phone number the simulator answers for, with the credentials Meta would hold.
 
     ``mps`` is the number's throughput: accepted sends per second before Meta answers 130429
-    (80 by default, CLOUDAPI.md §9).
+    (80 by default, docs/cloudapi.md §9).
     """
 
     phone_number_id: str

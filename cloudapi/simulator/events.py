@@ -1,4 +1,4 @@
-"""Management webhooks (templates and flows) in Meta's shapes (CLOUDAPI.md §5), and their queueing."""
+"""Management webhooks (templates and flows) in Meta's shapes (docs/cloudapi.md §5), and their queueing."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Which files Meta takes, by kind, and how big they may be (CLOUDAPI.md §4).
+"""Which files Meta takes, by kind, and how big they may be (docs/cloudapi.md §4).
 
 Deliberately a copy of what ``cloudapi.media_kinds`` says: the simulator is an independent model
 of Meta that checks us, so it must not read our own rules (a mistake there would pass both).

@@ -1,5 +1,5 @@
 """Templates moving through their states (review, pause, disable, quality, category), each change
-saved and sent as the webhook Meta sends for it (CLOUDAPI.md §3 and §5)."""
+saved and sent as the webhook Meta sends for it (docs/cloudapi.md §3 and §5)."""
 
 from __future__ import annotations
 

@@ -100,7 +100,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# Meta refuses webhook bodies over 3 MB; so do we (CLOUDAPI.md §5).
+# Meta refuses webhook bodies over 3 MB; so do we (docs/cloudapi.md §5).
 WEBHOOK_MAX_BODY_BYTES = 3 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = WEBHOOK_MAX_BODY_BYTES + 1024
 # Each web process wakes the webhook drain task at most this often (seconds); the drain looks

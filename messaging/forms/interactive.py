@@ -1,4 +1,4 @@
-"""Interactive messages: reply buttons, a list, a call-to-action link (CLOUDAPI.md §1 limits)."""
+"""Interactive messages: reply buttons, a list, a call-to-action link (docs/cloudapi.md §1 limits)."""
 
 from django import forms
 

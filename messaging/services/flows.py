@@ -11,7 +11,7 @@ from cloudapi.webhook_payloads import as_dict, clean_json, text_of
 
 from ..models import Flow, FlowResponse, Message, WebhookEvent
 
-# Alerts Meta raises about a flow's endpoint or client (CLOUDAPI.md §5, flows field).
+# Alerts Meta raises about a flow's endpoint or client (docs/cloudapi.md §5, flows field).
 ALERT_EVENTS = {"CLIENT_ERROR_RATE", "ENDPOINT_ERROR_RATE", "ENDPOINT_LATENCY", "ENDPOINT_AVAILABILITY"}
 _STATUS_SEVERITY = {
     Flow.Status.BLOCKED: AccountEvent.Severity.CRITICAL,

@@ -1,4 +1,4 @@
-"""Meta's limits for what an operator composes (CLOUDAPI.md §1), in one place.
+"""Meta's limits for what an operator composes (docs/cloudapi.md §1), in one place.
 
 The forms put them on their fields (``maxlength`` and ``data-*`` attributes the console's
 script checks as the operator types); the compose services check them again on the server.

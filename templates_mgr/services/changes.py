@@ -1,4 +1,4 @@
-"""Editing and deleting templates at Meta, with Meta's rules checked first (CLOUDAPI.md §3):
+"""Editing and deleting templates at Meta, with Meta's rules checked first (docs/cloudapi.md §3):
 only approved, rejected or paused templates can be edited; an approved one at most once in 24
 hours and 10 times in 30 days (counted from our own edits); its category can't change; a
 disabled template can't be deleted."""

@@ -4,7 +4,7 @@ from cloudapi.errors import CloudApiError
 
 from ..rules import Errors, describe_errors
 
-# Meta's template answers worth a plain sentence of our own (CLOUDAPI.md §2 and §3).
+# Meta's template answers worth a plain sentence of our own (docs/cloudapi.md §2 and §3).
 _PLAIN = {
     4: "Meta is throttling our app's calls. Wait a minute and try again.",
     80007: "The business account hit Meta's rate limit (at most 100 new templates per hour). Try again later.",

@@ -58,7 +58,7 @@ ROUTES: dict[tuple[str, str | None, str], Handler] = {
     ("flow", "publish", "POST"): flows.publish_flow,
     ("flow", "deprecate", "POST"): flows.deprecate_flow,
 }
-# Calls on these objects count toward the WABA's hourly management limit (CLOUDAPI.md §9).
+# Calls on these objects count toward the WABA's hourly management limit (docs/cloudapi.md §9).
 _MANAGEMENT_KINDS = ("waba", "template")
 
 

@@ -1,5 +1,5 @@
 """WhatsApp Flows management: ``/{waba-id}/flows``, ``/{flow-id}`` and its assets, publish,
-deprecate and delete, with the ``flows`` status-change webhook (CLOUDAPI.md §8)."""
+deprecate and delete, with the ``flows`` status-change webhook (docs/cloudapi.md §8)."""
 
 from __future__ import annotations
 

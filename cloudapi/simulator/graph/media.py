@@ -1,4 +1,4 @@
-"""Media: upload, info, download, delete, and the Resumable Upload API (CLOUDAPI.md §4)."""
+"""Media: upload, info, download, delete, and the Resumable Upload API (docs/cloudapi.md §4)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Phone numbers and what hangs off them: registration, verification codes, two-step PIN,
-business profile, subscribed apps, the flows encryption key, and the WABA itself (CLOUDAPI.md §6–§7)."""
+business profile, subscribed apps, the flows encryption key, and the WABA itself (docs/cloudapi.md §6–§7)."""
 
 from __future__ import annotations
 

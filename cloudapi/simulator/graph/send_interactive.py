@@ -1,4 +1,4 @@
-"""Interactive messages: reply buttons, lists, CTA URL buttons and flows (CLOUDAPI.md §1)."""
+"""Interactive messages: reply buttons, lists, CTA URL buttons and flows (docs/cloudapi.md §1)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Template sends: the template must exist in that language and be sendable, and every
-component must carry as many parameters as the template has placeholders (CLOUDAPI.md §3)."""
+component must carry as many parameters as the template has placeholders (docs/cloudapi.md §3)."""
 
 from __future__ import annotations
 

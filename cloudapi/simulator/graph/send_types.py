@@ -1,4 +1,4 @@
-"""Validation of each send type's object (CLOUDAPI.md §1), shared media checks included.
+"""Validation of each send type's object (docs/cloudapi.md §1), shared media checks included.
 
 Missing required values answer 131008, values breaking a rule 131009, objects of the wrong
 JSON type or parameters a type does not take 100 — each naming the parameter in
@@ -47,7 +47,7 @@ def check_content(ctx: Context, number: SimNumber, message_type: str, payload: d
         return Checked()
     if content is None:
         raise missing_parameter(message_type)
-    # contacts is the one type whose object is an array (CLOUDAPI.md §1).
+    # contacts is the one type whose object is an array (docs/cloudapi.md §1).
     expected = list if message_type == "contacts" else dict
     if not isinstance(content, expected) or not content:
         raise invalid_parameter(f"Invalid parameter: {message_type}")

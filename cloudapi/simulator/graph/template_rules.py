@@ -1,4 +1,4 @@
-"""Meta's rules for a template's name, category, language and components (CLOUDAPI.md §3), and
+"""Meta's rules for a template's name, category, language and components (docs/cloudapi.md §3), and
 what a send of a stored template must supply for each placeholder."""
 
 from __future__ import annotations

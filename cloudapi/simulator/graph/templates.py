@@ -1,4 +1,4 @@
-"""Message template management: ``/{waba-id}/message_templates`` and ``/{template-id}`` (CLOUDAPI.md §3)."""
+"""Message template management: ``/{waba-id}/message_templates`` and ``/{template-id}`` (docs/cloudapi.md §3)."""
 
 from __future__ import annotations
 
