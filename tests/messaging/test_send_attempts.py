@@ -6,7 +6,8 @@ import responses
 from django.urls import reverse
 
 from messaging.models import MessageSendAttempt
-from messaging.services.sending import TextMessage, deliver_message, send_text
+from messaging.services.compose import text_draft
+from messaging.services.sending import deliver_message, send_draft
 from messaging.tasks import send_message_task
 from tests import factories
 from tests.conftest import PHONE_NUMBER_ID, fixture_bytes, load_fixture
@@ -32,7 +33,7 @@ def graph():
 def send(django_capture_on_commit_callbacks):
     def _send(conv, body=BODY):
         with django_capture_on_commit_callbacks(execute=True):
-            return send_text(conversation=conv, text=TextMessage(body=body))
+            return send_draft(conversation=conv, draft=text_draft(body=body))
 
     return _send
 
