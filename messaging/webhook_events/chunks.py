@@ -13,7 +13,8 @@ from typing import Any
 
 from ..services.payloads import InvalidPayload
 
-# Items per write transaction: about 0.1–0.3 s of work on the embedded SQLite database.
+# Items per write transaction at most (fewer on a slow machine, see CHUNK_SECONDS): about 0.4 s
+# of work on the embedded SQLite database of an idle machine.
 CHUNK_ITEMS = 100
 
 # The lists of a ``messages`` change that are split; everything else of its value (metadata,
