@@ -12,4 +12,5 @@ from config.settings.base import *  # noqa: E402,F403
 
 DATABASES["default"]["NAME"] = str(VAR_DIR / "bench-big-webhook.sqlite3")  # noqa: F405
 DEBUG = False
+LOGGING = {"version": 1, "disable_existing_loggers": True}  # 403s and 503s are the point here
 ALLOWED_HOSTS = ["testserver"]
