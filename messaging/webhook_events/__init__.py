@@ -74,7 +74,8 @@ def process_webhook_event(*, event_id: int) -> WebhookEvent:
                 started = True
             _apply_next_chunk(event, plan, size=size)
         size = _next_chunk_size(size, seconds=time.monotonic() - began)
-        _let_other_writers_in()
+        if event.state == WebhookEvent.State.PENDING:
+            _let_other_writers_in()  # more chunks to come
 
 
 # A chunk should hold the write lock about this long; on a busy machine an item costs 10× more
@@ -104,17 +105,20 @@ def drain_webhook_events(*, limit: int) -> int:
     done = 0
     while done < limit:
         large = None
+        wanted = min(DRAIN_COMMIT_EVERY, limit - done)
         with transaction.atomic():
             batch = list(
                 WebhookEvent.objects.select_for_update(skip_locked=True)
                 .filter(state=WebhookEvent.State.PENDING)
-                .order_by("id")[: min(DRAIN_COMMIT_EVERY, limit - done)]
+                .order_by("id")[:wanted]
             )
+            more = len(batch) == wanted
             items = 0
             for event in batch:
                 plan = _plan(event.body)
                 size = _items_left(event, plan)
                 if items and items + size > CHUNK_ITEMS:
+                    more = True
                     break  # the rest waits for the next, short, transaction
                 if size > CHUNK_ITEMS:
                     large = event
@@ -128,7 +132,8 @@ def drain_webhook_events(*, limit: int) -> int:
             done += 1
         if not batch:
             break
-        _let_other_writers_in()
+        if more:
+            _let_other_writers_in()
     return done
 
 
