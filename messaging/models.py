@@ -325,6 +325,9 @@ class WebhookEvent(models.Model):
     error = models.TextField(blank=True)
     unhandled_fields = models.JSONField(default=list, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # How many of the event's items (messages, statuses, changes) are applied: a large event is
+    # applied in chunks, and a crash or a failing chunk resumes from here.
+    applied_items = models.PositiveIntegerField(default=0)
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 

@@ -106,6 +106,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = WEBHOOK_MAX_BODY_BYTES + 1024
 # Each web process wakes the webhook drain task at most this often (seconds); the drain looks
 # again this long after it empties the queue, so processing lags ingest by about this much.
 WEBHOOK_WAKE_INTERVAL = env.float("WEBHOOK_WAKE_INTERVAL", default=0.5)
+# How long the receiver waits for a busy SQLite database before answering 503 (Meta retries):
+# the drain's write transactions are short, so a wait this long means something else holds it.
+WEBHOOK_STORE_LOCK_WAIT = env.float("WEBHOOK_STORE_LOCK_WAIT", default=5.0)
 
 # --- Secrets at rest -------------------------------------------------------------------------
 # Comma-separated; the first key encrypts, every key decrypts (so keys can be rotated).

@@ -2,13 +2,16 @@
 
 import hashlib
 import json
+import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connections, router, transaction
 from django.utils.crypto import constant_time_compare
 
 from accounts.models import BusinessAccount
@@ -18,6 +21,13 @@ from cloudapi.webhook_payloads import clean_text
 from ..models import WebhookEvent
 
 
+logger = logging.getLogger(__name__)
+
+
+class InboxBusy(Exception):
+    """The database cannot take the event now (locked, unreachable): Meta should send it again."""
+
+
 @dataclass(frozen=True)
 class Stored:
     event: WebhookEvent | None
@@ -25,15 +35,23 @@ class Stored:
 
 
 # App secrets of the connected accounts, decrypted, kept briefly so the hot path makes no query.
-# A signature that matches none of them reloads the list first: a new or rotated secret works
-# at once; a removed one stops working within SECRETS_TTL.
+# Saving or deleting an account drops them (signals, see apps.py): a new or rotated secret works
+# at once in this process. A signature that matches none of them reloads the list, but at most
+# once per SECRETS_MIN_RELOAD: a flood of bad signatures would otherwise reload and decrypt
+# every account's secret per request (and slow the good ones down with it). A secret saved by
+# another process works within that second; a removed one stops working within SECRETS_TTL.
 SECRETS_TTL = 30.0
+SECRETS_MIN_RELOAD = 1.0
 _secrets: tuple[float, list[tuple[int, str]]] = (0.0, [])
 _secrets_lock = threading.Lock()
 
 
 def receive_webhook(*, body: bytes, signature: str | None) -> Stored | None:
-    """Check the signature and store the event; ``None`` when no connected app signed it."""
+    """Check the signature and store the event; ``None`` when no connected app signed it.
+
+    Raises ``InboxBusy`` when the database stays locked (or unreachable) past
+    ``WEBHOOK_STORE_LOCK_WAIT``: nothing is stored, and the caller answers so that Meta retries.
+    """
     for refresh in (False, True):
         account_id = signing_account_id(body=body, signature=signature, refresh=refresh)
         if account_id is None:
@@ -49,8 +67,13 @@ def signing_account_id(*, body: bytes, signature: str | None, refresh: bool = Fa
     """The id of an account whose app secret signed ``body``, or ``None`` (several apps may share us)."""
     if not signature:
         return None
+    tried = None
     for reload in (True,) if refresh else (False, True):
-        for account_id, secret in _app_secrets(refresh=reload):
+        secrets = _app_secrets(refresh=reload)
+        if secrets is tried:
+            continue  # not reloaded (the last reload is too recent): no use checking them twice
+        tried = secrets
+        for account_id, secret in secrets:
             if is_valid(body, signature, secret):
                 return account_id
     return None
@@ -68,17 +91,57 @@ def forget_app_secrets(**_signal_kwargs) -> None:
 
 
 def _app_secrets(*, refresh: bool) -> list[tuple[int, str]]:
-    global _secrets
     loaded_at, secrets = _secrets
-    if refresh or time.monotonic() - loaded_at > SECRETS_TTL:
+    age = time.monotonic() - loaded_at
+    if age > SECRETS_TTL or (refresh and age > SECRETS_MIN_RELOAD):
+        return _reload_secrets(loaded_at)
+    return secrets
+
+
+def _reload_secrets(seen_loaded_at: float) -> list[tuple[int, str]]:
+    global _secrets
+    with _secrets_lock:
+        loaded_at, secrets = _secrets
+        if loaded_at > seen_loaded_at:
+            return secrets  # another thread reloaded them meanwhile
         secrets = [(account.pk, account.app_secret) for account in BusinessAccount.objects.only("pk", "app_secret")]
-        with _secrets_lock:
-            _secrets = (time.monotonic(), secrets)
+        _secrets = (time.monotonic(), secrets)
     return secrets
 
 
 def store_webhook_event(*, body: bytes, account_id: int) -> Stored:
-    """Keep the raw body (deduplicated by hash) and wake processing after commit."""
+    """Keep the raw body (deduplicated by hash) and wake processing after commit.
+
+    Raises ``InboxBusy`` when the database cannot take it now.
+    """
+    try:
+        with _lock_wait(settings.WEBHOOK_STORE_LOCK_WAIT):
+            return _store(body=body, account_id=account_id)
+    except OperationalError as exc:
+        logger.warning("Webhook not stored, the database is busy: %s", exc)
+        raise InboxBusy(str(exc)) from exc
+
+
+@contextmanager
+def _lock_wait(seconds: float) -> Iterator[None]:
+    """On SQLite, wait at most ``seconds`` for another writer (the configured timeout is longer,
+    right for the worker and the console but not for Meta, which waits for our answer)."""
+    connection = connections[router.db_for_write(WebhookEvent)]
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        previous = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {int(previous)}")
+
+
+def _store(*, body: bytes, account_id: int) -> Stored:
     digest = hashlib.sha256(body).hexdigest()
     field, phone_number_id = _routing_hints(body)
     try:

@@ -2,8 +2,9 @@
 
 The handler table lives in ``cloudapi.webhook_registry``; messaging registers the fields it owns
 here (``messages``, ``flows``, ``user_preferences``), other apps from their own
-``AppConfig.ready()``. An event is processed in one transaction: it is applied whole or not at
-all, and a failure is recorded on the event, which can be replayed.
+``AppConfig.ready()``. An event of up to ``CHUNK_ITEMS`` items is applied in one transaction,
+whole or not at all; a larger one chunk by chunk (see ``chunks``), each chunk whole or not at
+all. A failure is recorded on the event, which can be replayed.
 
 Outcomes: ``processed``; ``rejected`` (the payload is malformed: the reason is kept);
 ``unroutable`` (for a number or account we do not have); ``failed`` (a bug of ours — the error
@@ -11,10 +12,11 @@ is kept and the event can be replayed once it is fixed).
 """
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import BusinessAccount
@@ -22,6 +24,7 @@ from cloudapi import webhook_registry
 from cloudapi.webhook_payloads import InvalidPayload, UnknownAccount, parse_json
 
 from ..models import WebhookEvent
+from .chunks import CHUNK_ITEMS, Item, event_items, pieces_of
 from .errors import UnknownPhoneNumber
 from .flows import handle_flows
 from .messages import handle_messages
@@ -48,12 +51,41 @@ def register_handlers() -> None:
 
 
 def process_webhook_event(*, event_id: int) -> WebhookEvent:
-    """Apply one stored event (idempotent: processing it again changes nothing)."""
-    with transaction.atomic():
-        event = WebhookEvent.objects.select_for_update().get(pk=event_id)
-        if event.state != WebhookEvent.State.PROCESSED:
-            _process(event)
-    return event
+    """Apply one stored event (idempotent: processing it again changes nothing).
+
+    A large event is applied ``CHUNK_ITEMS`` items at a time, each chunk in its own transaction
+    under the event's row lock; the event records how many items are applied, so a crash or a
+    failing chunk resumes where it stopped, and two workers never apply the same chunk.
+    """
+    plan: list[Item] | InvalidPayload | None = None
+    started = False
+    size = 10  # grows to CHUNK_ITEMS while chunks stay short
+    while True:
+        began = time.monotonic()
+        with transaction.atomic():
+            event = WebhookEvent.objects.select_for_update().get(pk=event_id)
+            if event.state == WebhookEvent.State.PROCESSED or (started and event.state != WebhookEvent.State.PENDING):
+                return event
+            if plan is None:
+                plan = _plan(event.body)
+            if not started:
+                event.attempts += 1
+                started = True
+            _apply_next_chunk(event, plan, size=size)
+        size = _next_chunk_size(size, seconds=time.monotonic() - began)
+        if event.state == WebhookEvent.State.PENDING:
+            _let_other_writers_in()  # more chunks to come
+
+
+# A chunk should hold the write lock about this long; on a busy machine an item costs 10× more
+# than on an idle one, so the chunk size follows (progress is an offset: any size resumes).
+CHUNK_SECONDS = 0.5
+
+
+def _next_chunk_size(size: int, *, seconds: float) -> int:
+    if seconds > CHUNK_SECONDS:
+        return max(5, int(size * CHUNK_SECONDS / seconds))
+    return min(CHUNK_ITEMS, size * 2) if seconds < CHUNK_SECONDS / 2 else size
 
 
 # Events applied per commit: one durable commit (an fsync) per event was the drain's bottleneck.
@@ -65,30 +97,83 @@ def drain_webhook_events(*, limit: int) -> int:
 
     Events are claimed in small batches (``SKIP LOCKED`` on PostgreSQL, so concurrent drains on
     several workers never take the same rows); each is applied in its own savepoint, so a bad one
-    is marked and the others of its batch still commit.
+    is marked and the others of its batch still commit. A batch holds at most ``CHUNK_ITEMS``
+    items, so no write transaction is long; an event larger than that is applied on its own,
+    chunk by chunk (``process_webhook_event``), in its turn.
     """
     done = 0
     while done < limit:
+        large = None
+        wanted = min(DRAIN_COMMIT_EVERY, limit - done)
         with transaction.atomic():
             batch = list(
                 WebhookEvent.objects.select_for_update(skip_locked=True)
                 .filter(state=WebhookEvent.State.PENDING)
-                .order_by("id")[: min(DRAIN_COMMIT_EVERY, limit - done)]
+                .order_by("id")[:wanted]
             )
+            more = len(batch) == wanted
+            items = 0
             for event in batch:
-                _process(event)
+                plan = _plan(event.body)
+                size = _items_left(event, plan)
+                if items and items + size > CHUNK_ITEMS:
+                    more = True
+                    break  # the rest waits for the next, short, transaction
+                if size > CHUNK_ITEMS:
+                    large = event
+                    break
+                event.attempts += 1
+                _apply_next_chunk(event, plan)
+                items += size
+                done += 1
+        if large is not None:
+            process_webhook_event(event_id=large.pk)
+            done += 1
         if not batch:
             break
-        done += len(batch)
+        if more:
+            _let_other_writers_in()
     return done
 
 
-def _process(event: WebhookEvent) -> None:
-    """Apply ``event`` inside the caller's transaction; its handlers run in a savepoint."""
-    event.attempts += 1
+# SQLite has one write lock, and a writer waiting for it polls (up to every 100 ms): commits
+# back to back would starve the receiver however short each transaction is.
+SQLITE_PAUSE_BETWEEN_WRITES = 0.1
+
+
+def _let_other_writers_in() -> None:
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        time.sleep(SQLITE_PAUSE_BETWEEN_WRITES)
+
+
+def _plan(body: str) -> list[Item] | InvalidPayload:
+    """The event's items in order, or why its envelope is malformed."""
+    try:
+        return event_items(_parse_envelope(body))
+    except InvalidPayload as exc:
+        return exc
+
+
+def _items_left(event: WebhookEvent, plan: list[Item] | InvalidPayload) -> int:
+    if isinstance(plan, InvalidPayload):
+        return 1
+    return max(1, len(plan) - event.applied_items)
+
+
+def _apply_next_chunk(event: WebhookEvent, plan: list[Item] | InvalidPayload, *, size: int = CHUNK_ITEMS) -> None:
+    """Apply the event's next chunk inside the caller's transaction, its handlers in a savepoint.
+
+    The event ends ``processed`` once its last chunk is applied; a failing chunk marks it
+    (rejected / unroutable / failed) and leaves the chunks before it applied.
+    """
+    if isinstance(plan, InvalidPayload):
+        _finish(event, WebhookEvent.State.REJECTED, f"Malformed payload: {plan}")
+        return
+    start = event.applied_items
+    chunk = plan[start : start + size]
     try:
         with transaction.atomic():
-            unhandled = _dispatch(event, _parse_envelope(event.body))
+            unhandled = _dispatch(event, chunk)
     except InvalidPayload as exc:
         _finish(event, WebhookEvent.State.REJECTED, f"Malformed payload: {exc}")
     except UnknownAccount as exc:
@@ -97,12 +182,18 @@ def _process(event: WebhookEvent) -> None:
         logger.exception("Webhook event %s failed", event.pk)
         _finish(event, WebhookEvent.State.FAILED, f"{type(exc).__name__}: {exc}")
     else:
-        event.unhandled_fields = unhandled
-        _finish(event, WebhookEvent.State.PROCESSED, "")
+        event.unhandled_fields = sorted(set(unhandled) | (set(event.unhandled_fields) if start else set()))
+        event.applied_items = start + len(chunk)
+        if event.applied_items >= len(plan):
+            _finish(event, WebhookEvent.State.PROCESSED, "")
+        else:
+            event.state = WebhookEvent.State.PENDING
+            event.error = ""
+            event.save(update_fields=["state", "error", "attempts", "unhandled_fields", "applied_items"])
 
 
 def replay_webhook_event(*, event_id: int) -> WebhookEvent:
-    """Process an event again from its stored body (support staff's replay)."""
+    """Process an event again from its stored body, resuming after its applied chunks (support's replay)."""
     _reset_to_pending([event_id])
     return process_webhook_event(event_id=event_id)
 
@@ -140,32 +231,24 @@ def _reset_to_pending(event_ids: list[int]) -> None:
     )
 
 
-def _dispatch(event: WebhookEvent, payload: dict[str, Any]) -> list[str]:
-    """Run each change's handler; returns what no handler took (kept on the event, never an error).
+def _dispatch(event: WebhookEvent, items: list[Item]) -> list[str]:
+    """Run each piece's handler; returns what no handler took (kept on the event, never an error).
 
     A handler may return a list of parts it kept without applying (e.g. ``messages:system``).
     """
     unhandled: list[str] = []
-    for entry in payload["entry"]:
-        if not isinstance(entry, dict):
-            raise InvalidPayload("an entry is not an object")
-        _check_signer_owns(event, entry)
-        changes = entry.get("changes")
-        if not isinstance(changes, list):
-            raise InvalidPayload("an entry has no changes list")
-        for change in changes:
-            if not isinstance(change, dict) or not isinstance(change.get("value"), dict):
-                raise InvalidPayload("a change has no value object")
-            field = change.get("field")
-            if not isinstance(field, str):
-                raise InvalidPayload("a change has no field name")
-            handler = webhook_registry.handler_for(field)
-            if handler is None:
-                unhandled.append(field[:64])
-                continue
-            kept = handler(value=change["value"], entry=entry, event=event)
-            if isinstance(kept, list):
-                unhandled.extend(str(part)[:64] for part in kept)
+    checked: list[dict[str, Any]] = []
+    for piece in pieces_of(items):
+        if not any(piece.entry is entry for entry in checked):
+            _check_signer_owns(event, piece.entry)
+            checked.append(piece.entry)
+        handler = webhook_registry.handler_for(piece.field)
+        if handler is None:
+            unhandled.append(piece.field[:64])
+            continue
+        kept = handler(value=piece.value, entry=piece.entry, event=event)
+        if isinstance(kept, list):
+            unhandled.extend(str(part)[:64] for part in kept)
     return sorted(set(unhandled))
 
 
@@ -197,4 +280,4 @@ def _finish(event: WebhookEvent, state: str, error: str) -> None:
     event.state = state
     event.error = error
     event.processed_at = timezone.now()
-    event.save(update_fields=["state", "error", "attempts", "unhandled_fields", "processed_at"])
+    event.save(update_fields=["state", "error", "attempts", "unhandled_fields", "applied_items", "processed_at"])
