@@ -42,6 +42,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "accounts.session_idle.IdleSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -119,10 +120,12 @@ if TRUSTED_PROXY_IP_HEADER:
 else:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 
-# Sessions end after this much idle time: each request pushes the expiry forward.
+# Sessions end after this much idle time: requests push the expiry forward (accounts/session_idle.py
+# does it at most once per SESSION_REFRESH_SECONDS instead of SESSION_SAVE_EVERY_REQUEST's write
+# on every 2-second poll).
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=60 * 8)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_SECONDS = 60
 
 # --- Content-Security-Policy (docs/security.md) ----------------------------------------------
 # Scripts and styles only from our own static files: no inline script, no eval, no inline style

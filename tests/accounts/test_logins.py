@@ -161,6 +161,7 @@ def test_weak_passwords_are_refused(db, password, complaint):
 
 
 def test_an_idle_session_expires_and_a_used_one_stays(client, operator, settings):
+    settings.SESSION_REFRESH_SECONDS = 0  # as if every request came a refresh interval after the last
     client.force_login(operator)
     assert client.get("/").status_code == 200
     from django.contrib.sessions.models import Session
@@ -175,3 +176,15 @@ def test_an_idle_session_expires_and_a_used_one_stays(client, operator, settings
     Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
     response = client.get("/")
     assert response.status_code == 302 and response.url.startswith("/login/")
+
+
+def test_a_session_is_refreshed_at_most_once_per_interval(client, operator, settings):
+    from django.contrib.sessions.models import Session
+
+    client.force_login(operator)
+    client.get("/")
+    Session.objects.update(expire_date=timezone.now() + timedelta(minutes=1))
+
+    client.get("/")  # a poll seconds later
+
+    assert Session.objects.get().expire_date < timezone.now() + timedelta(minutes=2)
