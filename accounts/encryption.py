@@ -33,6 +33,15 @@ def _cipher() -> MultiFernet:
     return _multi_fernet(tuple(settings.FIELD_ENCRYPTION_KEYS))
 
 
+def is_encrypted_with_current_key(ciphertext: str) -> bool:
+    """Whether ``ciphertext`` was encrypted with the first (encrypting) key."""
+    try:
+        _multi_fernet((settings.FIELD_ENCRYPTION_KEYS[0],)).decrypt(ciphertext.encode())
+    except InvalidToken:
+        return False
+    return True
+
+
 def encrypt(plaintext: str) -> str:
     return _cipher().encrypt(plaintext.encode()).decode()
 

@@ -1,20 +1,94 @@
 """Production settings never talk to the simulator by accident."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parent.parent
+# What the README's production section asks for (values shaped like .env.example's).
+README_PRODUCTION_ENV = {
+    "SECRET_KEY": "k3J9vQx2-Lm8pR4tZ7wY1cN6bF0hD5sG_aE3uI9oP2qW8xV4zT7yK1mB6nC0jH5lU",
+    "DATABASE_URL": "postgres://switchboard:password@127.0.0.1:5432/switchboard",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "ALLOWED_HOSTS": "switchboard.example.com",
+    "CSRF_TRUSTED_ORIGINS": "https://switchboard.example.com",
+}
+
+
+def _production(*argv, **env):
+    """Run ``python *argv`` in a fresh process with production settings and only ``env`` set."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("GRAPH_API", "SIMULATOR", "DJANGO_", "SECURE_"))}
+    base.update(DJANGO_SETTINGS_MODULE="config.settings.production", SECRET_KEY="x")
+    base["FIELD_ENCRYPTION_KEY"] = Fernet.generate_key().decode()
+    base.update(env)
+    return subprocess.run([sys.executable, *argv], cwd=ROOT, env=base, capture_output=True, text=True)
 
 
 def _load_production(**env):
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("GRAPH_API", "SIMULATOR", "DJANGO_"))}
-    base.update(DJANGO_SETTINGS_MODULE="config.settings.production", SECRET_KEY="x", FIELD_ENCRYPTION_KEY="k", **env)
-    return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; print(settings.GRAPH_API_BASE_URL)"],
-        cwd=ROOT, env=base, capture_output=True, text=True,
+    return _production(
+        "-c", "import django; django.setup(); from django.conf import settings; print(settings.GRAPH_API_BASE_URL)", **env
     )
+
+
+def test_it_passes_the_deploy_checks_with_the_readme_variables():
+    result = _production("manage.py", "check", "--deploy", "--fail-level", "WARNING", **README_PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+    assert "WARNINGS" not in result.stdout + result.stderr
+
+
+def test_it_redirects_to_https_and_sends_hsts_unless_told_otherwise():
+    show = "import django; django.setup(); from django.conf import settings as s; " \
+        "print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS > 0, s.SECURE_PROXY_SSL_HEADER)"
+    secure = _production("-c", show, **README_PRODUCTION_ENV)
+    assert secure.stdout.split() == ["True", "True", "('HTTP_X_FORWARDED_PROTO',", "'https')"], secure.stderr
+
+    behind_proxy = _production(
+        "-c", show, **README_PRODUCTION_ENV,
+        SECURE_SSL_REDIRECT="false", SECURE_HSTS_SECONDS="0", SECURE_PROXY_SSL_HEADER="X-Scheme: https",
+    )
+    assert behind_proxy.stdout.split() == ["False", "False", "('HTTP_X_SCHEME',", "'https')"], behind_proxy.stderr
+
+
+def test_production_refuses_an_encryption_key_that_is_not_fernet():
+    refused = _load_production(FIELD_ENCRYPTION_KEY="a passphrase")
+    assert refused.returncode != 0
+    assert "ImproperlyConfigured" in refused.stderr and "Fernet key" in refused.stderr
+
+
+def test_production_refuses_every_encryption_key_published_in_the_repository():
+    found = _fernet_keys_in_repository()
+    assert found, "the demo and test keys are in the repository; the scan should see them"
+    for key in found:
+        refused = _load_production(FIELD_ENCRYPTION_KEY=key)
+        assert refused.returncode != 0, key
+        assert "published" in refused.stderr
+
+
+def test_production_still_reads_with_an_old_passphrase_after_the_new_key():
+    new_key = Fernet.generate_key().decode()
+    allowed = _load_production(FIELD_ENCRYPTION_KEY=f"{new_key},an-old-passphrase")
+    assert allowed.returncode == 0, allowed.stderr
+
+
+def _fernet_keys_in_repository() -> set[str]:
+    candidates = set()
+    tracked = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    for name in tracked:
+        path = ROOT / name
+        if path.suffix not in {".py", ".md", ".example", ".txt", ".toml", ".cfg", ".ini", ""} or not path.is_file():
+            continue
+        for word in re.findall(r"(?<![A-Za-z0-9_\-.])[A-Za-z0-9_\-]{43}=(?![A-Za-z0-9_\-=])", path.read_text(errors="ignore")):
+            try:
+                Fernet(word)
+            except ValueError:
+                continue
+            candidates.add(word)
+    return candidates
 
 
 def test_production_talks_to_meta_by_default():

@@ -3,6 +3,7 @@
 ``.env.example`` lists and explains every variable read here.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -28,6 +29,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
+    "csp",
     "cloudapi",
     "accounts",
     "media_lib",
@@ -39,12 +42,16 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "accounts.session_idle.IdleSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -80,10 +87,61 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "messaging:inbox"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Logins (docs/security.md) ---------------------------------------------------------------
+# The throttling backend goes first: it refuses a locked-out username or address (still paying
+# for one password hash, so a lockout cannot be told from a wrong password by timing).
+AUTHENTICATION_BACKENDS = [
+    "accounts.login_throttling.ThrottledLoginBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failures are counted per username and, separately, per client address; either reaching the
+# limit locks logins for that username / from that address until the cool-off has passed.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.login_throttling.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# The client address is REMOTE_ADDR unless the proxy in front of us is named as the one that
+# sets a header: X-Forwarded-For can be written by anyone, so it is never trusted by default.
+TRUSTED_PROXY_IP_HEADER = env("TRUSTED_PROXY_IP_HEADER", default="")
+if TRUSTED_PROXY_IP_HEADER:
+    _meta_key = TRUSTED_PROXY_IP_HEADER.upper().replace("-", "_")
+    _meta_key = _meta_key if _meta_key.startswith("HTTP_") else f"HTTP_{_meta_key}"
+    AXES_IPWARE_META_PRECEDENCE_ORDER = (_meta_key,)
+    # A proxy appends the address it saw: the right-most entry is the one a client cannot forge.
+    AXES_IPWARE_PROXY_ORDER = "right-most"
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+
+# Sessions end after this much idle time: requests push the expiry forward (accounts/session_idle.py
+# does it at most once per SESSION_REFRESH_SECONDS instead of SESSION_SAVE_EVERY_REQUEST's write
+# on every 2-second poll).
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=60 * 8)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_REFRESH_SECONDS = 60
+
+# --- Content-Security-Policy (docs/security.md) ----------------------------------------------
+# Scripts and styles only from our own static files: no inline script, no eval, no inline style
+# (htmx's indicator <style> is switched off in base.html's htmx-config).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="UTC")

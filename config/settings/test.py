@@ -2,8 +2,10 @@
 
 import os
 
+from .published_keys import TEST_FIELD_ENCRYPTION_KEY
+
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
-os.environ.setdefault("FIELD_ENCRYPTION_KEY", "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdC0=")
+os.environ.setdefault("FIELD_ENCRYPTION_KEY", TEST_FIELD_ENCRYPTION_KEY)
 os.environ.setdefault("GRAPH_API_BASE_URL", "http://graph.test")
 os.environ.setdefault("SIMULATOR_ENABLED", "true")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")

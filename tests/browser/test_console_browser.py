@@ -151,3 +151,21 @@ def test_a_picture_from_the_customer_shows_in_the_thread(logged_in, live_simulat
     image.wait_for(timeout=20_000)
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle(), timeout=10_000)
     assert "The scratch on the lid" in page.locator('.bubble.in[data-type="image"]').inner_text()
+
+
+def test_chromium_reports_no_content_security_policy_violation(page, live_server, live_simulator, operator):
+    # A CSP violation is logged to the console by Chromium; collect them from the login on.
+    violations = []
+    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", "olivia")
+    page.fill("input[name=password]", "pw-olivia-123")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    _customer_writes(live_simulator, "Is my order ready?")
+    _open_conversation(page)
+    page.wait_for_selector("#live")
+    for path in ("/contacts/", "/templates/", "/media/"):
+        page.goto(f"{live_server.url}{path}")
+
+    assert violations == []

@@ -1,3 +1,4 @@
+from axes.utils import reset as reset_login_failures
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -28,4 +29,7 @@ class Command(BaseCommand):
         ensure_user(username="admin", password=options["admin_password"], role=roles.ADMINISTRATOR, superuser=True)
         operator = ensure_user(username="operator", password=options["operator_password"], role=roles.OPERATOR)
         grant_phone_number(user=operator, phone_number=phone)
+        # A demo someone locked by mistyping the password starts fresh with the next `make run`.
+        for username in ("admin", "operator"):
+            reset_login_failures(username=username)
         self.stdout.write(f"Demo account ready: phone number id {phone.phone_number_id}.")
