@@ -5,9 +5,14 @@ here (``messages``, ``flows``, ``user_preferences``), other apps from their own
 ``AppConfig.ready()``. An event is processed in one transaction: it is applied whole or not at
 all, and a failure is recorded on the event, which can be replayed.
 
-Outcomes: ``processed``; ``rejected`` (the payload is malformed: the reason is kept);
-``unroutable`` (for a number or account we do not have); ``failed`` (a bug of ours — the error
-is kept and the event can be replayed once it is fixed).
+Outcomes: ``processed``; ``rejected`` (the payload is malformed, or names an object of an
+account that did not sign it: the reason is kept); ``unroutable`` (for a number or account we do
+not have); ``failed`` (a bug of ours — the error is kept and the event can be replayed once it is
+fixed).
+
+Tenancy: the event may change only its signer accounts (``accounts.webhook_scope``). One scope is
+built per event and passed to every handler as ``scope``; the WABA of each entry and the number
+of each change's metadata are checked here, before any handler runs.
 """
 
 import logging
@@ -16,9 +21,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import BusinessAccount
+from accounts.webhook_scope import SignerScope
 from cloudapi import webhook_registry
-from cloudapi.webhook_payloads import InvalidPayload, UnknownAccount, parse_json
+from cloudapi.webhook_payloads import ForeignObject, InvalidPayload, UnknownAccount, parse_json
 
 from ..models import WebhookEvent
 from .errors import UnknownPhoneNumber
@@ -90,6 +95,8 @@ def _process(event: WebhookEvent) -> None:
             unhandled = _dispatch(event, _parse_envelope(event.body))
     except InvalidPayload as exc:
         _finish(event, WebhookEvent.State.REJECTED, f"Malformed payload: {exc}")
+    except ForeignObject as exc:
+        _finish(event, WebhookEvent.State.REJECTED, str(exc))
     except UnknownAccount as exc:
         _finish(event, WebhookEvent.State.UNROUTABLE, str(exc))
     except Exception as exc:  # noqa: BLE001 — any bug must mark the event, never lose it
@@ -114,10 +121,11 @@ def _dispatch(event: WebhookEvent, payload: dict[str, Any]) -> list[str]:
     A handler may return a list of parts it kept without applying (e.g. ``messages:system``).
     """
     unhandled: list[str] = []
+    scope = SignerScope.of_signer(event.account_id)
     for entry in payload["entry"]:
         if not isinstance(entry, dict):
             raise InvalidPayload("an entry is not an object")
-        _check_signer_owns(event, entry)
+        scope.entry_account(entry)
         changes = entry.get("changes")
         if not isinstance(changes, list):
             raise InvalidPayload("an entry has no changes list")
@@ -127,27 +135,15 @@ def _dispatch(event: WebhookEvent, payload: dict[str, Any]) -> list[str]:
             field = change.get("field")
             if not isinstance(field, str):
                 raise InvalidPayload("a change has no field name")
+            scope.check_change(change["value"])
             handler = webhook_registry.handler_for(field)
             if handler is None:
                 unhandled.append(field[:64])
                 continue
-            kept = handler(value=change["value"], entry=entry, event=event)
+            kept = handler(value=change["value"], entry=entry, event=event, scope=scope)
             if isinstance(kept, list):
                 unhandled.extend(str(part)[:64] for part in kept)
     return sorted(set(unhandled))
-
-
-def _check_signer_owns(event: WebhookEvent, entry: dict[str, Any]) -> None:
-    """The app secret that signed the body must be the one of the account the entry is about.
-
-    Several apps may share this deployment: one app's secret must not vouch for another's WABA.
-    (WABAs of the same app share its secret, so the secrets are compared, not the rows.)
-    """
-    if event.account_id is None:
-        return
-    owner = BusinessAccount.objects.filter(waba_id=str(entry.get("id", ""))[:64]).first()
-    if owner is not None and owner.pk != event.account_id and owner.app_secret != event.account.app_secret:
-        raise InvalidPayload(f"entry for WABA {owner.waba_id} was signed by another app's secret")
 
 
 def _parse_envelope(body: str) -> dict[str, Any]:
