@@ -16,7 +16,7 @@ from django.utils.crypto import constant_time_compare
 from cloudapi.webhook_payloads import ForeignObject, UnknownAccount, text_of
 
 from .models import BusinessAccount, PhoneNumber
-from .selectors import account_for_entry, phone_for_display_number
+from .selectors import account_for_entry, digits_of, phone_for_display_number
 
 
 @dataclass(frozen=True)
@@ -76,8 +76,21 @@ class SignerScope:
         return phone
 
     def phone_for_display_number(self, entry: dict[str, Any], display_phone_number: str) -> PhoneNumber:
-        """The number of the entry's (signer) account that Meta names by its display number."""
-        return phone_for_display_number(self.account_for_entry(entry), display_phone_number)
+        """The number of the entry's (signer) account that Meta names by its display number.
+
+        Not the entry's, but another account's: ``ForeignObject``; nobody's: ``UnknownAccount``.
+        """
+        account = self.account_for_entry(entry)
+        try:
+            return phone_for_display_number(account, display_phone_number)
+        except UnknownAccount:
+            wanted = digits_of(display_phone_number)
+            for owner_id, display in PhoneNumber.objects.exclude(account=account).values_list(
+                "account_id", "display_phone_number"
+            ):
+                if digits_of(display) == wanted:
+                    self.claim(owner_id=owner_id, what=f"phone number +{wanted}")
+            raise
 
     def check_change(self, value: dict[str, Any]) -> None:
         """A change's ``metadata.phone_number_id``, when that number is connected, is a signer's."""
