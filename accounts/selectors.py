@@ -26,11 +26,11 @@ def account_for_entry(entry: dict) -> BusinessAccount:
 
 def phone_for_display_number(account: BusinessAccount, display_phone_number: str) -> PhoneNumber:
     """The account's number Meta names by its display number (digits compared, formatting ignored)."""
-    wanted = _digits(display_phone_number)
+    wanted = digits_of(display_phone_number)
     if not wanted:
         raise InvalidPayload(f"bad display_phone_number {display_phone_number!r}")
     for phone in account.phone_numbers.all():
-        if _digits(phone.display_phone_number) == wanted:
+        if digits_of(phone.display_phone_number) == wanted:
             return phone
     raise UnknownAccount(f"No phone number +{wanted} is connected to WABA {account.waba_id}.")
 
@@ -51,5 +51,6 @@ def account_banners_for(user) -> QuerySet[AccountEvent]:
     )
 
 
-def _digits(text: str) -> str:
+def digits_of(text: str) -> str:
+    """The digits of a phone number as written (``+1 555-078 3881`` → ``15550783881``)."""
     return re.sub(r"\D", "", text or "")

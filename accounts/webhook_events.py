@@ -1,8 +1,9 @@
 """The webhook fields accounts owns: one ``handle_<field>`` per field, registered from ``apps.py``.
 
 A handler reads and checks Meta's value, finds the account by ``entry[].id`` (the WABA id) and the
-number by its display number, and hands typed values to a service. A malformed value raises
-``InvalidPayload`` and an unknown WABA or number ``UnknownAccount``, before anything is written.
+number by its display number, both through the event's signer ``scope``, and hands typed values to
+a service. A malformed value raises ``InvalidPayload``, an unknown WABA or number ``UnknownAccount``
+and another account's ``ForeignObject``, before anything is written.
 """
 
 from typing import Any
@@ -24,9 +25,9 @@ from cloudapi.webhook_payloads import (
 
 from .meta_terms import messaging_tier
 from .models import PhoneNumber
-from .selectors import account_for_entry, phone_for_display_number
 from .services import meta_reports
 from .services.meta_reports import Report, Restriction
+from .webhook_scope import ANY_ACCOUNT, SignerScope
 
 
 def register_handlers() -> None:
@@ -39,8 +40,10 @@ def register_handlers() -> None:
     webhook_registry.register("security", handle_security)
 
 
-def handle_phone_number_name_update(*, value: dict[str, Any], entry: dict[str, Any], event=None) -> None:
-    phone = _phone(value, entry)
+def handle_phone_number_name_update(
+    *, value: dict[str, Any], entry: dict[str, Any], event=None, scope: SignerScope = ANY_ACCOUNT
+) -> None:
+    phone = _phone(value, entry, scope)
     meta_reports.apply_display_name_decision(
         phone=phone,
         field="phone_number_name_update",
@@ -51,8 +54,10 @@ def handle_phone_number_name_update(*, value: dict[str, Any], entry: dict[str, A
     )
 
 
-def handle_phone_number_quality_update(*, value: dict[str, Any], entry: dict[str, Any], event=None) -> None:
-    phone = _phone(value, entry)
+def handle_phone_number_quality_update(
+    *, value: dict[str, Any], entry: dict[str, Any], event=None, scope: SignerScope = ANY_ACCOUNT
+) -> None:
+    phone = _phone(value, entry, scope)
     meta_reports.apply_phone_quality_update(
         phone=phone,
         field="phone_number_quality_update",
@@ -64,8 +69,10 @@ def handle_phone_number_quality_update(*, value: dict[str, Any], entry: dict[str
     )
 
 
-def handle_business_capability_update(*, value: dict[str, Any], entry: dict[str, Any], event=None) -> None:
-    account = account_for_entry(entry)
+def handle_business_capability_update(
+    *, value: dict[str, Any], entry: dict[str, Any], event=None, scope: SignerScope = ANY_ACCOUNT
+) -> None:
+    account = scope.account_for_entry(entry)
     max_phones = _count(value, "max_phone_numbers_per_waba")
     if max_phones is None:
         max_phones = _count(value, "max_phone_numbers_per_business")
@@ -80,8 +87,10 @@ def handle_business_capability_update(*, value: dict[str, Any], entry: dict[str,
     )
 
 
-def handle_account_update(*, value: dict[str, Any], entry: dict[str, Any], event=None) -> None:
-    account = account_for_entry(entry)
+def handle_account_update(
+    *, value: dict[str, Any], entry: dict[str, Any], event=None, scope: SignerScope = ANY_ACCOUNT
+) -> None:
+    account = scope.account_for_entry(entry)
     name = required_code(value, "event")
     common = {"account": account, "field": "account_update", "event": name, "report": _report(value, entry, event)}
     if name == "ACCOUNT_RESTRICTION":
@@ -102,17 +111,21 @@ def handle_account_update(*, value: dict[str, Any], entry: dict[str, Any], event
         meta_reports.record_account_update(**common)
 
 
-def handle_account_review_update(*, value: dict[str, Any], entry: dict[str, Any], event=None) -> None:
+def handle_account_review_update(
+    *, value: dict[str, Any], entry: dict[str, Any], event=None, scope: SignerScope = ANY_ACCOUNT
+) -> None:
     meta_reports.apply_account_review(
-        account=account_for_entry(entry),
+        account=scope.account_for_entry(entry),
         field="account_review_update",
         decision=required_code(value, "decision"),
         report=_report(value, entry, event),
     )
 
 
-def handle_account_alerts(*, value: dict[str, Any], entry: dict[str, Any], event=None) -> None:
-    account = account_for_entry(entry)
+def handle_account_alerts(
+    *, value: dict[str, Any], entry: dict[str, Any], event=None, scope: SignerScope = ANY_ACCOUNT
+) -> None:
+    account = scope.account_for_entry(entry)
     alert_info = required_object(value, "alert_info")
     entity_type = optional_str(value, "entity_type", max_length=32)
     entity_id = optional_id(value, "entity_id")
@@ -132,8 +145,10 @@ def handle_account_alerts(*, value: dict[str, Any], entry: dict[str, Any], event
     )
 
 
-def handle_security(*, value: dict[str, Any], entry: dict[str, Any], event=None) -> None:
-    phone = _phone(value, entry)
+def handle_security(
+    *, value: dict[str, Any], entry: dict[str, Any], event=None, scope: SignerScope = ANY_ACCOUNT
+) -> None:
+    phone = _phone(value, entry, scope)
     meta_reports.record_security_event(
         phone=phone,
         field="security",
@@ -154,9 +169,8 @@ def _report(value: dict, entry: dict, event) -> Report:
     )
 
 
-def _phone(value: dict, entry: dict) -> PhoneNumber:
-    account = account_for_entry(entry)
-    return phone_for_display_number(account, required_str(value, "display_phone_number", max_length=32))
+def _phone(value: dict, entry: dict, scope: SignerScope) -> PhoneNumber:
+    return scope.phone_for_display_number(entry, required_str(value, "display_phone_number", max_length=32))
 
 
 def _tier(obj: dict, key: str) -> str:

@@ -1,8 +1,8 @@
-"""Small, strict readers for pieces of Meta's webhook payloads, and the two errors handlers raise.
+"""Small, strict readers for pieces of Meta's webhook payloads, and the errors handlers raise.
 
 Plain Python, below every app, so every app's webhook handlers share one vocabulary: processing
-(in messaging) maps :class:`InvalidPayload` to a ``rejected`` event and :class:`UnknownAccount`
-to an ``unroutable`` one, whichever app's handler raised it.
+(in messaging) maps :class:`InvalidPayload` and :class:`ForeignObject` to a ``rejected`` event and
+:class:`UnknownAccount` to an ``unroutable`` one, whichever app's handler raised it.
 
 Structural keys (ids, event names, types, timestamps, the lists that hold items) are strict: a
 wrong type raises ``InvalidPayload`` and the whole event is rejected. Content (captions, titles,
@@ -25,6 +25,11 @@ class InvalidPayload(ValueError):
 
 class UnknownAccount(LookupError):
     """The event names a WABA or phone number that no connected account has."""
+
+
+class ForeignObject(Exception):
+    """The event names an object (WABA, number, message, template, flow) of an account that did
+    not sign it. Not a lookup miss: replaying it can never succeed, so it is rejected."""
 
 
 def parse_json(body: str) -> Any:

@@ -11,7 +11,10 @@ _handlers: dict[str, Handler] = {}
 
 
 def register(field: str, handler: Handler) -> None:
-    """Make ``handler(value=…, entry=…, event=…)`` process changes of ``field``."""
+    """Make ``handler(value=…, entry=…, event=…, scope=…)`` process changes of ``field``.
+
+    ``scope`` holds the accounts that signed the event; the handler finds what it changes through it.
+    """
     existing = _handlers.get(field)
     if existing is not None and existing is not handler:
         raise ValueError(f"Webhook field {field!r} already has a handler: {existing.__qualname__}")

@@ -2,13 +2,15 @@
 
 Templates are named by ``message_template_id`` (an integer) within the WABA of ``entry[].id``;
 name and language come along so a template made in WhatsApp Manager can be created here. A
-malformed value raises ``InvalidPayload``, an unknown WABA ``UnknownAccount``.
+malformed value raises ``InvalidPayload``, an unknown WABA ``UnknownAccount``, and a WABA or
+template of an account that did not sign the event ``ForeignObject`` (through the event's ``scope``).
 """
 
 import re
 from typing import Any
 
-from accounts.selectors import account_for_entry
+from accounts.models import BusinessAccount
+from accounts.webhook_scope import ANY_ACCOUNT, SignerScope
 from cloudapi import webhook_registry
 from cloudapi.webhook_payloads import (
     InvalidPayload,
@@ -22,6 +24,7 @@ from cloudapi.webhook_payloads import (
 )
 
 from . import services
+from .models import MessageTemplate
 from .services import StatusReport, TemplateRef, normalize_language
 
 _CODE = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
@@ -36,12 +39,14 @@ def register_handlers() -> None:
     webhook_registry.register("message_template_components_update", handle_message_template_components_update)
 
 
-def handle_message_template_status_update(*, value: dict[str, Any], entry: dict[str, Any], event=None) -> None:
+def handle_message_template_status_update(
+    *, value: dict[str, Any], entry: dict[str, Any], event=None, scope: SignerScope = ANY_ACCOUNT
+) -> None:
     if "event" not in value and "new_quality_score" in value:
         # Meta's own quality sample is labelled with this field; it is a quality update.
-        handle_message_template_quality_update(value=value, entry=entry, event=event)
+        handle_message_template_quality_update(value=value, entry=entry, event=event, scope=scope)
         return
-    account = account_for_entry(entry)
+    account, ref = _account_and_ref(value, entry, scope)
     other_info = optional_object(value, "other_info")
     rejection_info = optional_object(value, "rejection_info")
     disable_info = optional_object(value, "disable_info")
@@ -59,25 +64,30 @@ def handle_message_template_status_update(*, value: dict[str, Any], entry: dict[
         details={key: item for key, item in value.items() if key not in _IDENTITY},
     )
     services.apply_template_status(
-        account=account, ref=_ref(value), report=report, webhook_event_id=getattr(event, "pk", None)
+        account=account, ref=ref, report=report, webhook_event_id=getattr(event, "pk", None)
     )
 
 
-def handle_message_template_quality_update(*, value: dict[str, Any], entry: dict[str, Any], event=None) -> None:
+def handle_message_template_quality_update(
+    *, value: dict[str, Any], entry: dict[str, Any], event=None, scope: SignerScope = ANY_ACCOUNT
+) -> None:
+    account, ref = _account_and_ref(value, entry, scope)
     services.apply_template_quality(
-        account=account_for_entry(entry),
-        ref=_ref(value),
+        account=account,
+        ref=ref,
         quality_score=required_code(value, "new_quality_score", pattern=_CODE),
         occurred_at=entry_time(entry),
     )
 
 
-def handle_template_category_update(*, value: dict[str, Any], entry: dict[str, Any], event=None) -> None:
-    account = account_for_entry(entry)
+def handle_template_category_update(
+    *, value: dict[str, Any], entry: dict[str, Any], event=None, scope: SignerScope = ANY_ACCOUNT
+) -> None:
+    account, ref = _account_and_ref(value, entry, scope)
     change_at = value.get("category_update_timestamp")
     services.apply_template_category(
         account=account,
-        ref=_ref(value),
+        ref=ref,
         new_category=required_code(value, "new_category", pattern=_CODE),
         previous_category=optional_code(value, "previous_category", pattern=_CODE),
         correct_category=optional_code(value, "correct_category", pattern=_CODE),
@@ -86,14 +96,27 @@ def handle_template_category_update(*, value: dict[str, Any], entry: dict[str, A
     )
 
 
-def handle_message_template_components_update(*, value: dict[str, Any], entry: dict[str, Any], event=None) -> None:
+def handle_message_template_components_update(
+    *, value: dict[str, Any], entry: dict[str, Any], event=None, scope: SignerScope = ANY_ACCOUNT
+) -> None:
     components = value.get("components")
     if components is not None and not isinstance(components, list):
         raise InvalidPayload("'components' is not a list")
-    services.apply_template_components(account=account_for_entry(entry), ref=_ref(value), components=components)
+    account, ref = _account_and_ref(value, entry, scope)
+    services.apply_template_components(account=account, ref=ref, components=components)
 
 
 # Readers --------------------------------------------------------------------------------------
+
+
+def _account_and_ref(value: dict, entry: dict, scope: SignerScope) -> tuple[BusinessAccount, TemplateRef]:
+    """The signer's account of ``entry[].id`` and the template named; a template id another
+    account holds is not the signer's to change (Meta's ids are global)."""
+    account = scope.account_for_entry(entry)
+    ref = _ref(value)
+    for owner_id in MessageTemplate.objects.filter(template_id=ref.template_id).values_list("account_id", flat=True):
+        scope.claim(owner_id=owner_id, what=f"template {ref.template_id}")
+    return account, ref
 
 
 def _ref(value: dict) -> TemplateRef:

@@ -8,7 +8,7 @@ from django.urls import reverse
 from accounts.models import BusinessAccount, PhoneNumber
 from messaging.models import Contact, Conversation, Message, WebhookEvent
 
-from .conftest import VERIFY_TOKEN, fixture_bytes, load_fixture
+from .conftest import VERIFY_TOKEN, WABA_ID, fixture_bytes, load_fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -239,7 +239,7 @@ def test_it_rejects_an_entry_signed_by_another_apps_secret(post_webhook, phone):
 
     event = WebhookEvent.objects.get()
     assert event.state == WebhookEvent.State.REJECTED
-    assert "signed by another app" in event.error
+    assert event.error == f"WABA {WABA_ID} belongs to another account than the signer"
     assert Message.objects.count() == 0
 
 

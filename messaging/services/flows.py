@@ -135,8 +135,11 @@ def _flow_of_answered_message(message: Message) -> Flow | None:
     """The flow id is not in the reply; the flow message it answers (ours, by context) has it."""
     if not message.context_wamid:
         return None
+    # The answered message is in the same chat: a context naming another account's message is no link.
     answered = (
-        Message.objects.filter(wamid=message.context_wamid, direction=Message.Direction.OUTBOUND)
+        Message.objects.filter(
+            wamid=message.context_wamid, direction=Message.Direction.OUTBOUND, conversation_id=message.conversation_id
+        )
         .select_related("conversation__phone_number")
         .first()
     )

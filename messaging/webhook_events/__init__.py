@@ -6,9 +6,14 @@ here (``messages``, ``flows``, ``user_preferences``), other apps from their own
 whole or not at all; a larger one chunk by chunk (see ``chunks``), each chunk whole or not at
 all. A failure is recorded on the event, which can be replayed.
 
-Outcomes: ``processed``; ``rejected`` (the payload is malformed: the reason is kept);
-``unroutable`` (for a number or account we do not have); ``failed`` (a bug of ours — the error
-is kept and the event can be replayed once it is fixed).
+Outcomes: ``processed``; ``rejected`` (the payload is malformed, or names an object of an
+account that did not sign it: the reason is kept); ``unroutable`` (for a number or account we do
+not have); ``failed`` (a bug of ours — the error is kept and the event can be replayed once it is
+fixed).
+
+Tenancy: the event may change only its signer accounts (``accounts.webhook_scope``). One scope is
+built per event and passed to every handler as ``scope``; the WABA of each entry and the number
+of each change's metadata are checked here, before any handler runs.
 """
 
 import logging
@@ -19,9 +24,9 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import BusinessAccount
+from accounts.webhook_scope import SignerScope
 from cloudapi import webhook_registry
-from cloudapi.webhook_payloads import InvalidPayload, UnknownAccount, parse_json
+from cloudapi.webhook_payloads import ForeignObject, InvalidPayload, UnknownAccount, parse_json
 
 from ..models import WebhookEvent
 from .chunks import CHUNK_ITEMS, Item, event_items, pieces_of
@@ -172,10 +177,16 @@ def _apply_next_chunk(event: WebhookEvent, plan: list[Item] | InvalidPayload, *,
     start = event.applied_items
     chunk = plan[start : start + size]
     try:
+        if start == 0 and len(chunk) < len(plan):
+            # Tenancy is all or nothing: a foreign number or WABA in a later chunk rejects the
+            # event before its first chunk is applied.
+            _check_scope(SignerScope.of_signer(event.account_id), pieces_of(plan))
         with transaction.atomic():
             unhandled = _dispatch(event, chunk)
     except InvalidPayload as exc:
         _finish(event, WebhookEvent.State.REJECTED, f"Malformed payload: {exc}")
+    except ForeignObject as exc:
+        _finish(event, WebhookEvent.State.REJECTED, str(exc))
     except UnknownAccount as exc:
         _finish(event, WebhookEvent.State.UNROUTABLE, str(exc))
     except Exception as exc:  # noqa: BLE001 — any bug must mark the event, never lose it
@@ -237,32 +248,28 @@ def _dispatch(event: WebhookEvent, items: list[Item]) -> list[str]:
     A handler may return a list of parts it kept without applying (e.g. ``messages:system``).
     """
     unhandled: list[str] = []
-    checked: list[dict[str, Any]] = []
-    for piece in pieces_of(items):
-        if not any(piece.entry is entry for entry in checked):
-            _check_signer_owns(event, piece.entry)
-            checked.append(piece.entry)
+    scope = SignerScope.of_signer(event.account_id)
+    pieces = pieces_of(items)
+    _check_scope(scope, pieces)
+    for piece in pieces:
         handler = webhook_registry.handler_for(piece.field)
         if handler is None:
             unhandled.append(piece.field[:64])
             continue
-        kept = handler(value=piece.value, entry=piece.entry, event=event)
+        kept = handler(value=piece.value, entry=piece.entry, event=event, scope=scope)
         if isinstance(kept, list):
             unhandled.extend(str(part)[:64] for part in kept)
     return sorted(set(unhandled))
 
 
-def _check_signer_owns(event: WebhookEvent, entry: dict[str, Any]) -> None:
-    """The app secret that signed the body must be the one of the account the entry is about.
-
-    Several apps may share this deployment: one app's secret must not vouch for another's WABA.
-    (WABAs of the same app share its secret, so the secrets are compared, not the rows.)
-    """
-    if event.account_id is None:
-        return
-    owner = BusinessAccount.objects.filter(waba_id=str(entry.get("id", ""))[:64]).first()
-    if owner is not None and owner.pk != event.account_id and owner.app_secret != event.account.app_secret:
-        raise InvalidPayload(f"entry for WABA {owner.waba_id} was signed by another app's secret")
+def _check_scope(scope: SignerScope, pieces) -> None:
+    """Each entry's WABA and each change's number, when connected, must be a signer's."""
+    checked: list[dict[str, Any]] = []
+    for piece in pieces:
+        if not any(piece.entry is entry for entry in checked):
+            scope.entry_account(piece.entry)
+            checked.append(piece.entry)
+        scope.check_change(piece.value)
 
 
 def _parse_envelope(body: str) -> dict[str, Any]:

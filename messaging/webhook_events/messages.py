@@ -1,25 +1,31 @@
 """The ``messages`` field: inbound messages, statuses of ours, and errors not tied to a message."""
 
+import uuid
 from typing import Any
 
 from accounts.models import PhoneNumber
-from cloudapi.webhook_payloads import as_dict, entry_time, optional_list, text_of
+from accounts.webhook_scope import ANY_ACCOUNT, SignerScope
+from cloudapi.webhook_payloads import UnknownAccount, as_dict, entry_time, optional_list, text_of
 
-from ..models import WebhookEvent
+from ..models import Message, WebhookEvent
 from ..services.account_events import record_webhook_errors
 from ..services.inbound import record_inbound_message
 from ..services.statuses import apply_status
 from .errors import UnknownPhoneNumber
 
 
-def handle_messages(*, value: dict[str, Any], entry: dict[str, Any], event: WebhookEvent) -> list[str]:
+def handle_messages(
+    *, value: dict[str, Any], entry: dict[str, Any], event: WebhookEvent, scope: SignerScope = ANY_ACCOUNT
+) -> list[str]:
     """Store inbound messages, apply statuses, record ``value.errors`` as account warnings.
 
-    Returns the parts kept without being applied: system notices that name no sender.
+    The number and every message the change names (by wamid, or by our UUID in a status) must be
+    the signer's. Returns the parts kept without being applied: system notices that name no sender.
     """
-    phone = _phone_of(value)
+    phone = _phone_of(value, scope)
     messages = optional_list(value, "messages")
     statuses = optional_list(value, "statuses")
+    _claim_messages(messages, statuses, scope)
     errors = optional_list(value, "errors")
     names = _profile_names(optional_list(value, "contacts"))
     kept: list[str] = []
@@ -41,14 +47,33 @@ def handle_messages(*, value: dict[str, Any], entry: dict[str, Any], event: Webh
     return kept
 
 
-def _phone_of(value: dict[str, Any]) -> PhoneNumber:
+def _phone_of(value: dict[str, Any], scope: SignerScope) -> PhoneNumber:
     phone_number_id = text_of(as_dict(value.get("metadata")).get("phone_number_id"), max_length=64)
-    phone = None
-    if phone_number_id:
-        phone = PhoneNumber.objects.select_related("account").filter(phone_number_id=phone_number_id).first()
-    if phone is None:
-        raise UnknownPhoneNumber(f"No phone number with id {phone_number_id!r} is connected.")
-    return phone
+    try:
+        return scope.phone_by_id(phone_number_id)
+    except UnknownAccount as exc:
+        raise UnknownPhoneNumber(str(exc)) from None
+
+
+def _claim_messages(messages: list[Any], statuses: list[Any], scope: SignerScope) -> None:
+    """Every stored message the change names is the signer's: one query for the whole change."""
+    wamids = {text_of(item.get("id"), max_length=255) for item in messages + statuses if isinstance(item, dict)}
+    uuids = set()
+    for status in statuses:
+        try:
+            uuids.add(uuid.UUID(text_of(as_dict(status).get("biz_opaque_callback_data"))))
+        except ValueError:
+            continue  # not one of ours: statuses are matched by wamid then
+    wamids.discard("")
+    if not wamids and not uuids:
+        return
+    owner = "conversation__phone_number__account_id"
+    found = list(Message.objects.filter(wamid__in=wamids).values_list("wamid", owner)) if wamids else []
+    if uuids:
+        outbound = Message.objects.filter(uuid__in=uuids, direction=Message.Direction.OUTBOUND)
+        found += outbound.values_list("uuid", owner)
+    for name, owner_id in found:
+        scope.claim(owner_id=owner_id, what=f"message {name}")
 
 
 def _profile_names(contacts: list[Any]) -> dict[str, str]:

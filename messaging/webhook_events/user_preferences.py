@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from accounts.webhook_scope import ANY_ACCOUNT, SignerScope
 from cloudapi.webhook_payloads import InvalidPayload, as_dict, optional_list, optional_timestamp, text_of
 
 from ..models import ContactEvent, WebhookEvent
@@ -11,12 +12,16 @@ _MARKETING = "marketing_messages"
 _CHOICES = {"stop": True, "resume": False}
 
 
-def handle_user_preferences(*, value: dict[str, Any], entry: dict[str, Any], event: WebhookEvent) -> list[str]:
+def handle_user_preferences(
+    *, value: dict[str, Any], entry: dict[str, Any], event: WebhookEvent, scope: SignerScope = ANY_ACCOUNT
+) -> list[str]:
     """Apply each preference to its contact (created if we never heard of them) and keep it on
     their timeline; preferences of other categories are kept on the timeline only.
 
-    Returns the parts kept without a contact to apply them to (no ``wa_id`` anywhere).
+    The customer wrote to a signer's number (or WABA): one nobody has connected makes the event
+    unroutable. Returns the parts kept without a contact to apply them to (no ``wa_id`` anywhere).
     """
+    _account_of(value, entry, scope)  # before any contact is touched
     contacts = [as_dict(c) for c in optional_list(value, "contacts")]
     names = {c["wa_id"]: text_of(as_dict(c.get("profile")).get("name"), max_length=200)
              for c in contacts if isinstance(c.get("wa_id"), str)}
@@ -32,6 +37,14 @@ def handle_user_preferences(*, value: dict[str, Any], entry: dict[str, Any], eve
             continue
         _apply(item, upsert_contact(wa_id=wa_id[:32], name=names.get(wa_id, "")), event)
     return kept
+
+
+def _account_of(value: dict[str, Any], entry: dict[str, Any], scope: SignerScope):
+    """The signer account whose customer this is: the number's in ``metadata``, else the entry's WABA's."""
+    phone_number_id = text_of(as_dict(value.get("metadata")).get("phone_number_id"), max_length=64)
+    if phone_number_id:
+        return scope.phone_by_id(phone_number_id).account
+    return scope.account_for_entry(entry)
 
 
 def _apply(item: dict[str, Any], contact, event: WebhookEvent) -> None:
