@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from accounts.query_params import parse_id
+
 from . import kinds, selectors
 from .forms import UploadForm
 from .models import MediaAsset
@@ -65,8 +67,8 @@ def asset_upload(request):
 @permission_required(VIEW, raise_exception=True)
 def asset_picker(request):
     """An htmx partial for the composer: stored files of one kind, as radio buttons named ``field``."""
-    account_id = _int(request.GET.get("account"))
-    phone_number = _int(request.GET.get("phone_number"))
+    account_id = parse_id(request.GET.get("account"))
+    phone_number = parse_id(request.GET.get("phone_number"))
     if phone_number is not None:
         account = selectors.account_for_number(request.user, phone_number)
         account_id = account.pk if account else -1
@@ -78,7 +80,7 @@ def asset_picker(request):
     assets = selectors.library(request.user, kind=kind, query=query, account_id=account_id, stored_only=True)[:60]
     context = {"assets": assets, "kind": kind if kind in MediaAsset.Kind.values else "", "query": query,
                "field": field, "account_id": account_id, "phone_number": phone_number,
-               "selected": _int(request.GET.get("selected"))}
+               "selected": parse_id(request.GET.get("selected"))}
     return render(request, "media_lib/_picker.html", context)
 
 
@@ -185,10 +187,3 @@ def _serve(field_file, *, content_type: str, filename: str, inline: bool) -> Fil
     for header, value in _SERVE_HEADERS.items():
         response[header] = value
     return response
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

@@ -8,6 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.access import accessible_accounts
+from accounts.query_params import parse_id
 
 from .. import selectors
 from ..builder import unsupported
@@ -22,7 +23,7 @@ VIEW = "templates_mgr.view_messagetemplate"
 @login_required
 @permission_required(VIEW, raise_exception=True)
 def template_list(request):
-    account_id = _int(request.GET.get("account"))
+    account_id = parse_id(request.GET.get("account"))
     context = {
         "groups": selectors.board(
             request.user, account_id=account_id, query=request.GET.get("q", ""), show_deleted=request.GET.get("deleted") == "1"
@@ -59,7 +60,7 @@ def detail_context(template, **extra) -> dict:
 @login_required
 @permission_required("templates_mgr.change_messagetemplate", raise_exception=True)
 def template_sync(request):
-    account_id = _int(request.POST.get("account"))
+    account_id = parse_id(request.POST.get("account"))
     if account_id is None:
         return HttpResponse("Choose the business account to sync.", status=400, content_type="text/plain")
     account = selectors.account_for_user(request.user, account_id)
@@ -87,10 +88,3 @@ def notice_dismiss(request, pk: int):
 def edit_block_for(template) -> str:
     """Meta's reason not to edit now, or the builder's reason it can't show the template."""
     return edit_block_reason(template) or unsupported(template.components or [])
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
