@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.urls import register_converter
 
 
 class AccountsConfig(AppConfig):
@@ -9,6 +10,10 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         # Both import models, which cannot load before the app registry is ready.
         from . import roles, webhook_events
+        from .query_params import IdConverter
+
+        # Here, before any URLconf is imported, so every app's urls.py can use <id:pk>.
+        register_converter(IdConverter, "id")
 
         roles.contribute(
             roles.SUPPORT,

@@ -13,8 +13,11 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 THUMBNAIL_PIXELS = (320, 320)
 # A few megabytes of PNG can unpack to gigabytes of pixels; nothing WhatsApp shows needs this many.
 MAX_PIXELS = 40_000_000
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, UnidentifiedImageError,
-                  Image.DecompressionBombError, Image.DecompressionBombWarning)
+_PIXEL_LIMIT = f"at most {MAX_PIXELS // 1_000_000} million pixels are accepted."
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, UnidentifiedImageError)
+# Pillow refuses in Image.open itself, before we see the size, past its own limit (89 million pixels
+# warns, twice that raises); both mean "too many pixels", not "damaged".
+_BOMBS = (Image.DecompressionBombError, Image.DecompressionBombWarning)
 
 
 @dataclass(frozen=True)
@@ -45,15 +48,15 @@ def inspect_image(file: IO[bytes], *, label: str) -> ImageFacts:
             with Image.open(file) as image:
                 width, height = image.size
                 if width * height > MAX_PIXELS:
-                    raise ValidationError(
-                        f"This {label} is {width}×{height} pixels; at most {MAX_PIXELS // 1_000_000} million pixels "
-                        "are accepted.", code="too_many_pixels")
+                    raise ValidationError(f"This {label} is {width}×{height} pixels; {_PIXEL_LIMIT}", code="too_many_pixels")
                 image.verify()
             file.seek(0)
             with Image.open(file) as image:
                 image.load()
                 facts = ImageFacts(width=width, height=height, mode=image.mode,
                                    animated=bool(getattr(image, "is_animated", False)))
+    except _BOMBS:
+        raise ValidationError(f"This {label} has far too many pixels; {_PIXEL_LIMIT}", code="too_many_pixels") from None
     except _DECODE_ERRORS:
         raise ValidationError(f"This {label} is cut off or damaged (it can't be decoded); upload the whole file.",
                               code="truncated") from None
@@ -89,7 +92,7 @@ def make_thumbnail(file: IO[bytes]) -> Thumbnail | None:
                 else:
                     frame.convert("RGB").save(out, "JPEG", quality=80, optimize=True)
                     extension = "jpg"
-    except _DECODE_ERRORS:
+    except (*_DECODE_ERRORS, *_BOMBS):
         return None
     finally:
         file.seek(0)

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.int_params import int_param
+from accounts.query_params import parse_id
 from accounts.redirects import next_url
 
 from . import kinds, selectors
@@ -67,8 +67,8 @@ def asset_upload(request):
 @permission_required(VIEW, raise_exception=True)
 def asset_picker(request):
     """An htmx partial for the composer: stored files of one kind, as radio buttons named ``field``."""
-    account_id = int_param(request.GET.get("account"))
-    phone_number = int_param(request.GET.get("phone_number"))
+    account_id = parse_id(request.GET.get("account"))
+    phone_number = parse_id(request.GET.get("phone_number"))
     if phone_number is not None:
         account = selectors.account_for_number(request.user, phone_number)
         account_id = account.pk if account else -1
@@ -80,7 +80,7 @@ def asset_picker(request):
     assets = selectors.library(request.user, kind=kind, query=query, account_id=account_id, stored_only=True)[:60]
     context = {"assets": assets, "kind": kind if kind in MediaAsset.Kind.values else "", "query": query,
                "field": field, "account_id": account_id, "phone_number": phone_number,
-               "selected": int_param(request.GET.get("selected"))}
+               "selected": parse_id(request.GET.get("selected"))}
     return render(request, "media_lib/_picker.html", context)
 
 

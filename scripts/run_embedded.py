@@ -2,19 +2,21 @@
 
 Starts the Cloud API simulator, the web server (gunicorn), a Celery worker and Celery beat on
 the serverless filesystem broker; prefixes their output; Ctrl-C (or SIGTERM) stops them all.
-If any of them dies, the rest are stopped too, so nothing runs half-up.
+If one of them dies it is started again (scripts/supervise.py: 1 s, doubling to 30 s), and the
+others keep running meanwhile.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
 import urllib.request
 from pathlib import Path
+
+from supervise import Supervisor  # scripts/ is on the path: this file is run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -37,13 +39,13 @@ PROCESSES = {
         "--schedule", "var/celerybeat-schedule",
     ],
 }
+LABELS = {"simulator": "simulator", "web": "web server", "worker": "celery worker", "beat": "celery beat"}
 
 
 def main() -> int:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local", "PYTHONUNBUFFERED": "1",
            "SIMULATOR_URL": f"http://{HOST}:{SIM_PORT}", "GRAPH_API_BASE_URL": f"http://{HOST}:{SIM_PORT}"}
     (ROOT / "var").mkdir(exist_ok=True)
-    children: dict[str, subprocess.Popen] = {}
     stopping = threading.Event()
 
     def stop(*_):
@@ -51,46 +53,24 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    for name, argv in PROCESSES.items():
-        child = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                 start_new_session=True)
-        children[name] = child
-        threading.Thread(target=_relay, args=(name, child), daemon=True).start()
-
-    if _wait_until_up(f"http://{HOST}:{PORT}/login/", children, stopping):
+    supervisor = Supervisor(PROCESSES, labels=LABELS, cwd=ROOT, env=env)
+    supervisor.start()
+    if _wait_until_up(f"http://{HOST}:{PORT}/login/", supervisor, stopping):
         _banner()
-    exit_code = 0
     parent = os.getppid()
     while not stopping.wait(0.5):
         if os.getppid() != parent:
             break  # whoever started us (make, a terminal) is gone: do not leave orphans
-        dead = [name for name, child in children.items() if child.poll() is not None]
-        if dead:
-            print(f"[run] {', '.join(dead)} stopped unexpectedly; stopping everything.", flush=True)
-            exit_code = 1
-            break
-    _terminate(children)
-    return exit_code
+        supervisor.poll()
+    supervisor.stop()
+    print("[run] stopped.", flush=True)
+    return 0
 
 
-def _kill_group_leftovers(pgid: int) -> None:
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
-def _relay(name: str, child: subprocess.Popen) -> None:
-    for line in iter(child.stdout.readline, b""):
-        sys.stdout.write(f"{name:>9} | {line.decode(errors='replace')}")
-        sys.stdout.flush()
-
-
-def _wait_until_up(url: str, children, stopping, timeout: float = 60.0) -> bool:
+def _wait_until_up(url: str, supervisor: Supervisor, stopping, timeout: float = 60.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and not stopping.is_set():
-        if any(child.poll() is not None for child in children.values()):
-            return False
+        supervisor.poll()  # one that dies while starting is restarted here too
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return True
@@ -109,26 +89,11 @@ def _banner() -> None:
 [run] Cloud API simulator:  http://{HOST}:{SIM_PORT}/_sim/log
 [run] Make a customer write:
 [run]   .venv/bin/python manage.py simulate_inbound --from 16505551234 --name "Sheena" --text "Hi!"
-[run] Ctrl-C stops everything.
+[run] A process that dies is restarted; Ctrl-C stops everything.
 [run] ─────────────────────────────────────────────────────────────
 """,
         flush=True,
     )
-
-
-def _terminate(children: dict[str, subprocess.Popen]) -> None:
-    for child in children.values():
-        if child.poll() is None:
-            child.terminate()  # each shuts its own workers down warmly
-    deadline = time.monotonic() + 10
-    for child in children.values():
-        try:
-            child.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            os.killpg(child.pid, signal.SIGKILL)
-        else:
-            _kill_group_leftovers(child.pid)
-    print("[run] stopped.", flush=True)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import struct
+import zlib
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -62,6 +64,15 @@ def _webp_padded(extra: int) -> bytes:
     return webp_sticker() + b"\x00" * extra
 
 
+def _png_claiming(width: int, height: int) -> bytes:
+    """A whole PNG (header, one tiny data chunk, end) whose header claims ``width``×``height``: small on disk."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+
+
 def _html() -> bytes:
     return b"<!doctype html><html><head><script>fetch('/admin/')</script></head></html>"
 
@@ -77,6 +88,10 @@ BAD_FILES = [
      "An image may be at most 5.0 MB (5,242,880 bytes); this file is 5,242,881 bytes."),
     ("oversize static sticker", "sticker.webp", lambda: _webp_padded(100 * 1024),
      "A static sticker may be at most 100 KB (102,400 bytes)"),
+    ("400 megapixel png", "huge.png", lambda: _png_claiming(20_000, 20_000),
+     "This PNG image has far too many pixels; at most 40 million pixels are accepted."),
+    ("64 megapixel png", "big.png", lambda: _png_claiming(8_000, 8_000),
+     "This PNG image is 8000×8000 pixels; at most 40 million pixels are accepted."),
     ("sticker not 512 px", "sticker.webp", lambda: webp_sticker((64, 64)), "A sticker must be 512×512 pixels; this WebP is 64×64."),
     ("wrong type gif", "funny.gif", lambda: b"GIF89a\x01\x00\x01\x00\x00\x00\x00;",
      "This file is a GIF image, which WhatsApp does not take."),

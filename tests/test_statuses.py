@@ -68,6 +68,25 @@ def test_it_keeps_the_error_of_a_failed_message(post_webhook, add_phone):
     assert "24 hours" in msg.error_details
 
 
+def test_a_failed_after_read_stays_on_the_timeline_but_not_on_the_message(post_webhook, add_phone):
+    add_phone(PHONE_ID, "972123456789")
+    failed = load_fixture("webhook_status_failed_131047.json")
+    failed_status = failed["entry"][0]["changes"][0]["value"]["statuses"][0]
+    conv = factories.conversation(add_phone("109999999999999"), wa_id="5511111111111")
+    msg = factories.outbound(conv, wamid=failed_status["id"], status="sent")
+    read = load_fixture("webhook_status_read.json")
+    read["entry"][0]["changes"][0]["value"]["statuses"][0]["id"] = failed_status["id"]  # about the same message
+
+    post_webhook(read)
+    post_webhook(failed)  # Meta's failed arrives after the customer read it
+
+    msg.refresh_from_db()
+    assert (msg.status, msg.error_code, msg.error_title, msg.error_details) == ("read", None, "", "")
+    timeline = {event.status: event for event in msg.status_events.all()}
+    assert set(timeline) == {"read", "failed"}
+    assert timeline["failed"].errors[0]["code"] == 131047
+
+
 def test_it_finds_the_message_by_our_uuid_when_the_wamid_is_not_known_yet(post_webhook, add_phone):
     conv = factories.conversation(add_phone(PHONE_ID), wa_id="972987654321")
     msg = factories.outbound(conv, wamid=None, status="sending")

@@ -1,7 +1,8 @@
 """Status changes, applied by Meta's rank and never by arrival order.
 
 A late ``delivered`` never overwrites ``read``; ``failed`` keeps its error and only real proof of
-delivery (``delivered``/``read``) moves a message past it; a status for a wamid we do not know
+delivery (``delivered``/``read``) moves a message past it; a ``failed`` after such proof is kept on
+the timeline but leaves the message and its error fields alone; a status for a wamid we do not know
 yet is kept and applied when the message gets that wamid.
 """
 
@@ -81,8 +82,10 @@ def _advance(message: Message, record: MessageStatusEvent) -> None:
         if record.status == Status.SENT and locked.meta_timestamp is None:
             locked.meta_timestamp = record.timestamp
             changed.append("meta_timestamp")
-    if record.status == Status.FAILED and record.errors:
+    if record.status == Status.FAILED and record.errors and locked.status == Status.FAILED:
         # Every error object stays on the timeline row; the first one is what the bubble shows.
+        # A failed that ranks below what the message already proved (delivered, read) stays only
+        # on the timeline: the bubble must not show an error under a message the customer read.
         locked.error_code, locked.error_title, locked.error_details = first_error(record.errors)
         changed += ["error_code", "error_title", "error_details"]
     if changed:

@@ -6,7 +6,7 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from accounts.access import accessible_phone_numbers
-from accounts.int_params import int_param
+from accounts.query_params import parse_id
 
 from .. import selectors
 from ..forms import COMPOSE_FORMS, InboxFilterForm, compose_form_class
@@ -44,7 +44,7 @@ def sidebar(request, *, active: Conversation | None = None) -> Sidebar:
         "inbox": page,
         "conversations": page.conversations,
         "filters_query": query.urlencode(),
-        "active_pk": active.pk if active else int_param(request.GET.get("active")),
+        "active_pk": active.pk if active else parse_id(request.GET.get("active")),
         "filtered": any(query.values()),
     }
     return Sidebar(context=context, valid=valid)
@@ -56,7 +56,7 @@ def compose_context(request, conversation: Conversation, form=None) -> dict:
     window_open = conversation.window_is_open()
     if form is None and can_send and window_open:
         form_class = compose_form_class(request.GET.get("kind")) or compose_form_class(None)
-        initial = {"reply_to": int_param(request.GET.get("reply_to")), "message": int_param(request.GET.get("message"))}
+        initial = {"reply_to": parse_id(request.GET.get("reply_to")), "message": parse_id(request.GET.get("message"))}
         form = form_class(conversation=conversation, user=request.user, initial=initial)
     reply_to = form["reply_to"].value() if form is not None else None
     reply_message = None

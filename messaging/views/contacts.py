@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.access import accessible_phone_numbers
-from accounts.int_params import int_param
+from accounts.query_params import parse_id
 
 from .. import selectors
 from ..forms import ContactNotesForm, NewConversationForm
@@ -26,7 +26,7 @@ CHANGE_CONTACT = "messaging.change_contact"
 @permission_required(VIEW_CONTACT, raise_exception=True)
 def contact_list(request):
     q = request.GET.get("q", "")[:100]
-    page = min(int_param(request.GET.get("page")) or 1, MAX_PAGE)
+    page = min(parse_id(request.GET.get("page")) or 1, MAX_PAGE)
     rows = list(selectors.contacts_for(request.user, q=q)[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
     context = {"contacts": rows[:PAGE_SIZE], "q": q, "page": page, "has_next": len(rows) > PAGE_SIZE}
     return render(request, "messaging/contact_list.html", context)

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.access import accessible_accounts
-from accounts.int_params import int_param
+from accounts.query_params import parse_id
 from accounts.redirects import next_url
 
 from .. import selectors
@@ -23,7 +23,7 @@ VIEW = "templates_mgr.view_messagetemplate"
 @login_required
 @permission_required(VIEW, raise_exception=True)
 def template_list(request):
-    account_id = int_param(request.GET.get("account"))
+    account_id = parse_id(request.GET.get("account"))
     context = {
         "groups": selectors.board(
             request.user, account_id=account_id, query=request.GET.get("q", ""), show_deleted=request.GET.get("deleted") == "1"
@@ -60,7 +60,7 @@ def detail_context(template, **extra) -> dict:
 @login_required
 @permission_required("templates_mgr.change_messagetemplate", raise_exception=True)
 def template_sync(request):
-    account_id = int_param(request.POST.get("account"))
+    account_id = parse_id(request.POST.get("account"))
     if account_id is None:
         return HttpResponse("Choose the business account to sync.", status=400, content_type="text/plain")
     account = selectors.account_for_user(request.user, account_id)

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from accounts.access import accessible_accounts
+from accounts.query_params import parse_id
 from messaging.selectors import conversation_for_user
 
 from .. import selectors
@@ -67,11 +68,12 @@ def _chosen(request, templates):
     raw = request.POST.get("template") or request.GET.get("template")
     if not raw:
         return None, None, ""
-    if not str(raw).isdigit():
+    template_id = parse_id(raw)
+    if template_id is None:
         return None, None, "Choose an approved template to send."
-    template = templates.filter(pk=raw).first()
+    template = templates.filter(pk=template_id).first()
     if template is None:
-        other = MessageTemplate.objects.filter(pk=raw, account__in=accessible_accounts(request.user)).first()
+        other = MessageTemplate.objects.filter(pk=template_id, account__in=accessible_accounts(request.user)).first()
         if other is None:
             raise Http404("No such template.")
         return None, None, (

@@ -1,4 +1,4 @@
-"""Ids and page numbers typed into URLs: every view reads them with ``accounts.int_params``, so odd
+"""Ids and page numbers typed into URLs: every view reads them with ``accounts.query_params.parse_id``, so odd
 values (other scripts' digits, numbers too long for Python's int parser) are ignored, never a 500."""
 
 import pytest

@@ -1,0 +1,191 @@
+"""No URL answers 500 to a huge, negative or non-numeric id in its path or its query string.
+
+Every pattern is found by walking the URLconf, so a new page is swept as soon as it exists; its
+query parameters come from ``QUERY_PARAMS`` below, and a pattern missing there fails the test
+until someone says which parameters it reads.
+"""
+
+import inspect
+import re
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from accounts import roles
+from accounts.services import ensure_user, grant_phone_number
+
+BAD_VALUES = ("99999999999999999999999", "-1", "abc")
+
+# The query parameters each view reads (by URL name). A new URL pattern fails
+# test_it_knows_the_query_parameters_of_every_page until it is listed here.
+QUERY_PARAMS: dict[str, tuple[str, ...]] = {
+    "login": ("next",),
+    "logout": ("next",),
+    "messaging:inbox": ("q", "number", "window", "assigned", "unread", "before", "active"),
+    "messaging:conversation-new": ("to", "phone_number"),
+    "messaging:conversation-detail": ("q", "number", "window", "assigned", "unread", "before", "active", "kind",
+                                      "reply_to", "message", "after"),
+    "messaging:conversation-messages": ("before", "after", "window"),
+    "messaging:conversation-older": ("before", "after"),
+    "messaging:conversation-compose": ("kind", "reply_to", "message"),
+    "messaging:conversation-send": ("kind",),
+    "messaging:conversation-typing": (),
+    "messaging:conversation-assign": (),
+    "messaging:contact-list": ("q", "page"),
+    "messaging:contact-detail": (),
+    "messaging:contact-notes": (),
+    "messaging:webhook": ("hub.mode", "hub.verify_token", "hub.challenge"),
+    "templates_mgr:template-list": ("account", "q", "deleted"),
+    "templates_mgr:template-create": ("account", "scope"),
+    "templates_mgr:template-sync": (),
+    "templates_mgr:template-detail": (),
+    "templates_mgr:template-edit": ("scope",),
+    "templates_mgr:template-submit": (),
+    "templates_mgr:template-delete": ("scope",),
+    "templates_mgr:conversation-start": ("template", "to", "phone_number"),
+    "templates_mgr:conversation-send": ("template",),
+    "templates_mgr:notice-dismiss": (),
+    "media_lib:asset-list": ("kind", "origin", "q", "page"),
+    "media_lib:asset-upload": ("kind", "origin", "q", "page"),
+    "media_lib:asset-picker": ("account", "phone_number", "kind", "q", "media_picker_q", "field", "selected"),
+    "media_lib:asset-serve": (),
+    "media_lib:thumbnail-serve": (),
+    "media_lib:asset-delete": (),
+    "media_lib:asset-retry": (),
+    "media_lib:asset-status": (),
+}
+# Django's admin reads its own query parameters; the changelist's are the ones a person edits.
+ADMIN_QUERY_PARAMS = ("p", "o", "q", "e", "_popup", "_to_field", "_changelist_filters")
+
+
+def _patterns(resolvers=None, prefix="", namespace=""):
+    """(url template with {name} holes, path converters by name, URL name, view) for every pattern."""
+    for entry in resolvers if resolvers is not None else get_resolver().url_patterns:
+        route, converters = _route(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            for url, convs, name, view in _patterns(entry.url_patterns, prefix + route, inner):
+                yield url, {**converters, **convs}, name, view
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}{entry.name}" if entry.name else ""
+            yield "/" + prefix + route, converters, name, entry.callback
+
+
+def _route(pattern) -> tuple[str, dict]:
+    """A pattern as a template with ``{name}`` holes, and the converter each hole has."""
+    if hasattr(pattern, "_route"):  # path()
+        route = pattern._route
+        converters = {}
+        for match in re.finditer(r"<(?:(\w+):)?(\w+)>", route):
+            converters[match.group(2)] = match.group(1) or "str"
+        return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route), converters
+    regex = pattern._regex.lstrip("^").rstrip("$")  # re_path(): the admin's app list and catch-all
+    names = re.findall(r"\(\?P<(\w+)>", regex)
+    return re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", regex).replace("\\", ""), {n: "regex" for n in names}
+
+
+def _view_function(view):
+    view = getattr(view, "view_class", None) or view
+    while hasattr(view, "__wrapped__"):
+        view = view.__wrapped__
+    return view
+
+
+def _fill(template: str, names, value: str) -> str:
+    return template.format(**{name: value for name in names})
+
+
+@pytest.fixture
+def administrator(phone):
+    admin = ensure_user(username="ada", password="pw-ada-123", role=roles.ADMINISTRATOR, superuser=True)
+    grant_phone_number(user=admin, phone_number=phone)
+    return admin
+
+
+@pytest.fixture
+def people(administrator, operator):
+    return {"administrator": administrator, "operator": operator}
+
+
+def test_it_knows_the_query_parameters_of_every_page():
+    unknown = [url for url, _, name, _ in _patterns() if not url.startswith("/admin/") and name not in QUERY_PARAMS]
+    assert unknown == [], "Add these URL patterns (by name) to QUERY_PARAMS with the query parameters they read"
+
+
+def test_the_table_lists_every_query_parameter_a_view_reads_itself():
+    # Parameters read by forms are listed by hand; the ones a view reads by name must be too.
+    missing = {}
+    for _, _, name, view in _patterns():
+        if name not in QUERY_PARAMS:
+            continue
+        source = inspect.getsource(inspect.getmodule(_view_function(view)))
+        function = inspect.getsource(_view_function(view))
+        read = set(re.findall(r"request\.GET(?:\.get\(|\[)\"([^\"]+)\"", function))
+        for helper in re.findall(r"(_\w+)\(request", function):  # one level of helpers taking the request
+            found = re.search(rf"def {helper}\(.*?(?=\ndef |\Z)", source, re.S)
+            if found:
+                read |= set(re.findall(r"request\.GET(?:\.get\(|\[)\"([^\"]+)\"", found.group(0)))
+        if read - set(QUERY_PARAMS[name]):
+            missing[name] = sorted(read - set(QUERY_PARAMS[name]))
+    assert missing == {}
+
+
+@pytest.mark.parametrize("who", ["administrator", "operator"])
+def test_no_page_answers_500_to_a_bad_id(people, who):
+    client = Client(raise_request_exception=False)
+    failures = []
+    for template, converters, name, _ in _patterns():
+        admin = template.startswith("/admin/")
+        if admin and not people[who].is_staff:
+            continue  # the admin only redirects non-staff to its login page
+        client.force_login(people[who])  # again each time: the sweep passes the logout pages too
+        urls = [_fill(template, converters, value) for value in BAD_VALUES] if converters else []
+        fine = _fill(template, converters, "1")  # a fine id, so the query parameters are reached
+        for url in urls:
+            for method in ("get", "post"):
+                status = getattr(client, method)(url).status_code
+                if status >= 500:
+                    failures.append(f"{method.upper()} {url} → {status}")
+        # The admin's query parameters belong to its lists; everything else reads its own.
+        params = (ADMIN_QUERY_PARAMS if not converters else ()) if admin else QUERY_PARAMS.get(name, ())
+        for param in params:
+            for value in BAD_VALUES:
+                status = client.get(fine, {param: value}).status_code
+                if status >= 500:
+                    failures.append(f"GET {fine}?{param}={value} → {status}")
+    assert failures == []
+
+
+def test_the_sweep_reaches_the_pages_it_means_to():
+    urls = [url for url, *_ in _patterns()]
+    assert "/templates/" in urls and "/media/picker/" in urls and "/c/{pk}/" in urls
+    assert "/admin/messaging/message/{object_id}/change/" in urls  # the admin is swept too
+
+
+HUGE = "99999999999999999999999"
+
+
+def test_it_shows_the_whole_board_for_an_account_id_out_of_range(client, administrator):
+    client.force_login(administrator)
+    response = client.get("/templates/", {"account": HUGE})
+    assert response.status_code == 200
+    assert response.context["account_id"] is None
+
+
+def test_it_shows_the_media_picker_for_ids_out_of_range(client, administrator):
+    client.force_login(administrator)
+    response = client.get("/media/picker/", {"account": HUGE, "phone_number": HUGE, "selected": HUGE})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("url", [f"/c/{HUGE}/", f"/media/{HUGE}/", f"/templates/{HUGE}/", f"/contacts/{2**63}/"])
+def test_a_path_id_out_of_range_is_not_found(client, operator, url):
+    client.force_login(operator)
+    assert client.get(url).status_code == 404
+
+
+def test_the_largest_id_the_database_holds_is_still_looked_up(client, operator):
+    client.force_login(operator)
+    assert client.get(f"/c/{2**63 - 1}/").status_code == 404  # looked up, and not there
+    assert client.get(f"/contacts/{2**63 - 1}/").status_code == 404
