@@ -1,9 +1,9 @@
-# The two commands: `make run` and `make test`. Each sets itself up on a fresh clone.
+# The two commands: `make run` and `make test` (and `make test-browser`). Each sets itself up on a fresh clone.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test install install-dev migrate clean
+.PHONY: run test test-browser install install-dev migrate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +27,13 @@ run: migrate
 	$(BIN)/python manage.py setup_demo
 	$(BIN)/python scripts/run_embedded.py
 
-## test: the whole test suite (browser and service tests skip unless CI asks for them)
+## test: the unit and integration suite in 2 processes (service tests skip without PostgreSQL + Redis)
 test: install-dev
 	$(BIN)/python -m pytest
+
+## test-browser: the browser tests in Debian's chromium (skip without playwright and /usr/bin/chromium)
+test-browser: install-dev
+	$(BIN)/python -m pytest -m browser -n 0
 
 clean:
 	rm -rf var $(VENV)

@@ -108,13 +108,14 @@ def no_role_user(phone, django_user_model):
 
 @pytest.fixture
 def post_webhook(client, django_capture_on_commit_callbacks):
-    """POST raw bytes (or a dict) to the webhook, signed with ``secret`` (the account's by default).
+    """POST raw bytes, a dict, or the name of a file in fixtures/cloudapi/ (its bytes, exactly) to the
+    webhook, signed with ``secret`` (the account's by default): ``post_webhook("webhook_message_text.json")``.
 
     Commit callbacks run, so the (eager) processing task runs as it would after a real commit.
     """
 
     def _post(body, *, secret: str | None = APP_SECRET, headers: dict | None = None):
-        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        raw = fixture_bytes(body) if isinstance(body, str) else body if isinstance(body, bytes) else json.dumps(body).encode()
         extra = dict(headers or {})
         if secret is not None:
             extra["HTTP_X_HUB_SIGNATURE_256"] = sign(raw, secret)

@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import time
 
 import pytest
 
@@ -19,6 +20,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# Deadlines are generous: the machine running the suite may be busy with other work, and a wait
+# ends as soon as what the user would see is there, so a long deadline costs nothing when all is well.
+DEADLINE_MS = 30_000
+SLOW_DEADLINE_MS = 60_000  # a round trip through the simulator's webhooks (ticks, review, media)
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test body
 # are still plain synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -42,7 +47,7 @@ def browser():
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(DEADLINE_MS)
     yield page
     context.close()
 
@@ -73,3 +78,13 @@ def logged_in(page, live_server, operator):
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
     return page
+
+
+def wait_until(condition, *, what: str, timeout: float = DEADLINE_MS / 1000):
+    """Poll ``condition`` (something the server stored, which the page cannot show) until it is true."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := condition():
+            return result
+        time.sleep(0.1)
+    raise AssertionError(f"Timed out after {timeout:.0f} s waiting for {what}")

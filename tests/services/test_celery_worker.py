@@ -76,10 +76,10 @@ def worker(real_services, live_simulator, tmp_path):
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "INFO"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
-    _wait_for(lambda: "ready" in (tmp_path / "worker.log").read_text(), timeout=30, what="the worker to start")
+    _wait_for(lambda: "ready" in (tmp_path / "worker.log").read_text(), timeout=90, what="the worker to start")
     yield process
     process.terminate()
-    process.wait(timeout=15)
+    process.wait(timeout=30)
     log.close()
 
 
@@ -98,12 +98,12 @@ def test_a_message_goes_out_through_a_real_worker_and_comes_back_read(phone, not
 
     # A customer writes: the simulator posts the signed webhook to the live server, the worker applies it.
     sim.inbound(phone_number_id=PHONE_NUMBER_ID, wa_id="16505551234", name="Sheena", message={"type": "text", "text": {"body": "hi"}})
-    conversation = _wait_for(lambda: Conversation.objects.first(), timeout=20, what="the inbound message")
+    conversation = _wait_for(lambda: Conversation.objects.first(), timeout=60, what="the inbound message")
     assert conversation.window_is_open()
 
     # The reply is queued, sent by the worker, and its statuses come back through the webhook.
     message = send_draft(conversation=conversation, draft=text_draft(body="Hello from a real worker"))
-    _wait_for(lambda: Message.objects.get(pk=message.pk).status == "read", timeout=30, what="the message to be read")
+    _wait_for(lambda: Message.objects.get(pk=message.pk).status == "read", timeout=60, what="the message to be read")
 
     message.refresh_from_db()
     assert message.wamid.startswith("wamid.")
