@@ -14,8 +14,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts import roles
 from accounts.services import ensure_user, grant_phone_number
-
-BAD_VALUES = ("99999999999999999999999", "-1", "abc")
+HUGE = "99999999999999999999999"
+BAD_VALUES = (HUGE, "-1", "abc")
 
 # The query parameters each view reads (by URL name). A new URL pattern fails
 # test_it_knows_the_query_parameters_of_every_page until it is listed here.
@@ -140,20 +140,24 @@ def test_no_page_answers_500_to_a_bad_id(people, who):
         if admin and not people[who].is_staff:
             continue  # the admin only redirects non-staff to its login page
         client.force_login(people[who])  # again each time: the sweep passes the logout pages too
-        urls = [_fill(template, converters, value) for value in BAD_VALUES] if converters else []
+        # Django's admin parses its own ids and parameters: there the out-of-range value, which
+        # reaches the database, is enough (and keeps the sweep fast).
+        values = (HUGE,) if admin else BAD_VALUES
+        urls = [_fill(template, converters, value) for value in values] if converters else []
         fine = _fill(template, converters, "1")  # a fine id, so the query parameters are reached
         for url in urls:
-            for method in ("get", "post"):
+            for method in ("get",) if admin else ("get", "post"):
                 status = getattr(client, method)(url).status_code
                 if status >= 500:
                     failures.append(f"{method.upper()} {url} → {status}")
         # The admin's query parameters belong to its lists; everything else reads its own.
         params = (ADMIN_QUERY_PARAMS if not converters else ()) if admin else QUERY_PARAMS.get(name, ())
-        for param in params:
-            for value in BAD_VALUES:
-                status = client.get(fine, {param: value}).status_code
-                if status >= 500:
-                    failures.append(f"GET {fine}?{param}={value} → {status}")
+        # The admin's lists get every parameter at once; our own pages one parameter at a time.
+        queries = [dict.fromkeys(params, HUGE)] if admin and params else [{p: v} for p in params for v in values]
+        for query in queries:
+            status = client.get(fine, query).status_code
+            if status >= 500:
+                failures.append(f"GET {fine}?{query} → {status}")
     assert failures == []
 
 
@@ -162,8 +166,6 @@ def test_the_sweep_reaches_the_pages_it_means_to():
     assert "/templates/" in urls and "/media/picker/" in urls and "/c/{pk}/" in urls
     assert "/admin/messaging/message/{object_id}/change/" in urls  # the admin is swept too
 
-
-HUGE = "99999999999999999999999"
 
 
 def test_it_shows_the_whole_board_for_an_account_id_out_of_range(client, administrator):

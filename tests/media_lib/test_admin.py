@@ -14,7 +14,7 @@ from media_lib.models import CloudMediaId, MediaAsset
 from media_lib.services import register_inbound_media, store_upload
 from messaging.models import Message
 
-from . import factories
+from .. import factories
 
 from ..conftest import PHONE_NUMBER_ID
 from ..media_samples import jpeg, pdf, png, upload

@@ -40,15 +40,15 @@ def _big_body(*changes: dict) -> dict:
     return payload
 
 
-def test_it_applies_a_webhook_of_six_hundred_and_fifty_messages_completely(post_webhook, phone):
-    body = _big_body(_big_change(650, phone_number_id=phone.phone_number_id, prefix="big"))
+def test_it_applies_a_webhook_of_many_chunks_completely(post_webhook, phone):
+    body = _big_body(_big_change(2 * CHUNK_ITEMS + 50, phone_number_id=phone.phone_number_id, prefix="big"))
 
     response = post_webhook(body)
 
     assert response.status_code == 200
     event = WebhookEvent.objects.get()
-    assert (event.state, event.error, event.applied_items) == ("processed", "", 650)
-    assert Message.objects.filter(direction="in").count() == 650
+    assert (event.state, event.error, event.applied_items) == ("processed", "", 2 * CHUNK_ITEMS + 50)
+    assert Message.objects.filter(direction="in").count() == 2 * CHUNK_ITEMS + 50
     assert Message.objects.get(wamid="wamid.big.649").text == "Message number 649"
 
 
