@@ -49,7 +49,7 @@ def test_it_applies_a_webhook_of_many_chunks_completely(post_webhook, phone):
     event = WebhookEvent.objects.get()
     assert (event.state, event.error, event.applied_items) == ("processed", "", 2 * CHUNK_ITEMS + 50)
     assert Message.objects.filter(direction="in").count() == 2 * CHUNK_ITEMS + 50
-    assert Message.objects.get(wamid="wamid.big.649").text == "Message number 649"
+    assert Message.objects.get(wamid="wamid.big.249").text == "Message number 249"
 
 
 def test_a_failing_chunk_keeps_the_chunks_before_it_and_replay_resumes(post_webhook, phone, add_phone):
