@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# Let Python keep compiled modules (pytest keeps its rewritten test modules there too): a machine
+# that sets PYTHONDONTWRITEBYTECODE otherwise recompiles and rewrites every test module on each run.
+export PYTHONDONTWRITEBYTECODE :=
 
 .PHONY: run test test-browser install install-dev migrate clean
 
