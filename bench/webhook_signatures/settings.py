@@ -1,16 +1,6 @@
-"""Settings for the signature benchmark: the embedded default (SQLite in var/), nothing sent."""
+"""Settings for the signature benchmark: the big-webhook benchmark's (embedded SQLite, nothing sent),
+on a database file of its own."""
 
-import os
-
-os.environ.setdefault("SECRET_KEY", "bench-only-secret")
-os.environ.setdefault("FIELD_ENCRYPTION_KEY", "bench-only-encryption-key")
-os.environ.setdefault("CELERY_BROKER_URL", "memory://")  # wake-ups go nowhere: the bench drains itself
-os.environ.setdefault("GRAPH_API_BASE_URL", "http://127.0.0.1:9")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-
-from config.settings.base import *  # noqa: E402,F403
+from bench.big_webhook.settings import *  # noqa: F403
 
 DATABASES["default"]["NAME"] = str(VAR_DIR / "bench-webhook-signatures.sqlite3")  # noqa: F405
-DEBUG = False
-LOGGING = {"version": 1, "disable_existing_loggers": True}  # 403s and 503s are the point here
-ALLOWED_HOSTS = ["testserver"]
