@@ -9,7 +9,6 @@ a flood of wrong ones. Prints req/s of each. Runs against any checkout, before o
 """
 
 import argparse
-import json
 import os
 import subprocess
 import sys
