@@ -1,5 +1,6 @@
 """Who may see which phone numbers. Every console query starts from here."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import Exists, Q, QuerySet
 
@@ -30,3 +31,15 @@ def accessible_accounts(user) -> QuerySet[BusinessAccount]:
     administrator = Exists(Group.objects.filter(user=user.pk, name=roles.ADMINISTRATOR))
     granted = PhoneNumber.objects.filter(operators=user.pk).values("account_id")
     return BusinessAccount.objects.filter(administrator | Q(pk__in=granted))
+
+
+def number_granters():
+    """The active people who may grant numbers and roles (superusers and administrators), by username:
+    whom a user without numbers or without a role should ask."""
+    administrator = Q(is_superuser=True) | Q(groups__name=roles.ADMINISTRATOR)
+    return get_user_model().objects.filter(administrator, is_active=True).distinct().order_by("username")
+
+
+def has_role(user) -> bool:
+    """Whether ``user`` holds any role (or is a superuser): without one, no console page opens."""
+    return user.is_superuser or user.groups.filter(name__in=roles.ROLES).exists()

@@ -11,6 +11,7 @@ ADMINISTRATOR = "Administrator"
 OPERATOR = "Operator"
 TEMPLATE_MANAGER = "Template manager"
 SUPPORT = "Support"
+ROLES = (ADMINISTRATOR, OPERATOR, TEMPLATE_MANAGER, SUPPORT)
 
 # Filled by each app's ``AppConfig.ready()`` with its own permissions, so this module names no app above it.
 _role_permissions: dict[str, list[str]] = {OPERATOR: [], TEMPLATE_MANAGER: [], SUPPORT: [], ADMINISTRATOR: []}

@@ -87,13 +87,19 @@ def _banner() -> None:
 [run]   operator login:     operator / operator
 [run]   administrator:      admin / admin   (Django admin at /admin/)
 [run] Cloud API simulator:  http://{HOST}:{SIM_PORT}/_sim/log
-[run] Make a customer write:
-[run]   .venv/bin/python manage.py simulate_inbound --from 16505551234 --name "Sheena" --text "Hi!"
+[run] Make a customer write (another terminal, same environment):
+[run]   {_port_env()}.venv/bin/python manage.py simulate_inbound --from 16505551234 --name "Sheena" --text "Hi!"
 [run] A process that dies is restarted; Ctrl-C stops everything.
 [run] ─────────────────────────────────────────────────────────────
 """,
         flush=True,
     )
+
+
+def _port_env() -> str:
+    """The ``PORT=… SIMULATOR_PORT=…`` prefix a second terminal needs to reach these ports (none by default)."""
+    ports = {"PORT": PORT, "SIMULATOR_PORT": SIM_PORT}
+    return "".join(f"{name}={value} " for name, value in ports.items() if name in os.environ)
 
 
 if __name__ == "__main__":

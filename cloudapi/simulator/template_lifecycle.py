@@ -121,11 +121,12 @@ def set_quality(store: Store, number: SimNumber, template: dict[str, Any], score
 
 def recategorize(store: Store, number: SimNumber, template: dict[str, Any], category: str, *,
                  now: float) -> dict[str, Any]:
-    """Meta re-categorises a template: save ``previous_category`` and queue ``template_category_update``."""
+    """Meta re-categorises a template: save ``previous_category`` (and ``correct_category``, the one Meta
+    decided on) and queue ``template_category_update``."""
     if category not in ("MARKETING", "UTILITY", "AUTHENTICATION"):
         raise ValueError("category must be MARKETING, UTILITY or AUTHENTICATION")
     previous = template["category"]
-    template = {**template, "category": category, "previous_category": previous}
+    template = {**template, "category": category, "previous_category": previous, "correct_category": category}
     store.put("template", template["id"], template, owner=template["waba_id"])
     value = events.template_category_value(template, previous, category)
     events.queue_event(store, number, events.TEMPLATE_CATEGORY_FIELD, value, now=now)

@@ -151,6 +151,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env("STATIC_ROOT", default=str(VAR_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files served at the site root (the /favicon.ico browsers ask for on every page, the login page too).
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "media/"
 STORAGES = {
@@ -193,7 +195,10 @@ WHATSAPP_DISPLAY_PHONE_NUMBER = env("WHATSAPP_DISPLAY_PHONE_NUMBER", default="")
 # --- Simulator -------------------------------------------------------------------------------
 # Production refuses to talk to the simulator unless this is set (see production.py).
 SIMULATOR_ENABLED = env.bool("SIMULATOR_ENABLED", default=False)
-SIMULATOR_URL = env("SIMULATOR_URL", default="http://127.0.0.1:8100")
+# SIMULATOR_PORT is what `make run` (scripts/run_embedded.py) binds the simulator to, so a command run
+# beside it with the same environment (simulate_inbound) reaches it without a second setting.
+SIMULATOR_PORT = env.int("SIMULATOR_PORT", default=8100)
+SIMULATOR_URL = env("SIMULATOR_URL", default=f"http://127.0.0.1:{SIMULATOR_PORT}")
 
 # Seconds between two syncs of every account's message templates with Meta's list.
 TEMPLATE_SYNC_INTERVAL = env.int("TEMPLATE_SYNC_INTERVAL", default=900)
@@ -224,8 +229,15 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # urllib3 logs request URLs at DEBUG; quiet it so nothing near a token is ever printed.
-    "loggers": {"urllib3": {"level": "WARNING"}},
+    "filters": {"client_errors_without_traceback": {"()": "config.request_logging.ClientErrorsWithoutTraceback"}},
+    "loggers": {
+        # urllib3 logs request URLs at DEBUG; quiet it so nothing near a token is ever printed.
+        "urllib3": {"level": "WARNING"},
+        # A refused (403) or missing (404) page is one line; Django would attach the traceback. Only the
+        # root handler prints it (Django's own console handler would print it a second time under DEBUG).
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.request": {"filters": ["client_errors_without_traceback"]},
+    },
 }
 
 # --- Media library ---------------------------------------------------------------------------

@@ -8,7 +8,7 @@ os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("SECRET_KEY", "insecure-local-only-secret-key-change-me")
 # A fixed local key keeps the demo database readable across restarts; production must set its own.
 os.environ.setdefault("FIELD_ENCRYPTION_KEY", LOCAL_FIELD_ENCRYPTION_KEY)
-os.environ.setdefault("GRAPH_API_BASE_URL", "http://127.0.0.1:8100")
+os.environ.setdefault("GRAPH_API_BASE_URL", f"http://127.0.0.1:{os.environ.get('SIMULATOR_PORT') or 8100}")
 os.environ.setdefault("SIMULATOR_ENABLED", "true")
 os.environ.setdefault("CELERY_BROKER_URL", "filesystem://")
 

@@ -9,13 +9,18 @@ from typing import Any
 
 from .. import events
 from ..request import Request, json_param
-from . import listing
+from . import fields, listing
 from .context import Context, new_id
 from .errors import Response, invalid_parameter, missing_parameter, unsupported_request
 
 CATEGORIES = ("SIGN_UP", "SIGN_IN", "APPOINTMENT_BOOKING", "LEAD_GENERATION", "CONTACT_US", "CUSTOMER_SUPPORT",
               "SURVEY", "OTHER")
-DEFAULT_FIELDS = ("id", "name", "status", "categories", "validation_errors")
+NODE = fields.Node(
+    "WhatsAppFlow",
+    fields=("id", "name", "categories", "preview", "status", "validation_errors", "json_version", "data_api_version",
+            "data_channel_uri", "health_status", "whatsapp_business_account", "application", "updated_at"),
+    default=("id", "name", "status", "categories", "validation_errors"),
+)
 PREVIEW_TTL = 30 * 24 * 3600
 
 
@@ -27,7 +32,10 @@ def flow_for(ctx: Context, flow_id: str, method: str) -> dict[str, Any]:
     return flow
 
 
-def _save(ctx: Context, flow: dict[str, Any]) -> None:
+def _save(ctx: Context, flow: dict[str, Any], *, changed: bool = True) -> None:
+    """Store the flow; ``changed`` (anything but a new preview link) moves its ``updated_at``."""
+    if changed:
+        flow["updated_at"] = ctx.now
     ctx.store.put("flow", flow["id"], flow, owner=flow["waba_id"], created=ctx.now)
 
 
@@ -49,9 +57,8 @@ def _check_name(ctx: Context, waba_id: str, name: Any, *, except_id: str = "") -
 
 def list_flows(ctx: Context, request: Request, waba_id: str) -> Response:
     """``GET /{waba-id}/flows``."""
-    requested = listing.parse_fields(request.query.get("fields"))
-    items = [listing.select(_public(ctx, f, requested), requested, DEFAULT_FIELDS)
-             for f in ctx.store.list_objects("flow", waba_id)]
+    requested = NODE.requested(request.query)
+    items = [NODE.select(_public(ctx, f, requested), requested) for f in ctx.store.list_objects("flow", waba_id)]
     return 200, listing.page(request, items)
 
 
@@ -132,14 +139,15 @@ def _error(error: str, error_type: str, message: str, line: int, column: int, **
 
 def get_flow(ctx: Context, request: Request, flow: dict[str, Any]) -> Response:
     """``GET /{flow-id}?fields=…`` including ``preview`` (``preview.invalidate(true)`` for a new link)."""
-    requested = listing.parse_fields(request.query.get("fields"))
-    return 200, listing.select(_public(ctx, flow, requested), requested, DEFAULT_FIELDS)
+    requested = NODE.requested(request.query)
+    return 200, NODE.select(_public(ctx, flow, requested), requested)
 
 
 def _public(ctx: Context, flow: dict[str, Any], requested: dict[str, str]) -> dict[str, Any]:
     document = {key: flow[key] for key in ("id", "name", "categories", "status", "validation_errors",
                                            "json_version", "data_api_version")}
     document["data_channel_uri"] = flow["endpoint_uri"]
+    document["updated_at"] = events.iso_time(flow.get("updated_at") or ctx.now)
     if "preview" in requested:
         document["preview"] = _preview(ctx, flow, invalidate="invalidate(true)" in requested["preview"])
     can_send = "AVAILABLE" if flow["status"] in ("PUBLISHED", "DRAFT") else "BLOCKED"
@@ -160,7 +168,7 @@ def _public(ctx: Context, flow: dict[str, Any], requested: dict[str, str]) -> di
 def _preview(ctx: Context, flow: dict[str, Any], *, invalidate: bool) -> dict[str, Any]:
     if invalidate or not flow.get("preview_token") or flow["preview_expires"] <= ctx.now:
         flow.update(preview_token=secrets.token_urlsafe(16), preview_expires=ctx.now + PREVIEW_TTL)
-        _save(ctx, flow)
+        _save(ctx, flow, changed=False)
     return {"preview_url": f"{ctx.base_url}/_sim/flows/{flow['id']}/preview?token={flow['preview_token']}",
             "expires_at": events.iso_time(flow["preview_expires"])}
 

@@ -1,49 +1,16 @@
-"""Graph conventions shared by list and read endpoints: ``fields=`` selection and cursor paging."""
+"""Graph cursor paging for list endpoints (``fields=`` selection is in ``fields``)."""
 
 from __future__ import annotations
 
 import base64
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import urlencode
 
 from ..request import Request
 from .errors import invalid_parameter
+from .fields import parse_fields  # noqa: F401  (kept importable from here for older callers)
 
 DEFAULT_LIMIT = 25
-
-
-def parse_fields(text: Any) -> dict[str, str]:
-    """``"id,name,preview.invalidate(true)"`` → ``{"id": "", "name": "", "preview": ".invalidate(true)"}``.
-
-    Commas inside parentheses or braces do not split; the value keeps each field's modifiers.
-    """
-    if not isinstance(text, str) or not text.strip():
-        return {}
-    result: dict[str, str] = {}
-    depth, current = 0, ""
-    for char in text + ",":
-        if char in "({":
-            depth += 1
-        elif char in ")}":
-            depth -= 1
-        if char == "," and depth == 0:
-            item = current.strip()
-            if item:
-                name = item.split(".", 1)[0].split("{", 1)[0].split("(", 1)[0]
-                result[name] = item[len(name):]
-            current = ""
-        else:
-            current += char
-    return result
-
-
-def select(document: dict[str, Any], requested: dict[str, str], default: Iterable[str]) -> dict[str, Any]:
-    """The requested fields (else the default ones) that the document has; ``id`` always included."""
-    names = list(requested) or list(default)
-    selected = {name: document[name] for name in names if name in document and document[name] is not None}
-    if "id" in document:
-        selected["id"] = document["id"]
-    return selected
 
 
 def _cursor(position: int) -> str:

@@ -10,8 +10,14 @@ from typing import Any
 from .. import media_types
 from ..config import SimNumber
 from ..request import Reply, Request
+from . import fields
 from .context import Context, authenticate, new_id
 from .errors import GraphError, Response, graph_error, invalid_parameter, missing_parameter, unsupported_request
+
+# Meta answers every field of a media node without ``fields=``.
+NODE = fields.Node("WhatsAppBusinessMedia",
+                   fields=("messaging_product", "url", "mime_type", "sha256", "file_size", "id"),
+                   default=("messaging_product", "url", "mime_type", "sha256", "file_size", "id"))
 
 
 def store_media(ctx: Context, *, phone_number_id: str, data: bytes, mime_type: str, filename: str = "",
@@ -63,16 +69,15 @@ def media_for(ctx: Context, request: Request, media: dict[str, Any], method: str
 
 
 def media_info(ctx: Context, request: Request, media: dict[str, Any]) -> Response:
-    """``GET /{media-id}`` → url (valid 5 minutes, needs the bearer token), mime_type, sha256, file_size, id."""
+    """``GET /{media-id}[?fields=…]`` → url (valid 5 minutes, needs the bearer token), mime_type, sha256,
+    file_size, id."""
     media = media_for(ctx, request, media, "GET")
-    return 200, {
-        "messaging_product": "whatsapp",
-        "url": download_url(ctx, media),
-        "mime_type": media["mime_type"],
-        "sha256": media["sha256"],
-        "file_size": media["file_size"],
-        "id": media["id"],
-    }
+    requested = NODE.requested(request.query)
+    document = {"messaging_product": "whatsapp", "mime_type": media["mime_type"], "sha256": media["sha256"],
+                "file_size": media["file_size"], "id": media["id"]}
+    if "url" in requested:  # each url is a new short-lived download link, so only make one when asked
+        document["url"] = download_url(ctx, media)
+    return 200, NODE.select(document, requested)
 
 
 def download_url(ctx: Context, media: dict[str, Any]) -> str:

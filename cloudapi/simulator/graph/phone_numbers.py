@@ -10,17 +10,27 @@ from typing import Any
 from ..config import SimNumber
 from ..events import iso_time
 from ..request import Request, json_param
-from . import listing
+from . import fields, listing
 from .context import Context
 from .errors import Response, graph_error, invalid_parameter, missing_parameter
 
-# What Meta returns without ``fields=`` (phone_numbers_list_response.json).
-DEFAULT_FIELDS = ("verified_name", "code_verification_status", "display_phone_number", "quality_rating", "id")
+# Defaults: what Meta returns without ``fields=`` (phone_numbers_list_response.json).
+NODE = fields.Node(
+    "WhatsAppBusinessPhoneNumber",
+    fields=("id", "display_phone_number", "verified_name", "quality_rating", "code_verification_status",
+            "name_status", "new_name_status", "platform_type", "throughput", "status", "account_mode",
+            "is_official_business_account", "is_pin_enabled", "is_on_biz_app", "webhook_configuration",
+            "health_status", "quality_score", "last_onboarded_time", "messaging_limit_tier",
+            "whatsapp_business_manager_messaging_limit"),
+    default=("verified_name", "code_verification_status", "display_phone_number", "quality_rating", "id"),
+)
 VERIFICATION_CODE = "123456"
 VERTICALS = ("UNDEFINED", "OTHER", "AUTO", "BEAUTY", "APPAREL", "EDU", "ENTERTAIN", "EVENT_PLAN", "FINANCE",
              "GROCERY", "GOVT", "HOTEL", "HEALTH", "NONPROFIT", "PROF_SERVICES", "RETAIL", "TRAVEL", "RESTAURANT",
              "NOT_A_BIZ")
 PROFILE_FIELDS = ("about", "address", "description", "email", "profile_picture_url", "websites", "vertical")
+PROFILE_NODE = fields.Node("WhatsAppBusinessProfile", fields=(*PROFILE_FIELDS, "messaging_product"),
+                           default=PROFILE_FIELDS, always=("messaging_product",))
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PIN_RE = re.compile(r"^\d{6}$")
 
@@ -51,21 +61,39 @@ def _public(ctx: Context, number: SimNumber) -> dict[str, Any]:
     document = {key: value for key, value in state(ctx, number).items() if key != "code_requested"}
     document.update(id=number.phone_number_id, display_phone_number=number.display_phone_number,
                     verified_name=number.verified_name, webhook_configuration={"application": ctx.config.webhook_url})
+    # Derived here rather than stored, so numbers saved before these fields existed answer them too.
+    document.setdefault("new_name_status", "NONE")
+    document.setdefault("is_on_biz_app", False)
+    document["quality_score"] = {"score": document["quality_rating"]}
+    document["whatsapp_business_manager_messaging_limit"] = document["messaging_limit_tier"]
+    document["health_status"] = _health(ctx, number, document["status"])
     return document
+
+
+def _health(ctx: Context, number: SimNumber, status: str) -> dict[str, Any]:
+    """``health_status``: whether the number can send, entity by entity (like a flow's, docs/cloudapi.md §8)."""
+    own = "AVAILABLE" if status == "CONNECTED" else "BLOCKED"
+    entities: list[dict[str, Any]] = [{"entity_type": "PHONE_NUMBER", "id": number.phone_number_id,
+                                       "can_send_message": own}]
+    if own == "BLOCKED":
+        entities[0]["errors"] = [{"error_code": 133010, "error_description": "Account not registered",
+                                  "possible_solution": "Register the phone number with POST /{id}/register"}]
+    entities += [{"entity_type": "WABA", "id": number.waba_id, "can_send_message": "AVAILABLE"},
+                 {"entity_type": "APP", "id": ctx.config.app_id, "can_send_message": "AVAILABLE"}]
+    return {"can_send_message": own, "entities": entities}
 
 
 def list_numbers(ctx: Context, request: Request, waba_id: str) -> Response:
     """``GET /{waba-id}/phone_numbers``."""
-    requested = listing.parse_fields(request.query.get("fields"))
+    requested = NODE.requested(request.query)
     numbers = [n for n in ctx.numbers.values() if n.waba_id == waba_id]
-    items = [listing.select(_public(ctx, n), requested, DEFAULT_FIELDS) for n in numbers]
+    items = [NODE.select(_public(ctx, n), requested) for n in numbers]
     return 200, listing.page(request, items)
 
 
 def get_number(ctx: Context, request: Request, number: SimNumber) -> Response:
     """``GET /{phone-number-id}``."""
-    requested = listing.parse_fields(request.query.get("fields"))
-    return 200, listing.select(_public(ctx, number), requested, DEFAULT_FIELDS)
+    return 200, NODE.select(_public(ctx, number), NODE.requested(request.query))
 
 
 def set_pin(ctx: Context, request: Request, number: SimNumber) -> Response:
@@ -127,10 +155,8 @@ def get_profile(ctx: Context, request: Request, number: SimNumber) -> Response:
     """``GET /{id}/whatsapp_business_profile?fields=…`` → ``{"data": [{…, "messaging_product"}]}``."""
     profile = ctx.store.get("profile", number.phone_number_id) or {"about": "Hey there! I am using WhatsApp.",
                                                                     "vertical": "UNDEFINED"}
-    requested = listing.parse_fields(request.query.get("fields")) or dict.fromkeys(PROFILE_FIELDS, "")
-    item = {name: profile[name] for name in requested if name in profile}
-    item["messaging_product"] = "whatsapp"
-    return 200, {"data": [item]}
+    requested = PROFILE_NODE.requested(request.query)
+    return 200, {"data": [PROFILE_NODE.select({**profile, "messaging_product": "whatsapp"}, requested)]}
 
 
 def update_profile(ctx: Context, request: Request, number: SimNumber) -> Response:

@@ -90,8 +90,15 @@ def validate_definition(data: dict[str, Any], *, handle_known: Callable[[str], b
         raise template_error("parameter_format must be POSITIONAL or NAMED")
     components = validate_components(data.get("components"), category=category,
                                      parameter_format=parameter_format, handle_known=handle_known)
-    return {"name": name, "language": language, "category": category, "parameter_format": parameter_format,
-            "components": components, "message_send_ttl_seconds": check_ttl(data.get("message_send_ttl_seconds"))}
+    fields = {"name": name, "language": language, "category": category, "parameter_format": parameter_format,
+              "components": components, "message_send_ttl_seconds": check_ttl(data.get("message_send_ttl_seconds"))}
+    sub_category = data.get("sub_category")
+    if sub_category is not None:
+        # Kept as given (e.g. ORDER_DETAILS) so a read answers it; Meta's full list is unconfirmed.
+        if not isinstance(sub_category, str) or not sub_category.strip():
+            raise template_error("sub_category must be a non-empty string such as ORDER_DETAILS")
+        fields["sub_category"] = sub_category.strip().upper()
+    return fields
 
 
 def normalise_category(category: Any) -> str:

@@ -7,29 +7,39 @@ from typing import Any
 from .. import template_lifecycle
 from ..config import DAY
 from ..request import Request, json_param
-from . import listing, template_rules
+from . import fields, listing, template_rules
 from .context import Context
 from .errors import Response, invalid_parameter, missing_parameter, unsupported_request
 from .template_rules import template_error
 
 # What Meta returns without ``fields=`` (template_list_response.json); previous_category when set.
-DEFAULT_FIELDS = ("name", "previous_category", "components", "language", "status", "category", "id")
-KNOWN_FIELDS = ("name", "language", "status", "category", "sub_category", "components", "parameter_format", "id",
-                "previous_category", "correct_category", "rejected_reason", "quality_score",
-                "message_send_ttl_seconds", "cta_url_link_tracking_opted_out")
+NODE = fields.Node(
+    "WhatsAppBusinessHSM",
+    fields=("name", "language", "status", "category", "sub_category", "components", "parameter_format", "id",
+            "previous_category", "correct_category", "rejected_reason", "quality_score", "message_send_ttl_seconds",
+            "cta_url_link_tracking_opted_out"),
+    default=("name", "previous_category", "components", "language", "status", "category", "id"),
+)
+SUMMARY_FIELDS = ("total_count", "message_template_count", "message_template_limit", "are_translations_complete")
+# Templates a WABA may hold while its business portfolio is unverified (docs/cloudapi.md §3).
+TEMPLATE_LIMIT = 250
 EDITABLE = ("APPROVED", "REJECTED", "PAUSED")
 
 
 def public(template: dict[str, Any], requested: dict[str, str]) -> dict[str, Any]:
     """The template as Graph shows it: the requested (or default) fields only."""
-    return listing.select({k: v for k, v in template.items() if k in KNOWN_FIELDS}, requested, DEFAULT_FIELDS)
+    # Meta answers false for templates created before link tracking existed; ours never opted out.
+    return NODE.select({"cta_url_link_tracking_opted_out": False, **template}, requested)
 
 
 def list_templates(ctx: Context, request: Request, waba_id: str) -> Response:
-    """``GET /{waba-id}/message_templates`` with ``fields``, ``limit``, ``status``, ``name``, ``language``,
-    ``category`` and cursor paging."""
+    """``GET /{waba-id}/message_templates`` with ``fields``, ``summary``, ``limit``, ``status``, ``name``,
+    ``language``, ``category`` and cursor paging."""
     params = request.query
-    templates = ctx.store.list_objects("template", waba_id)
+    requested = NODE.requested(params)
+    summary_fields = _summary_fields(params.get("summary"))
+    every = ctx.store.list_objects("template", waba_id)
+    templates = every
     if params.get("status"):
         wanted = {status.strip().upper() for status in params["status"].split(",")}
         templates = [t for t in templates if t["status"] in wanted]
@@ -38,13 +48,45 @@ def list_templates(ctx: Context, request: Request, waba_id: str) -> Response:
     for key in ("language", "category"):
         if params.get(key):
             templates = [t for t in templates if str(t[key]).upper() == params[key].upper()]
-    requested = listing.parse_fields(params.get("fields"))
-    return 200, listing.page(request, [public(t, requested) for t in templates])
+    body = listing.page(request, [public(t, requested) for t in templates])
+    if summary_fields:
+        body["summary"] = _summary(summary_fields, matching=templates, every=every)
+    return 200, body
+
+
+def _summary_fields(text: Any) -> tuple[str, ...]:
+    """The ``summary=`` keys asked for (Graph's generic ``summary=true`` means ``total_count``)."""
+    if not isinstance(text, str) or not text.strip() or text.strip().lower() == "false":
+        return ()
+    if text.strip().lower() == "true":
+        return ("total_count",)
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    for name in names:
+        if name not in SUMMARY_FIELDS:
+            raise invalid_parameter(f"Unknown summary field {name!r}; known: {', '.join(SUMMARY_FIELDS)}",
+                                    message=f"(#100) Tried accessing nonexisting summary field ({name})")
+    return names
+
+
+def _summary(names: tuple[str, ...], *, matching: list[dict[str, Any]],
+             every: list[dict[str, Any]]) -> dict[str, Any]:
+    languages = {t["language"] for t in every}
+    by_name: dict[str, set[str]] = {}
+    for template in every:
+        by_name.setdefault(template["name"], set()).add(template["language"])
+    values = {
+        "total_count": len(matching),
+        "message_template_count": len(every),
+        "message_template_limit": TEMPLATE_LIMIT,
+        # Complete when every template exists in every language the account uses.
+        "are_translations_complete": all(found == languages for found in by_name.values()),
+    }
+    return {name: values[name] for name in names}
 
 
 def get_template(ctx: Context, request: Request, template: dict[str, Any]) -> Response:
     """``GET /{template-id}``."""
-    return 200, public(template, listing.parse_fields(request.query.get("fields")))
+    return 200, public(template, NODE.requested(request.query))
 
 
 def create_template(ctx: Context, request: Request, waba_id: str) -> Response:

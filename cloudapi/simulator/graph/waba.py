@@ -9,15 +9,31 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from ..config import SimNumber
 from ..request import Request
+from . import fields
 from .context import Context
 from .errors import Response, invalid_parameter, missing_parameter
 
 
+# Defaults: what Meta answers without ``fields=``; the others are Meta's WABA node fields we model.
+NODE = fields.Node(
+    "WhatsAppBusinessAccount",
+    fields=("id", "name", "timezone_id", "message_template_namespace", "currency", "account_review_status",
+            "business_verification_status", "ownership_type", "country", "business_type", "health_status"),
+    default=("id", "name", "timezone_id", "message_template_namespace"),
+)
+
+
 def get_waba(ctx: Context, request: Request, waba_id: str) -> Response:
-    """``GET /{waba-id}``: id, name, timezone and template namespace."""
+    """``GET /{waba-id}[?fields=…]``: the account, with Meta's default fields unless others are asked for."""
     number = ctx.waba_number(waba_id)
-    return 200, {"id": waba_id, "name": number.verified_name or "Simulated WhatsApp Business Account",
-                 "timezone_id": "1", "message_template_namespace": f"sim_{waba_id}"}
+    document = {"id": waba_id, "name": number.verified_name or "Simulated WhatsApp Business Account",
+                "timezone_id": "1", "message_template_namespace": f"sim_{waba_id}", "currency": "USD",
+                "account_review_status": "APPROVED", "business_verification_status": "verified",
+                "ownership_type": "SELF", "country": "US", "business_type": "ent",
+                "health_status": {"can_send_message": "AVAILABLE", "entities": [
+                    {"entity_type": "WABA", "id": waba_id, "can_send_message": "AVAILABLE"},
+                    {"entity_type": "APP", "id": ctx.config.app_id, "can_send_message": "AVAILABLE"}]}}
+    return 200, NODE.select(document, NODE.requested(request.query))
 
 
 def _app(ctx: Context) -> dict[str, Any]:
