@@ -1,0 +1,36 @@
+"""Contacts per business account, step 1 of 3: the account (nullable until the split fills it)
+and Meta's business-scoped user id."""
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("accounts", "0003_meta_reported_state"),
+        ("messaging", "0006_webhookevent_applied_items"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="contact",
+            name="account",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="contacts",
+                to="accounts.businessaccount",
+            ),
+        ),
+        migrations.AddField(
+            model_name="contact",
+            name="user_id",
+            field=models.CharField(
+                blank=True,
+                help_text="Meta's BSUID, when a webhook carries one.",
+                max_length=128,
+                verbose_name="business-scoped user id",
+            ),
+        ),
+    ]
