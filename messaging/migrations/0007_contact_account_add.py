@@ -1,5 +1,6 @@
-"""Contacts per business account, step 1 of 3: the account (nullable until the split fills it)
-and Meta's business-scoped user id."""
+"""Contacts per business account, step 1 of 3: the account (nullable until the split fills it),
+Meta's business-scoped user id, and a WhatsApp id no longer unique across accounts (the split
+makes one copy per account)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -13,6 +14,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterField(
+            model_name="contact",
+            name="wa_id",
+            field=models.CharField(help_text="Digits with country code.", max_length=32, verbose_name="WhatsApp id"),
+        ),
         migrations.AddField(
             model_name="contact",
             name="account",

@@ -4,8 +4,9 @@ A contact row stays with the account of its oldest conversation; every other acc
 conversation with (or that signed one of its timeline events) gets a copy, and that account's
 conversations, flow responses and events move to the copy. Events go with the account that
 signed their webhook event, else stay with the row's account. Notes stay with the oldest
-conversation's account (copies start with none); the opt-out of each row is re-read from its
-own timeline. A contact with no conversation goes to the account of its first signed event,
+conversation's account (copies start with none). The opt-out of each row is re-read from its
+own timeline; one with no stop/resume history at all is kept on every row (not knowing whose
+it was, nobody markets to them). A contact with no conversation goes to the account of its first signed event,
 else to the first account; with no account at all it cannot belong anywhere and is deleted.
 Prints what it split and where the notes went.
 """
@@ -42,9 +43,14 @@ def split_contacts(apps, schema_editor):
             continue
         contact.account_id = home
         contact.save(update_fields=["account"])
-        for account_id in ordered[1:]:
+        had_history = ContactEvent.objects.filter(contact=contact, kind__in=[_STOP, _RESUME]).exists()
+        rows = [contact] + [
             _copy_for(contact, account_id, Contact, Conversation, ContactEvent, FlowResponse)
-        _reapply_opt_out(contact, ContactEvent)
+            for account_id in ordered[1:]
+        ]
+        if had_history:
+            for row in rows:
+                _reapply_opt_out(row, ContactEvent)
         if len(ordered) > 1:
             where = ", ".join(f"{names[pk]} (#{pk})" for pk in ordered)
             notes = f"notes kept at {names[home]} (#{home})" if contact.notes else "no notes"
@@ -56,22 +62,24 @@ def split_contacts(apps, schema_editor):
 
 
 def _copy_for(contact, account_id, Contact, Conversation, ContactEvent, FlowResponse):
-    copy = Contact.objects.create(account_id=account_id, wa_id=contact.wa_id, name=contact.name, notes="")
+    # An opt-out with no history behind it cannot be traced to an account: every copy keeps it.
+    copy = Contact.objects.create(
+        account_id=account_id, wa_id=contact.wa_id, name=contact.name, notes="",
+        opted_out=contact.opted_out, opted_out_at=contact.opted_out_at,
+    )
     Contact.objects.filter(pk=copy.pk).update(created_at=contact.created_at)
     Conversation.objects.filter(contact=contact, phone_number__account_id=account_id).update(contact=copy)
     FlowResponse.objects.filter(contact=contact, message__conversation__contact=copy).update(contact=copy)
     ContactEvent.objects.filter(contact=contact, webhook_event__account_id=account_id).update(contact=copy)
-    _reapply_opt_out(copy, ContactEvent)
+    return copy
 
 
 def _reapply_opt_out(contact, ContactEvent):
-    """The row's opt-out from the newest stop/resume on its own timeline; none leaves it as it was."""
+    """The row's opt-out from the newest stop/resume on its own timeline (none: subscribed)."""
     newest = (
         ContactEvent.objects.filter(contact=contact, kind__in=[_STOP, _RESUME]).order_by("-occurred_at", "-id").first()
     )
-    if newest is None:
-        return
-    stop = newest.kind == _STOP
+    stop = newest is not None and newest.kind == _STOP
     contact.opted_out = stop
     contact.opted_out_at = newest.occurred_at if stop else None
     contact.save(update_fields=["opted_out", "opted_out_at"])

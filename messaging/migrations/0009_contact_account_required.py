@@ -1,5 +1,5 @@
 """Contacts per business account, step 3 of 3: every contact has an account, and a WhatsApp id
-is unique within its account only."""
+is unique within its account."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -8,13 +8,14 @@ from django.db import migrations, models
 def _refuse_if_split(apps, schema_editor):
     """Going back makes ``wa_id`` unique again: impossible once one customer is several contacts."""
     Contact = apps.get_model("messaging", "Contact")
-    shared = (
-        Contact.objects.values("wa_id").annotate(n=models.Count("pk")).filter(n__gt=1).values_list("wa_id", flat=True)
+    shared = list(
+        Contact.objects.values("wa_id").annotate(n=models.Count("pk")).filter(n__gt=1)
+        .order_by("wa_id").values_list("wa_id", flat=True)
     )
-    if shared.exists():
+    if shared:
         raise RuntimeError(
-            f"Cannot unapply: {shared.count()} WhatsApp ids are contacts of several accounts "
-            "(e.g. +" + shared.first() + "); merging them back would mix the accounts' notes and opt-outs."
+            f"Cannot unapply: {len(shared)} WhatsApp ids are contacts of several accounts (e.g. +{shared[0]}); "
+            "merging them back would mix the accounts' notes and opt-outs."
         )
 
 
@@ -33,11 +34,6 @@ class Migration(migrations.Migration):
                 related_name="contacts",
                 to="accounts.businessaccount",
             ),
-        ),
-        migrations.AlterField(
-            model_name="contact",
-            name="wa_id",
-            field=models.CharField(help_text="Digits with country code.", max_length=32, verbose_name="WhatsApp id"),
         ),
         migrations.AddConstraint(
             model_name="contact",
