@@ -26,17 +26,7 @@ def split_contacts(apps, schema_editor):
     first_account = min(names) if names else None
     orphans = []
     for contact in Contact.objects.filter(account__isnull=True).order_by("pk"):
-        accounts = list(
-            Conversation.objects.filter(contact=contact)
-            .order_by("created_at", "pk")
-            .values_list("phone_number__account_id", flat=True)
-        )
-        signed = list(
-            ContactEvent.objects.filter(contact=contact, webhook_event__account__isnull=False)
-            .order_by("occurred_at", "pk")
-            .values_list("webhook_event__account_id", flat=True)
-        )
-        ordered = list(dict.fromkeys(accounts + signed))  # oldest conversation's account first
+        ordered = _accounts_of(contact, Conversation, ContactEvent)
         home = ordered[0] if ordered else first_account
         if home is None:
             orphans.append(contact)
@@ -59,6 +49,21 @@ def split_contacts(apps, schema_editor):
         Contact.objects.filter(pk__in=[c.pk for c in orphans]).delete()
         listed = ", ".join(f"+{c.wa_id}" for c in orphans[:20])
         print(f"  Deleted {len(orphans)} contacts with no business account to belong to: {listed}.")
+
+
+def _accounts_of(contact, Conversation, ContactEvent) -> list[int]:
+    """The accounts ``contact`` belongs to: its conversations' (oldest first), then its events' signers'."""
+    conversations = (
+        Conversation.objects.filter(contact=contact)
+        .order_by("created_at", "pk")
+        .values_list("phone_number__account_id", flat=True)
+    )
+    signers = (
+        ContactEvent.objects.filter(contact=contact, webhook_event__account__isnull=False)
+        .order_by("occurred_at", "pk")
+        .values_list("webhook_event__account_id", flat=True)
+    )
+    return list(dict.fromkeys([*conversations, *signers]))
 
 
 def _copy_for(contact, account_id, Contact, Conversation, ContactEvent, FlowResponse):
