@@ -25,10 +25,11 @@ class ContactEventInline(admin.TabularInline):
 
 @admin.register(Contact)
 class ContactAdmin(ContactComposeMixin, admin.ModelAdmin):
-    list_display = ("wa_id", "name", "opted_out", "opted_out_at", "updated_at", "compose")
-    list_filter = ("opted_out",)
+    list_display = ("wa_id", "name", "account", "opted_out", "opted_out_at", "updated_at", "compose")
+    list_filter = ("opted_out", "account")
+    list_select_related = ("account",)
     # events__detail holds "+old → +new": a number the customer used before finds them too.
-    search_fields = ("wa_id", "name", "events__detail")
+    search_fields = ("wa_id", "user_id", "name", "events__detail")
     readonly_fields = ("compose", "opted_out_at", "created_at", "updated_at")
     inlines = [ContactEventInline]
 

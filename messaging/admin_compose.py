@@ -117,10 +117,11 @@ class ContactComposeMixin:
     def compose_view(self, request, object_id: int):
         if not (self.has_view_permission(request) and request.user.has_perm(SEND)):
             raise PermissionDenied
-        numbers = accessible_phone_numbers(request.user)
         contact = self.get_object(request, str(object_id))
         if contact is None:
             raise Http404("No such contact.")
+        # Only the contact's own account's numbers can write to it: another account's is another contact.
+        numbers = accessible_phone_numbers(request.user).filter(account_id=contact.account_id)
         conversations = contact.conversations.filter(phone_number__in=numbers).select_related("phone_number")
         start = url_or_blank("templates_mgr:conversation-start")
         context = {

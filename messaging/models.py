@@ -13,9 +13,17 @@ SERVICE_WINDOW = timedelta(hours=24)
 
 
 class Contact(models.Model):
-    """A WhatsApp user, known by their WhatsApp id (digits with country code)."""
+    """A WhatsApp user as one business account knows them: (account, WhatsApp id).
 
-    wa_id = models.CharField("WhatsApp id", max_length=32, unique=True)
+    The same person writing to two accounts is two contacts, so names, notes, opt-outs and the
+    timeline of one business never leak into another's.
+    """
+
+    account = models.ForeignKey(BusinessAccount, on_delete=models.CASCADE, related_name="contacts")
+    wa_id = models.CharField("WhatsApp id", max_length=32, help_text="Digits with country code.")
+    user_id = models.CharField(
+        "business-scoped user id", max_length=128, blank=True, help_text="Meta's BSUID, when a webhook carries one."
+    )
     name = models.CharField(max_length=200, blank=True)
     opted_out = models.BooleanField(default=False, help_text="Does not want marketing messages.")
     opted_out_at = models.DateTimeField(null=True, blank=True, help_text="When they asked to stop marketing.")
@@ -25,6 +33,7 @@ class Contact(models.Model):
 
     class Meta:
         ordering = ["name", "wa_id"]
+        constraints = [models.UniqueConstraint(fields=["account", "wa_id"], name="one_contact_per_account_wa_id")]
 
     def __str__(self) -> str:
         return f"{self.name} (+{self.wa_id})" if self.name else f"+{self.wa_id}"

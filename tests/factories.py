@@ -9,7 +9,7 @@ from messaging.models import Contact, Conversation, Message
 
 def conversation(phone, *, wa_id: str = "16505551234", name: str = "Sheena Nelson", wrote_ago=timedelta(minutes=5)):
     """A conversation whose customer last wrote ``wrote_ago`` (``None``: never wrote)."""
-    contact, _ = Contact.objects.get_or_create(wa_id=wa_id, defaults={"name": name})
+    contact, _ = Contact.objects.get_or_create(account=phone.account, wa_id=wa_id, defaults={"name": name})
     last_inbound = timezone.now() - wrote_ago if wrote_ago is not None else None
     return Conversation.objects.create(contact=contact, phone_number=phone, last_inbound_at=last_inbound)
 

@@ -113,7 +113,7 @@ def _seed(count: int) -> list[str]:
 
     account = BusinessAccount.objects.create(name="Bench", waba_id="102290129340398", access_token="t", app_secret=APP_SECRET, verify_token="v")
     phone = PhoneNumber.objects.create(account=account, phone_number_id=PHONE_NUMBER_ID, display_phone_number="15550783881")
-    contacts = Contact.objects.bulk_create([Contact(wa_id=f"1650555{i:04d}") for i in range(1000)])
+    contacts = Contact.objects.bulk_create([Contact(account=account, wa_id=f"1650555{i:04d}") for i in range(1000)])
     conversations = Conversation.objects.bulk_create([Conversation(contact=c, phone_number=phone) for c in contacts])
     wamids = [f"wamid.bench.{i}" for i in range(count)]
     Message.objects.bulk_create(

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.db.models.functions import Greatest
 
-from accounts.models import PhoneNumber
+from accounts.models import BusinessAccount, PhoneNumber
 
 from ..models import Contact, ContactEvent, Conversation, Message, WebhookEvent
 
@@ -32,16 +32,34 @@ def normalise_wa_id(raw: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
 
 
-def upsert_contact(*, wa_id: str, name: str = "") -> Contact:
-    """The contact for ``wa_id``; a profile name from a webhook replaces the stored one."""
-    contact, created = Contact.objects.get_or_create(wa_id=wa_id, defaults={"name": name})
-    if not created and name and contact.name != name:
-        contact.name = name
-        contact.save(update_fields=["name", "updated_at"])
+def upsert_contact(*, account: BusinessAccount, wa_id: str, name: str = "", user_id: str = "") -> Contact:
+    """``account``'s contact for ``wa_id``; a profile name or business-scoped user id from a
+    webhook replaces the stored one. Another account's contact with the same ``wa_id`` is a
+    different row and is never touched."""
+    contact, created = Contact.objects.get_or_create(
+        account=account, wa_id=wa_id, defaults={"name": name, "user_id": user_id}
+    )
+    changes = {field: value for field, value in (("name", name), ("user_id", user_id))
+               if value and getattr(contact, field) != value}
+    if not created and changes:
+        for field, value in changes.items():
+            setattr(contact, field, value)
+        contact.save(update_fields=[*changes, "updated_at"])
     return contact
 
 
+def record_user_ids(*, account: BusinessAccount, user_ids: dict[str, str]) -> None:
+    """Keep Meta's business-scoped user ids (``wa_id`` → ``user_id``) on ``account``'s existing
+    contacts; a status webhook names the customer but does not make them a contact."""
+    for wa_id, user_id in user_ids.items():
+        if user_id:
+            Contact.objects.filter(account=account, wa_id=wa_id).exclude(user_id=user_id).update(user_id=user_id)
+
+
 def conversation_for(*, contact: Contact, phone_number: PhoneNumber) -> Conversation:
+    """The conversation between ``contact`` and ``phone_number``, created if new; both must be of one account."""
+    if contact.account_id != phone_number.account_id:
+        raise ValueError("A conversation joins a number and a contact of the same business account.")
     conversation, _ = Conversation.objects.get_or_create(contact=contact, phone_number=phone_number)
     return conversation
 
@@ -100,17 +118,17 @@ def change_contact_number(
 ) -> Contact:
     """The customer moved to ``new_wa_id``: their conversations follow them; history is kept.
 
-    If nobody has the new number yet, the contact simply takes it. If a contact with the new
-    number exists already (they wrote from it before the change was announced), the old
-    contact's conversations, messages and timeline move to it, and the old row stays, empty,
-    with the change on its timeline. Returns the contact that now holds the number.
+    Within the contact's account only: if nobody there has the new number yet, the contact simply
+    takes it. If a contact of that account with the new number exists already (they wrote from
+    it before the change was announced), the old contact's conversations, messages and timeline
+    move to it, and the old row stays, empty, with the change on its timeline. Returns the contact that now holds the number.
     """
     if not new_wa_id or new_wa_id == contact.wa_id:
         return contact
     old_wa_id = contact.wa_id
     details = {"old_wa_id": old_wa_id, "new_wa_id": new_wa_id, "body": detail}
     note = f"+{old_wa_id} → +{new_wa_id}"
-    target = Contact.objects.filter(wa_id=new_wa_id).first()
+    target = Contact.objects.filter(account_id=contact.account_id, wa_id=new_wa_id).first()
     if target is None:
         contact.wa_id = new_wa_id
         contact.save(update_fields=["wa_id", "updated_at"])
@@ -163,4 +181,6 @@ def update_contact_notes(*, contact: Contact, notes: str) -> Contact:
 
 def existing_conversation(*, wa_id: str, phone_number: PhoneNumber) -> Conversation | None:
     """The conversation between ``wa_id`` and ``phone_number`` if there is one already."""
-    return Conversation.objects.filter(contact__wa_id=wa_id, phone_number=phone_number).first()
+    return Conversation.objects.filter(
+        contact__account_id=phone_number.account_id, contact__wa_id=wa_id, phone_number=phone_number
+    ).first()

@@ -34,10 +34,16 @@ _QUIET_TYPES = {"edit", "revoke", "system"}
 
 @transaction.atomic
 def record_inbound_message(
-    *, phone_number: PhoneNumber, message: dict[str, Any], profile_name: str = "", event: WebhookEvent | None = None
+    *,
+    phone_number: PhoneNumber,
+    message: dict[str, Any],
+    profile_name: str = "",
+    user_id: str = "",
+    event: WebhookEvent | None = None,
 ) -> tuple[Message, bool]:
     """Store one ``messages[]`` object and apply its effect; returns (message, created).
 
+    The sender is a contact of the account of ``phone_number`` (the number they wrote to).
     A repeat (same wamid, in any batch) changes nothing.
     """
     if not isinstance(message, dict):
@@ -51,7 +57,7 @@ def record_inbound_message(
     existing = Message.objects.filter(wamid=wamid).first()
     if existing is not None:
         return existing, False
-    contact = upsert_contact(wa_id=wa_id, name=profile_name)
+    contact = upsert_contact(account=phone_number.account, wa_id=wa_id, name=profile_name, user_id=user_id)
     conversation = conversation_for(contact=contact, phone_number=phone_number)
     payload = payload_of(kind, message)
     errors = as_list(message.get("errors"))

@@ -83,7 +83,7 @@ def seed_history(
     account, numbers, operators = _account(phone_numbers)
     long_count = min(long_thread if long_thread is not None else max(messages // 10, 1), messages - (conversations - 1))
     counts = _spread(messages - long_count, conversations - 1, rng) + [long_count]
-    first = Contact.objects.filter(wa_id__startswith="1999").count()
+    first = Contact.objects.filter(account=account, wa_id__startswith="1999").count()
     done = 0
     long_conversation = None
     for start in range(0, conversations, batch_size):
@@ -148,7 +148,11 @@ def _spread(total: int, parts: int, rng: random.Random) -> list[int]:
 def _conversations(chunk, first, numbers, operators, counts, rng, now) -> list[tuple[Conversation, int]]:
     contacts = Contact.objects.bulk_create(
         [
-            Contact(wa_id=f"1999{first + i:08d}", name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}")
+            Contact(
+                account_id=numbers[0].account_id,
+                wa_id=f"1999{first + i:08d}",
+                name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+            )
             for i in chunk
         ]
     )

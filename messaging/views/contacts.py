@@ -72,7 +72,8 @@ def conversation_new(request):
 
 
 def _contact_context(request, contact, form) -> dict:
-    numbers = accessible_phone_numbers(request.user)
+    # Another account's number would write to another account's contact, not this one.
+    numbers = accessible_phone_numbers(request.user).filter(account_id=contact.account_id)
     return {
         "contact": contact,
         "form": form,

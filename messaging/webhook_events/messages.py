@@ -9,6 +9,7 @@ from cloudapi.webhook_payloads import UnknownAccount, as_dict, entry_time, optio
 
 from ..models import Message, WebhookEvent
 from ..services.account_events import record_webhook_errors
+from ..services.contacts import record_user_ids
 from ..services.inbound import record_inbound_message
 from ..services.statuses import apply_status
 from .errors import UnknownPhoneNumber
@@ -27,7 +28,8 @@ def handle_messages(
     statuses = optional_list(value, "statuses")
     _claim_messages(messages, statuses, scope)
     errors = optional_list(value, "errors")
-    names = _profile_names(optional_list(value, "contacts"))
+    contacts = optional_list(value, "contacts")
+    names, user_ids = _profile_names(contacts), _user_ids(contacts)
     kept: list[str] = []
     for message in messages:
         if _is_senderless_notice(message):
@@ -36,10 +38,15 @@ def handle_messages(
             kept.append(f"messages:system:{text_of(as_dict(message.get('system')).get('type'))}"[:64])
             continue
         sender = message.get("from") if isinstance(message, dict) else None
-        name = names.get(sender[:32], "") if isinstance(sender, str) else ""
-        record_inbound_message(phone_number=phone, message=message, profile_name=name, event=event)
+        sender = sender[:32] if isinstance(sender, str) else ""
+        record_inbound_message(
+            phone_number=phone, message=message, profile_name=names.get(sender, ""),
+            user_id=user_ids.get(sender, ""), event=event,
+        )
     for status in statuses:
         apply_status(status=status, event=event)
+    if statuses and user_ids:
+        record_user_ids(account=phone.account, user_ids=user_ids)
     if errors:
         record_webhook_errors(
             errors=errors, phone_number=phone, occurred_at=entry_time(entry) or event.received_at, event=event
@@ -84,6 +91,17 @@ def _profile_names(contacts: list[Any]) -> dict[str, str]:
         if isinstance(wa_id, str):
             names[wa_id[:32]] = text_of(as_dict(contact.get("profile")).get("name"), max_length=200)
     return names
+
+
+def _user_ids(contacts: list[Any]) -> dict[str, str]:
+    """``wa_id`` → Meta's business-scoped user id, for the entries that carry both."""
+    user_ids: dict[str, str] = {}
+    for contact in contacts:
+        contact = as_dict(contact)
+        wa_id = contact.get("wa_id")
+        if isinstance(wa_id, str):
+            user_ids[wa_id[:32]] = text_of(contact.get("user_id"), max_length=128)
+    return user_ids
 
 
 def _is_senderless_notice(message: Any) -> bool:

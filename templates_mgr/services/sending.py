@@ -82,12 +82,14 @@ def start_conversation(
         wa_id = normalise_wa_id(to)
     except ValidationError as exc:
         raise TemplateInvalid.on("to", exc.messages[0]) from None
+    known = Contact.objects.filter(account_id=phone_number.account_id, wa_id=wa_id).first()
     content, text, asset = _prepare(
-        template=template, phone_number=phone_number, contact=Contact.objects.filter(wa_id=wa_id).first(), values=values,
-        user=user,
+        template=template, phone_number=phone_number, contact=known, values=values, user=user,
     )
     with transaction.atomic():
-        conversation = conversation_for(contact=upsert_contact(wa_id=wa_id), phone_number=phone_number)
+        conversation = conversation_for(
+            contact=upsert_contact(account=phone_number.account, wa_id=wa_id), phone_number=phone_number
+        )
         return queue_message(
             conversation=conversation,
             kind="template",

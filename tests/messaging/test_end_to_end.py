@@ -87,7 +87,7 @@ def test_meta_refusing_the_window_later_shows_the_failure_in_plain_language(
     # Meta accepts the send, then fails it asynchronously with 131047.
     from messaging.models import Contact
 
-    contact = Contact.objects.create(wa_id=CUSTOMER, name="Sheena")
+    contact = Contact.objects.create(account=phone.account, wa_id=CUSTOMER, name="Sheena")
     conversation = Conversation.objects.create(contact=contact, phone_number=phone, last_inbound_at=timezone.now())
     client.force_login(operator)
 

@@ -36,7 +36,7 @@ def test_it_opts_a_contact_out_from_the_stop_payload(post_webhook, phone):
 
 
 def test_it_opts_a_contact_back_in_from_the_resume_payload(post_webhook, phone):
-    Contact.objects.create(wa_id="16505551234", opted_out=True)
+    Contact.objects.create(account=phone.account, wa_id="16505551234", opted_out=True)
 
     _processed(post_webhook, load_fixture("webhook_user_preferences_resume.json"))
 

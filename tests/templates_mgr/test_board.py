@@ -113,7 +113,7 @@ def test_the_detail_page_shows_who_did_what(client, manager, account, meta_user_
 def test_usage_counts_sends_and_rates_in_one_query(client, manager, account, phone, django_assert_num_queries):
     used = make_template(account, "order_update", status="APPROVED")
     unused = make_template(account, "other", status="APPROVED")
-    contact = Contact.objects.create(wa_id="16505551234")
+    contact = Contact.objects.create(account=account, wa_id="16505551234")
     conversation = Conversation.objects.create(contact=contact, phone_number=phone)
     payload = {"name": "order_update", "language": {"code": "en_US", "policy": "deterministic"}}
     for status in ("read", "read", "delivered", "failed", "sent"):

@@ -37,7 +37,7 @@ RICH = [
 
 @pytest.fixture
 def conversation(phone):
-    return Conversation.objects.create(contact=Contact.objects.create(wa_id=CUSTOMER, name="Sheena"), phone_number=phone)
+    return Conversation.objects.create(contact=Contact.objects.create(account=phone.account, wa_id=CUSTOMER, name="Sheena"), phone_number=phone)
 
 
 @pytest.fixture
