@@ -9,15 +9,20 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from ..config import SimNumber
 from ..request import Request
+from . import listing, portfolio
 from .context import Context
 from .errors import Response, invalid_parameter, missing_parameter
 
 
 def get_waba(ctx: Context, request: Request, waba_id: str) -> Response:
-    """``GET /{waba-id}``: id, name, timezone and template namespace."""
+    """``GET /{waba-id}``: id, name, timezone and template namespace (``fields=owner_business_info``
+    adds the owning business portfolio)."""
     number = ctx.waba_number(waba_id)
-    return 200, {"id": waba_id, "name": number.verified_name or "Simulated WhatsApp Business Account",
-                 "timezone_id": "1", "message_template_namespace": f"sim_{waba_id}"}
+    document: dict[str, Any] = {"id": waba_id, "name": number.verified_name or "Simulated WhatsApp Business Account",
+                                "timezone_id": "1", "message_template_namespace": f"sim_{waba_id}"}
+    if "owner_business_info" in listing.parse_fields(request.query.get("fields")):
+        document["owner_business_info"] = portfolio.owner_business_info(number)
+    return 200, document
 
 
 def _app(ctx: Context) -> dict[str, Any]:
