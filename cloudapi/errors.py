@@ -13,6 +13,10 @@ from typing import Any
 RETRYABLE_CODES = frozenset({1, 2, 4, 17, 341, 80007, 130429, 131000, 131016, 131048, 131056, 131057})
 RATE_LIMIT_CODES = frozenset({4, 80007, 130429, 131048, 131056})
 AUTH_CODES = frozenset({0, 190})
+# 10 and 200–299: the token lacks a permission (docs/cloudapi.md §2); an administrator must grant it.
+PERMISSION_CODES = frozenset({10, *range(200, 300)})
+TOKEN_EXPIRED_SUBCODE = 463
+OBJECT_MISSING_SUBCODE = 33
 WINDOW_CLOSED_CODE = 131047
 # HTTP statuses that mean "later" even when the body is not Graph JSON (a proxy answered).
 _RETRY_LATER_STATUSES = frozenset({408, 429})
@@ -45,6 +49,16 @@ class CloudApiError(Exception):
     @property
     def permanent(self) -> bool:
         return not self.retryable
+
+    @property
+    def token_expired(self) -> bool:
+        """190 with subcode 463: the token was valid and has expired (renew it, don't fix it)."""
+        return self.code == 190 and self.error_subcode == TOKEN_EXPIRED_SUBCODE
+
+    @property
+    def object_missing(self) -> bool:
+        """100 with subcode 33: the id doesn't exist or this token may not see it (e.g. a wrong WABA id)."""
+        return self.code == 100 and self.error_subcode == OBJECT_MISSING_SUBCODE
 
     @classmethod
     def from_envelope(cls, payload: Any, *, http_status: int | None) -> "CloudApiError":
@@ -88,6 +102,10 @@ class AuthError(CloudApiError):
     """The access token is invalid or expired; an administrator must fix it."""
 
 
+class PermissionDeniedError(CloudApiError):
+    """10 / 200–299: the token lacks a permission (the message and details say which scope)."""
+
+
 class ServerError(CloudApiError):
     """Network failure, timeout or an answer that is not Graph JSON."""
 
@@ -99,6 +117,8 @@ def _error_class_for(code: int | None) -> type[CloudApiError]:
         return WindowClosedError
     if code in AUTH_CODES:
         return AuthError
+    if code in PERMISSION_CODES:
+        return PermissionDeniedError
     return CloudApiError
 
 

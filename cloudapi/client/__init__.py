@@ -11,6 +11,7 @@ message body. ``CloudApiClient`` is composed from one mixin per topic:
 * ``profile`` — business profile get / update
 * ``flows`` — list / create / upload JSON / get / publish / deprecate / delete, public key
 * ``subscriptions`` — subscribed apps
+* ``tokens`` — ``debug_token`` (validity, expiry, scopes, granted WABAs) and the WABA with its owner business
 """
 
 from ._transport import DEFAULT_MAX_DOWNLOAD_BYTES
@@ -26,21 +27,25 @@ from .messages import (
 from .phone_numbers import PhoneNumbersMixin
 from .profile import BusinessProfileMixin
 from .results import (
+    BusinessAccountInfo,
     BusinessProfileInfo,
     BusinessPublicKey,
     DownloadedMedia,
     FlowInfo,
     FlowPreview,
     FlowValidationError,
+    GranularScope,
     MediaInfo,
     PhoneNumberInfo,
     SendResult,
     SubscribedApp,
     TemplateCreated,
     TemplateInfo,
+    TokenInfo,
 )
 from .subscriptions import SubscribedAppsMixin
 from .templates import TemplatesMixin
+from .tokens import TokensMixin
 
 
 class CloudApiClient(
@@ -51,12 +56,14 @@ class CloudApiClient(
     BusinessProfileMixin,
     FlowsMixin,
     SubscribedAppsMixin,
+    TokensMixin,
 ):
     """Talks to ``{base_url}/{version}/…`` with one access token (Meta or the simulator)."""
 
 
 __all__ = [
     "DEFAULT_MAX_DOWNLOAD_BYTES",
+    "BusinessAccountInfo",
     "BusinessProfileInfo",
     "BusinessPublicKey",
     "CloudApiClient",
@@ -64,12 +71,14 @@ __all__ = [
     "FlowInfo",
     "FlowPreview",
     "FlowValidationError",
+    "GranularScope",
     "MediaInfo",
     "PhoneNumberInfo",
     "SendResult",
     "SubscribedApp",
     "TemplateCreated",
     "TemplateInfo",
+    "TokenInfo",
     "interactive_buttons",
     "interactive_cta_url",
     "interactive_flow",

@@ -52,7 +52,8 @@ class _Transport:
         session: requests.Session | None = None,
     ) -> None:
         self._token = access_token
-        self._base = f"{base_url.rstrip('/')}/{version.strip('/')}"
+        self._version = version.strip("/")
+        self._base = f"{base_url.rstrip('/')}/{self._version}"
         self._timeout = timeout
         self._session = session or _shared_session()
 
@@ -73,15 +74,17 @@ class _Transport:
         absolute: bool = False,
         raw: bool = False,
         max_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
+        token: str | None = None,
     ) -> Any:
         """One Graph call. Returns the JSON object, or a ``RawAnswer`` when ``raw``.
 
         ``path`` is relative to the versioned base, or a full URL when ``absolute`` (media
         downloads: Meta's URL, same token). ``auth_scheme`` is ``OAuth`` for resumable uploads.
+        ``token`` replaces the client's token for this call (the app token of ``debug_token``).
         """
         url = self._absolute_url(path) if absolute else self._base + path
         shape = "<media url>" if absolute else _path_shape(path)
-        all_headers = {**(headers or {}), "Authorization": f"{auth_scheme} {self._token}"}
+        all_headers = {**(headers or {}), "Authorization": f"{auth_scheme} {token or self._token}"}
         response = self._send(
             method, url, params=params, json=json, data=data, files=files, headers=all_headers, stream=raw
         )
@@ -144,6 +147,12 @@ class _Transport:
         error = CloudApiError.from_envelope(_json_or_none(body), http_status=response.status_code)
         logger.warning("Graph %s %s failed: HTTP %s code=%s", method, shape, response.status_code, error.code)
         return error
+
+
+def version_at_least(version: str, major: int) -> bool:
+    """Whether Graph ``vNN.N`` is ``major`` or later (an unparseable version counts as current)."""
+    head = version.lstrip("v").split(".", 1)[0]
+    return not head.isdigit() or int(head) >= major
 
 
 def _never_connected(exc: requests.RequestException) -> bool:

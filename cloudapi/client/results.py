@@ -128,6 +128,8 @@ class PhoneNumberInfo:
     throughput_level: str | None = None
     status: str | None = None
     account_mode: str | None = None
+    # The portfolio's limit (``whatsapp_business_manager_messaging_limit``), else the deprecated
+    # per-number ``messaging_limit_tier``.
     messaging_limit_tier: str | None = None
     is_official_business_account: bool | None = None
     is_pin_enabled: bool | None = None
@@ -155,6 +157,109 @@ class PhoneNumberInfo:
             is_official_business_account=_bool(data, "is_official_business_account"),
             is_pin_enabled=_bool(data, "is_pin_enabled"),
             last_onboarded_time=_text(data, "last_onboarded_time"),
+        )
+
+
+@dataclass(frozen=True)
+class BusinessAccountInfo:
+    """A WABA (``GET /{waba-id}``) and the business portfolio that owns it (``owner_business_info``)."""
+
+    id: str
+    name: str | None = None
+    timezone_id: str | None = None
+    message_template_namespace: str | None = None
+    owner_business_id: str | None = None
+    owner_business_name: str | None = None
+
+    @classmethod
+    def from_graph(cls, data: Any) -> BusinessAccountInfo:
+        data = _object(data, "business account")
+        owner = data.get("owner_business_info")
+        owner = owner if isinstance(owner, dict) else {}
+        return cls(
+            id=_required(data, "id", "business account"),
+            name=_text(data, "name"),
+            timezone_id=_text(data, "timezone_id"),
+            message_template_namespace=_text(data, "message_template_namespace"),
+            owner_business_id=_text(owner, "id"),
+            owner_business_name=_text(owner, "name"),
+        )
+
+
+@dataclass(frozen=True)
+class GranularScope:
+    """One permission of a token and the objects (WABA ids) it is granted on; none listed = all."""
+
+    scope: str
+    target_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """``GET /debug_token``: whether a token works, until when, and for which permissions and WABAs.
+
+    ``expires_at`` / ``data_access_expires_at`` are Unix seconds, 0 = never. When Meta says the
+    token is invalid, ``error_code`` / ``error_subcode`` say why (190 / 463 = expired).
+    """
+
+    is_valid: bool
+    app_id: str | None = None
+    type: str | None = None
+    application: str | None = None
+    user_id: str | None = None
+    expires_at: int | None = None
+    data_access_expires_at: int | None = None
+    scopes: tuple[str, ...] = ()
+    granular_scopes: tuple[GranularScope, ...] = ()
+    error_code: int | None = None
+    error_subcode: int | None = None
+    error_message: str | None = None
+
+    @property
+    def expired(self) -> bool:
+        """Meta reports the token's session as expired (190 / 463)."""
+        return self.error_code == 190 and self.error_subcode == 463
+
+    @property
+    def never_expires(self) -> bool:
+        """A system-user token without an end date (``expires_at`` 0)."""
+        return self.expires_at == 0
+
+    def grants(self, scope: str, target_id: str | None = None) -> bool:
+        """Whether ``scope`` is granted (on ``target_id`` when given: it is among the scope's
+        ``target_ids``, or the scope lists no targets, which means all of them)."""
+        if not self.is_valid or scope not in self.scopes:
+            return False
+        if target_id is None:
+            return True
+        targets = [g.target_ids for g in self.granular_scopes if g.scope == scope]
+        return not targets or any(not ids or str(target_id) in ids for ids in targets)
+
+    @classmethod
+    def from_graph(cls, data: Any) -> TokenInfo:
+        data = _object(_object(data, "debug_token").get("data"), "debug_token data")
+        valid = data.get("is_valid")
+        if not isinstance(valid, bool):
+            raise ServerError(message="The debug_token answer did not say whether the token is valid", retryable=False)
+        error = data.get("error") if isinstance(data.get("error"), dict) else {}
+        return cls(
+            is_valid=valid,
+            app_id=_text(data, "app_id"),
+            type=_text(data, "type"),
+            application=_text(data, "application"),
+            user_id=_text(data, "user_id"),
+            expires_at=_int(data, "expires_at"),
+            data_access_expires_at=_int(data, "data_access_expires_at"),
+            scopes=_texts(data, "scopes"),
+            granular_scopes=tuple(
+                GranularScope(scope=item["scope"], target_ids=tuple(str(t) for t in item.get("target_ids") or ()
+                                                                    if isinstance(t, (str, int))))
+                for item in _objects(data, "granular_scopes")
+                if isinstance(item.get("scope"), str) and isinstance(item.get("target_ids", []), list)
+            ),
+            error_code=_int(error, "code"),
+            error_subcode=_int(error, "subcode") if "subcode" in error else _int(error, "error_subcode"),
+            error_message=_text(error, "message"),
         )
 
 

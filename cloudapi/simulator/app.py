@@ -19,6 +19,7 @@ from .customers import CustomersMixin
 from .faults import Fault, FaultInjector
 from .graph.context import Context
 from .graph.limits import Limits
+from .number_commands import NumberCommandsMixin
 from .request import Reply, Request
 from .state import Store
 
@@ -27,7 +28,7 @@ logger = logging.getLogger(__name__)
 Response = tuple[int, Any]
 
 
-class Simulator(CustomersMixin, CommandsMixin):
+class Simulator(CustomersMixin, CommandsMixin, NumberCommandsMixin):
     """A stateful stand-in for the Graph endpoints Switchboard uses, calling our webhook back signed."""
 
     def __init__(self, config: SimulatorConfig) -> None:

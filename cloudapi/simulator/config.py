@@ -27,10 +27,41 @@ class SimNumber:
     app_secret: str
     verified_name: str = ""
     mps: int = 80
+    # The business portfolio owning the WABA (``owner_business_info``); derived from the WABA id if blank.
+    business_id: str = ""
+    business_name: str = ""
 
     def __repr__(self) -> str:
         # A dataclass repr would print the token and secret into any traceback or log line.
         return f"SimNumber(phone_number_id={self.phone_number_id!r}, waba_id={self.waba_id!r})"
+
+
+MANAGEMENT_SCOPE = "whatsapp_business_management"
+MESSAGING_SCOPE = "whatsapp_business_messaging"
+
+
+@dataclass
+class SimToken:
+    """An access token beside the numbers' own: one that expires, or lacks a scope (``debug_token``).
+
+    It acts for the numbers of ``waba_ids`` (its granular-scope targets). ``expires_at`` is Unix
+    seconds by the simulator's clock (0 = never); once passed, every call answers 190 / 463.
+    A call that needs a scope the token lacks answers 200 (docs/simulator.md).
+    """
+
+    token: str
+    waba_ids: tuple[str, ...] = ()
+    scopes: tuple[str, ...] = (MANAGEMENT_SCOPE, MESSAGING_SCOPE)
+    expires_at: int = 0
+    data_access_expires_at: int = 0
+    type: str = "SYSTEM_USER"
+
+    def __repr__(self) -> str:
+        return f"SimToken(waba_ids={self.waba_ids!r}, scopes={self.scopes!r}, expires_at={self.expires_at!r})"
+
+    def expired(self, now: float) -> bool:
+        """Whether the token's lifetime is over at ``now``."""
+        return self.expires_at != 0 and self.expires_at <= now
 
 
 # Template review outcomes: "auto" rejects names containing "reject" and approves the rest.
@@ -58,6 +89,7 @@ class SimulatorConfig:
 
     ``faults`` are injected into HTTP answers (see ``faults.FaultSettings``). ``public_url`` is
     the base of media download and flow preview links when no request tells it (``serve`` sets it).
+    ``tokens`` are extra access tokens (expired, missing a scope) besides each number's own.
     """
 
     numbers: list[SimNumber]
@@ -81,6 +113,7 @@ class SimulatorConfig:
     media_ttl: float = 30 * DAY
     inbound_media_ttl: float = 7 * DAY
     faults: FaultSettings = field(default_factory=FaultSettings)
+    tokens: list[SimToken] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.template_review_outcome not in REVIEW_OUTCOMES:

@@ -13,6 +13,9 @@ TEMPLATE_STATUS_FIELD = "message_template_status_update"
 TEMPLATE_QUALITY_FIELD = "message_template_quality_update"
 TEMPLATE_CATEGORY_FIELD = "template_category_update"
 FLOWS_FIELD = "flows"
+NAME_UPDATE_FIELD = "phone_number_name_update"
+QUALITY_UPDATE_FIELD = "phone_number_quality_update"
+CAPABILITY_FIELD = "business_capability_update"
 
 _PAUSE_DESCRIPTIONS = {
     "FIRST_PAUSE": "Your WhatsApp message template has been paused for 3 hours due to low quality.",
@@ -83,6 +86,19 @@ def flow_status_value(flow: dict[str, Any], old: str, new: str) -> dict[str, Any
         "old_status": old,
         "new_status": new,
     }
+
+
+def name_update_value(number: SimNumber, *, requested_name: str, decision: str,
+                      rejection_reason: str | None) -> dict[str, Any]:
+    """``phone_number_name_update``: Meta's decision on a requested display name."""
+    return {"display_phone_number": number.display_phone_number, "decision": decision,
+            "requested_verified_name": requested_name, "rejection_reason": rejection_reason}
+
+
+def quality_update_value(number: SimNumber, *, event: str, tier: str) -> dict[str, Any]:
+    """``phone_number_quality_update`` (FLAGGED / UNFLAGGED), without ``current_limit`` (removed Feb 2026)."""
+    return {"display_phone_number": number.display_phone_number, "event": event,
+            "max_daily_conversations_per_business": tier}
 
 
 def queue_event(store: Store, number: SimNumber, field: str, value: dict[str, Any], *, now: float) -> int:

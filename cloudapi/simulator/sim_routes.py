@@ -1,5 +1,5 @@
 """The simulator's own endpoints under ``/_sim/``: inspection, reset, simulated customers,
-template and flow commands, faults, and the media/preview links it hands out.
+template, flow and phone-number commands, faults, and the media/preview links it hands out.
 
 These answer ``{"error": "<readable text>"}`` on bad input (not Meta's envelope): they are
 the tester's controls, not part of the Graph API.
@@ -65,11 +65,31 @@ def _route(sim: Simulator, parts: list[str]) -> tuple[Callable[[Request], Reply]
         return (lambda r: _customer(sim, r, _CUSTOMER_ACTIONS[parts[1]])), ("POST",)
     if len(parts) == 3 and parts[0] == "templates" and parts[2] in _TEMPLATE_ACTIONS:
         return (lambda r: _template_action(sim, r, parts[1], parts[2])), ("POST",)
+    if parts[:1] in (["numbers"], ["wabas"]):
+        return _number_route(sim, parts)
     if len(parts) == 3 and parts[0] == "flows" and parts[2] == "status":
         return (lambda r: Reply(200, sim.set_flow_status(parts[1], str(_body(r).get("status"))))), ("POST",)
     if len(parts) == 3 and parts[0] == "flows" and parts[2] == "preview":
         return (lambda r: _flow_preview(sim, r, parts[1])), ("GET",)
     raise KeyError(f"Unknown simulator path /_sim/{key}")
+
+
+def _number_route(sim: Simulator, parts: list[str]) -> tuple[Callable[[Request], Reply], tuple[str, ...]]:
+    """``/_sim/numbers/{id}`` (state and 72-hour allowance), ``…/name``, ``…/quality``,
+    ``/_sim/wabas/{id}/messaging_limit``."""
+    if parts[0] == "numbers" and len(parts) == 2:
+        return (lambda r: Reply(200, {"state": sim.number_state(parts[1]),
+                                      "registration": sim.registration_limits(parts[1])})), ("GET",)
+    if parts[0] == "numbers" and len(parts) == 3 and parts[2] == "name":
+        return (lambda r: Reply(200, sim.review_display_name(
+            parts[1], str(_body(r).get("requested_name", "")), str(_body(r).get("decision", "APPROVED")),
+            _body(r).get("rejection_reason")))), ("POST",)
+    if parts[0] == "numbers" and len(parts) == 3 and parts[2] == "quality":
+        return (lambda r: Reply(200, sim.set_number_quality(parts[1], str(_body(r).get("rating"))))), ("POST",)
+    if parts[0] == "wabas" and len(parts) == 3 and parts[2] == "messaging_limit":
+        return (lambda r: Reply(200, {"numbers": sim.set_messaging_limit(parts[1], str(_body(r).get("tier")))})), \
+            ("POST",)
+    raise KeyError(f"Unknown simulator path /_sim/{'/'.join(parts)}")
 
 
 def _body(request: Request) -> dict[str, Any]:

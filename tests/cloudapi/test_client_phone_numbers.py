@@ -6,7 +6,7 @@ import pytest
 from responses import matchers
 
 from cloudapi.client import PhoneNumberInfo
-from cloudapi.client.phone_numbers import PHONE_NUMBER_FIELDS
+from cloudapi.client.phone_numbers import MESSAGING_LIMIT_FIELD, PHONE_NUMBER_FIELDS
 from cloudapi.errors import CloudApiError
 
 from ..conftest import fixture_bytes
@@ -22,7 +22,8 @@ def test_it_lists_the_numbers_of_a_waba(client, graph):
         f"{BASE}/v24.0/{WABA}/phone_numbers",
         body=fixture_bytes("phone_numbers_list_response.json"),
         content_type="application/json",
-        match=[matchers.query_param_matcher({"fields": ",".join(PHONE_NUMBER_FIELDS), "limit": "100"})],
+        match=[matchers.query_param_matcher({"fields": ",".join((*PHONE_NUMBER_FIELDS, MESSAGING_LIMIT_FIELD)),
+                                              "limit": "100"})],
     )
 
     numbers = client.list_phone_numbers(waba_id=WABA)
@@ -109,9 +110,9 @@ def test_it_leaves_what_meta_omits_empty(client, graph):
     "call, path, body",
     [
         (
-            lambda c: c.request_code(phone_number_id=PHONE, code_method="SMS", locale="en_US"),
+            lambda c: c.request_code(phone_number_id=PHONE, code_method="SMS", language="en_US"),
             "request_code",
-            {"code_method": "SMS", "locale": "en_US"},
+            {"code_method": "SMS", "language": "en_US"},
         ),
         (lambda c: c.verify_code(phone_number_id=PHONE, code="123456"), "verify_code", {"code": "123456"}),
         (

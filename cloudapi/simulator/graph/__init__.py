@@ -11,9 +11,10 @@ import re
 from typing import Any, Callable
 
 from ..request import Reply, Request, as_reply
-from . import flows, media, messages, phone_numbers, templates, waba
+from ..config import MANAGEMENT_SCOPE, MESSAGING_SCOPE
+from . import flows, media, messages, phone_numbers, templates, tokens, waba
 from .context import Context, authenticate
-from .errors import GraphError, Response, fbtrace_id, unsupported_request
+from .errors import GraphError, Response, fbtrace_id, permission_denied, unsupported_request
 
 __all__ = ["GraphError", "VERSION_RE", "fbtrace_id", "route"]
 
@@ -58,6 +59,8 @@ ROUTES: dict[tuple[str, str | None, str], Handler] = {
     ("flow", "publish", "POST"): flows.publish_flow,
     ("flow", "deprecate", "POST"): flows.deprecate_flow,
 }
+# What needs whatsapp_business_messaging; every other call needs whatsapp_business_management.
+_MESSAGING_CALLS = {("number", "messages"), ("number", "media"), ("media", None)}
 # Calls on these objects count toward the WABA's hourly management limit (docs/cloudapi.md §9).
 _MANAGEMENT_KINDS = ("waba", "template")
 
@@ -68,7 +71,10 @@ def route(ctx: Context, request: Request) -> Reply:
     if not segments or not VERSION_RE.match(segments[0]):
         return Reply(404, {"error": f"Unknown path {request.path}: Graph paths start with a version such as /v24.0/"})
     try:
-        ctx.token = authenticate(ctx.numbers, request.headers, request.query)
+        if segments[1:] == ["debug_token"] and request.method == "GET":
+            # Authenticated by the app token (or the token itself), not by a number's token.
+            return as_reply(tokens.debug_token(ctx, request))
+        ctx.token = authenticate(ctx.numbers, request.headers, request.query, ctx.config.tokens, ctx.now)
         object_id = segments[1] if len(segments) > 1 else ""
         edge = segments[2] if len(segments) > 2 else None
         if len(segments) > 3:
@@ -77,11 +83,22 @@ def route(ctx: Context, request: Request) -> Reply:
         handler = ROUTES.get((kind, edge, request.method))
         if handler is None:
             raise unsupported_request(request.method, object_id)
+        _check_scope(ctx, kind, edge)
         if kind in _MANAGEMENT_KINDS:
             ctx.limits.count_management_call(waba_id, now=ctx.now)
         return as_reply(handler(ctx, request, target))
     except GraphError as error:
         return Reply(*error.response)
+
+
+def _check_scope(ctx: Context, kind: str, edge: str | None) -> None:
+    """A 200 when an extra token lacks the permission this call needs (numbers' own tokens have both)."""
+    extra = ctx.extra_token()
+    if extra is None or kind in ("app", "upload"):
+        return
+    scope = MESSAGING_SCOPE if (kind, edge) in _MESSAGING_CALLS else MANAGEMENT_SCOPE
+    if scope not in extra.scopes:
+        raise permission_denied(scope)
 
 
 def _resolve(ctx: Context, object_id: str, method: str) -> tuple[str, Any, str]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import SimNumber, SimulatorConfig
+from ..config import SimNumber, SimToken, SimulatorConfig
 from ..state import Store
-from .errors import invalid_token, unsupported_request
+from .errors import expired_token, invalid_token, unsupported_request
 from .limits import Limits
 
 
@@ -27,12 +27,22 @@ class Context:
 
     def tokens_numbers(self) -> list[SimNumber]:
         """The numbers the caller's token may act for."""
-        return [n for n in self.numbers.values() if secrets.compare_digest(self.token, n.access_token)]
+        return [n for n in self.numbers.values() if self._may_act_for(n)]
 
     def owns_number(self, phone_number_id: str) -> bool:
         """Whether the token may act for this phone number."""
         number = self.numbers.get(phone_number_id)
-        return number is not None and secrets.compare_digest(self.token, number.access_token)
+        return number is not None and self._may_act_for(number)
+
+    def extra_token(self) -> SimToken | None:
+        """The caller's token if it is one of ``config.tokens`` (not a number's own)."""
+        return find_extra_token(self.config.tokens, self.token)
+
+    def _may_act_for(self, number: SimNumber) -> bool:
+        if secrets.compare_digest(self.token, number.access_token):
+            return True
+        extra = self.extra_token()
+        return extra is not None and number.waba_id in extra.waba_ids
 
     def owns_waba(self, waba_id: str) -> bool:
         """Whether the token may act for this WABA (through any of its numbers)."""
@@ -69,14 +79,30 @@ def request_token(headers: Mapping[str, str], query: Mapping[str, Any]) -> str |
     return str(token) if token else None
 
 
-def authenticate(numbers: Mapping[str, SimNumber], headers: Mapping[str, str], query: Mapping[str, Any]) -> str:
-    """Return the request's token if it belongs to any number; otherwise raise the 401/190.
+def authenticate(numbers: Mapping[str, SimNumber], headers: Mapping[str, str], query: Mapping[str, Any],
+                 tokens: Sequence[SimToken] = (), now: float = 0.0) -> str:
+    """Return the request's token if it belongs to any number (or is a live extra token); otherwise
+    raise the 401/190 (190/463 for an extra token past its ``expires_at``).
 
     Graph parses the token before it looks at the path, so a garbage token is a 190 whatever
     the object; a valid token for someone else's object is a 100/33.
     """
     token = request_token(headers, query)
     # compare_digest refuses non-ASCII text; such a token can't be one of ours anyway.
-    if token is None or not token.isascii() or not any(secrets.compare_digest(token, n.access_token) for n in numbers.values()):
+    if token is None or not token.isascii():
         raise invalid_token()
+    if any(secrets.compare_digest(token, n.access_token) for n in numbers.values()):
+        return token
+    extra = find_extra_token(tokens, token)
+    if extra is None:
+        raise invalid_token()
+    if extra.expired(now):
+        raise expired_token(extra.expires_at, now)
     return token
+
+
+def find_extra_token(tokens: Sequence[SimToken], token: str) -> SimToken | None:
+    """The configured extra token equal to ``token`` (compared in constant time), or None."""
+    if not token.isascii():
+        return None
+    return next((t for t in tokens if t.token.isascii() and secrets.compare_digest(t.token, token)), None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timezone
 from typing import Any
 
 Response = tuple[int, dict[str, Any]]
@@ -80,6 +81,32 @@ def invalid_token() -> GraphError:
             "fbtrace_id": fbtrace_id(),
         },
     )
+
+
+def expired_token(expires_at: float, now: float) -> GraphError:
+    """Graph's 401 / 190 with subcode 463 for a token whose session has expired."""
+    return GraphError(
+        401,
+        {
+            "message": f"Error validating access token: Session has expired on {_graph_date(expires_at)}. "
+            f"The current time is {_graph_date(now)}.",
+            "type": "OAuthException",
+            "code": 190,
+            "error_subcode": 463,
+            "fbtrace_id": fbtrace_id(),
+        },
+    )
+
+
+def permission_denied(scope: str) -> GraphError:
+    """The 403 / 200 for a token without the permission the call needs (which one is in the details)."""
+    return graph_error(403, 200, f"(#200) Requires {scope} permission to manage the object",
+                       f"The access token has not been granted the {scope} permission.")
+
+
+def _graph_date(seconds: float) -> str:
+    # Meta writes e.g. "Tuesday, 03-Jun-25 10:00:00 PDT"; UTC keeps the simulator deterministic.
+    return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%A, %d-%b-%y %H:%M:%S UTC")
 
 
 def unsupported_request(method: str, object_id: str) -> GraphError:

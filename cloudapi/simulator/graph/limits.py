@@ -8,10 +8,14 @@ import threading
 from collections import defaultdict, deque
 
 from ..config import DAY, SimNumber, SimulatorConfig
+from ..events import iso_time
 from ..state import Store
 from .errors import GraphError, graph_error, rate_limited_waba
 
 HOUR = 3600.0
+REGISTRATION_LIMIT = 10
+REGISTRATION_WINDOW = 72 * HOUR
+_REGISTRATION_KINDS = {"register": "registration:register", "deregister": "registration:deregister"}
 
 
 class SlidingWindow:
@@ -84,15 +88,35 @@ class Limits:
                      details=f"Message template creation is limited to {self._config.template_create_limit} "
                      "per hour per WhatsApp Business Account.")
 
-    def count_registration(self, phone_number_id: str, *, now: float) -> None:
-        """Count a register/deregister call; 133016 after 10 in a rolling 72 hours."""
-        window = 72 * HOUR
-        if self._store.count_events("registration", phone_number_id, since=now - window) >= 10:
-            raise graph_error(
-                400, 133016, "(#133016) Account register deregister rate limit exceeded",
-                "Too many register or deregister requests for this phone number: at most 10 in 72 hours.",
-            )
-        self._store.add_event("registration", phone_number_id, at=now, keep=window)
+    def count_registration(self, phone_number_id: str, *, action: str, now: float) -> None:
+        """Count a ``register`` or ``deregister`` call: 10 of each per rolling 72 hours; the 11th answers
+        133016 and locks the number (both actions) for 72 hours."""
+        locked_until = self.registration_locked_until(phone_number_id, now=now)
+        if locked_until is not None:
+            raise _registration_locked(f"This phone number is locked for register and deregister requests "
+                                       f"until {iso_time(locked_until)}.")
+        if self._store.count_events(_REGISTRATION_KINDS[action], phone_number_id,
+                                    since=now - REGISTRATION_WINDOW) >= REGISTRATION_LIMIT:
+            self._store.add_event("registration_lock", phone_number_id, at=now, keep=REGISTRATION_WINDOW)
+            raise _registration_locked(f"Too many {action} requests for this phone number: at most "
+                                       f"{REGISTRATION_LIMIT} in 72 hours. It is locked for 72 hours.")
+        self._store.add_event(_REGISTRATION_KINDS[action], phone_number_id, at=now, keep=REGISTRATION_WINDOW)
+
+    def registration_locked_until(self, phone_number_id: str, *, now: float) -> float | None:
+        """When the 72-hour lock after a 133016 ends, if it is on."""
+        locked_at = self._store.last_event("registration_lock", phone_number_id)
+        if locked_at is None or locked_at + REGISTRATION_WINDOW <= now:
+            return None
+        return locked_at + REGISTRATION_WINDOW
+
+    def registration_allowance(self, phone_number_id: str, *, now: float) -> dict[str, object]:
+        """``{"register": {"used", "left"}, "deregister": {"used", "left"}, "locked_until"}`` over the last 72 h."""
+        allowance: dict[str, object] = {}
+        for action, kind in _REGISTRATION_KINDS.items():
+            used = self._store.count_events(kind, phone_number_id, since=now - REGISTRATION_WINDOW)
+            allowance[action] = {"used": used, "left": max(REGISTRATION_LIMIT - used, 0)}
+        allowance["locked_until"] = self.registration_locked_until(phone_number_id, now=now)
+        return allowance
 
     def check_template_edit(self, template_id: str, *, now: float) -> None:
         """An approved template may be edited once per 24 hours and 10 times per 30 days (100 otherwise)."""
@@ -109,6 +133,10 @@ class Limits:
         if self._store.count_events(kind, key, since=now - HOUR) >= limit:
             raise rate_limited_waba(details)
         self._store.add_event(kind, key, at=now, keep=HOUR)
+
+
+def _registration_locked(details: str) -> GraphError:
+    return graph_error(400, 133016, "(#133016) Account register deregister rate limit exceeded", details)
 
 
 def _edit_limit(details: str) -> GraphError:

@@ -98,7 +98,7 @@ def delete_media(ctx: Context, request: Request, media: dict[str, Any]) -> Respo
 def download(ctx: Context, request: Request, media_id: str) -> Reply:
     """``GET {url}`` from the info endpoint: the bytes, with the same bearer token (401 without, 404 when stale)."""
     try:
-        ctx.token = authenticate(ctx.numbers, request.headers, {})
+        ctx.token = authenticate(ctx.numbers, request.headers, {}, ctx.config.tokens, ctx.now)
     except GraphError as error:
         return Reply(*error.response)
     link = ctx.store.get("media_url", request.query.get("hash", ""))

@@ -10,7 +10,7 @@ from typing import Any
 from ..config import SimNumber
 from ..events import iso_time
 from ..request import Request, json_param
-from . import fields, listing
+from . import fields, listing, portfolio
 from .context import Context
 from .errors import Response, graph_error, invalid_parameter, missing_parameter
 
@@ -33,6 +33,9 @@ PROFILE_NODE = fields.Node("WhatsAppBusinessProfile", fields=(*PROFILE_FIELDS, "
                            default=PROFILE_FIELDS, always=("messaging_product",))
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PIN_RE = re.compile(r"^\d{6}$")
+_LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
+# A profile picture must be a JPEG or PNG image (a PDF or video handle is refused).
+_PICTURE_TYPES = ("image/jpeg", "image/jpg", "image/png")
 
 
 def state(ctx: Context, number: SimNumber) -> dict[str, Any]:
@@ -57,17 +60,30 @@ def _save(ctx: Context, number: SimNumber, changes: dict[str, Any]) -> None:
     ctx.store.put("phone", number.phone_number_id, {**state(ctx, number), **changes}, owner=number.waba_id)
 
 
-def _public(ctx: Context, number: SimNumber) -> dict[str, Any]:
+def _public(ctx: Context, number: SimNumber, request: Request) -> dict[str, Any]:
     document = {key: value for key, value in state(ctx, number).items() if key != "code_requested"}
     document.update(id=number.phone_number_id, display_phone_number=number.display_phone_number,
-                    verified_name=number.verified_name, webhook_configuration={"application": ctx.config.webhook_url})
+                    verified_name=document.get("verified_name") or number.verified_name,
+                    webhook_configuration={"application": ctx.config.webhook_url})
     # Derived here rather than stored, so numbers saved before these fields existed answer them too.
     document.setdefault("new_name_status", "NONE")
     document.setdefault("is_on_biz_app", False)
     document["quality_score"] = {"score": document["quality_rating"]}
-    document["whatsapp_business_manager_messaging_limit"] = document["messaging_limit_tier"]
+    if _serves_new_limit(request):
+        document[portfolio.NEW_LIMIT_FIELD] = portfolio.messaging_limit(ctx.store, number)
     document["health_status"] = _health(ctx, number, document["status"])
     return document
+
+
+def _serves_new_limit(request: Request) -> bool:
+    """The portfolio limit field exists from v24.0; asking for it on an older version is Graph's 100."""
+    if portfolio.has_new_limit_field(request.segments[0]):
+        return True
+    if portfolio.NEW_LIMIT_FIELD in listing.parse_fields(request.query.get("fields")):
+        raise invalid_parameter(f"Tried accessing nonexisting field ({portfolio.NEW_LIMIT_FIELD}) on node type "
+                                "(WhatsAppBusinessPhoneNumber)",
+                                message=f"(#100) Tried accessing nonexisting field ({portfolio.NEW_LIMIT_FIELD})")
+    return False
 
 
 def _health(ctx: Context, number: SimNumber, status: str) -> dict[str, Any]:
@@ -84,16 +100,16 @@ def _health(ctx: Context, number: SimNumber, status: str) -> dict[str, Any]:
 
 
 def list_numbers(ctx: Context, request: Request, waba_id: str) -> Response:
-    """``GET /{waba-id}/phone_numbers``."""
+    """``GET /{waba-id}/phone_numbers`` (cursor paging with ``limit``/``after``/``before``)."""
     requested = NODE.requested(request.query)
     numbers = [n for n in ctx.numbers.values() if n.waba_id == waba_id]
-    items = [NODE.select(_public(ctx, n), requested) for n in numbers]
+    items = [NODE.select(_public(ctx, n, request), requested) for n in numbers]
     return 200, listing.page(request, items)
 
 
 def get_number(ctx: Context, request: Request, number: SimNumber) -> Response:
     """``GET /{phone-number-id}``."""
-    return 200, NODE.select(_public(ctx, number), NODE.requested(request.query))
+    return 200, NODE.select(_public(ctx, number, request), NODE.requested(request.query))
 
 
 def set_pin(ctx: Context, request: Request, number: SimNumber) -> Response:
@@ -106,12 +122,22 @@ def set_pin(ctx: Context, request: Request, number: SimNumber) -> Response:
 
 
 def request_code(ctx: Context, request: Request, number: SimNumber) -> Response:
-    """``POST /{id}/request_code {code_method, locale}``; the code is always 123456."""
+    """``POST /{id}/request_code {code_method, language}``; the code is always 123456.
+
+    The field is ``language``: ``locale`` (an old mistake of ours) is refused with 100, as Meta does.
+    """
     params = request.params()
     if params.get("code_method") not in ("SMS", "VOICE"):
         raise invalid_parameter("code_method must be SMS or VOICE")
-    if not params.get("locale") and not params.get("language"):
-        raise missing_parameter("locale")
+    if "locale" in params:
+        raise invalid_parameter("Unexpected parameter locale: the code's language is given as language "
+                                "(e.g. en_US)", message="(#100) Param locale is not a valid parameter")
+    language = params.get("language")
+    if not language:
+        raise invalid_parameter("The parameter language is required",
+                                message="(#100) The parameter language is required")
+    if not isinstance(language, str) or not _LANGUAGE_RE.match(language):
+        raise invalid_parameter("Param language must be a language code such as en or en_US")
     _save(ctx, number, {"code_requested": True})
     return 200, {"success": True}
 
@@ -129,21 +155,21 @@ def verify_code(ctx: Context, request: Request, number: SimNumber) -> Response:
 
 
 def register(ctx: Context, request: Request, number: SimNumber) -> Response:
-    """``POST /{id}/register {messaging_product, pin}``; counts toward 10 per 72 h (133016)."""
+    """``POST /{id}/register {messaging_product, pin}``; 10 per 72 h, counted apart from deregister (133016)."""
     params = request.params()
     if params.get("messaging_product") != "whatsapp":
         raise invalid_parameter("The parameter messaging_product is required and must be whatsapp.")
     pin = params.get("pin")
     if not isinstance(pin, str) or not _PIN_RE.match(pin):
         raise invalid_parameter("pin must be 6 digits")
-    ctx.limits.count_registration(number.phone_number_id, now=ctx.now)
+    ctx.limits.count_registration(number.phone_number_id, action="register", now=ctx.now)
     _save(ctx, number, {"status": "CONNECTED", "is_pin_enabled": True, "last_onboarded_time": iso_time(ctx.now)})
     return 200, {"success": True}
 
 
 def deregister(ctx: Context, request: Request, number: SimNumber) -> Response:
-    """``POST /{id}/deregister``: the number stops sending (133010) until registered again."""
-    ctx.limits.count_registration(number.phone_number_id, now=ctx.now)
+    """``POST /{id}/deregister``: the number stops sending (133010) until registered again; 10 per 72 h."""
+    ctx.limits.count_registration(number.phone_number_id, action="deregister", now=ctx.now)
     _save(ctx, number, {"status": "DISCONNECTED"})
     return 200, {"success": True}
 
@@ -196,8 +222,11 @@ def _profile_changes(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         changes["vertical"] = params["vertical"]
     if "profile_picture_handle" in params:
         handle = params["profile_picture_handle"]
-        if not isinstance(handle, str) or ctx.store.get("upload_handle", handle) is None:
+        upload = ctx.store.get("upload_handle", handle) if isinstance(handle, str) else None
+        if upload is None:
             raise invalid_parameter("Param profile_picture_handle must be a handle from the Resumable Upload API")
+        if upload.get("file_type") not in _PICTURE_TYPES:
+            raise invalid_parameter("Param profile_picture_handle must be the handle of a JPEG or PNG image")
         digest = hashlib.sha256(handle.encode()).hexdigest()[:16]
         changes["profile_picture_url"] = f"{ctx.base_url}/_sim/profile_pictures/{digest}.jpg"
     return changes

@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from ..config import SimNumber
 from ..request import Request
-from . import fields
+from . import fields, portfolio
 from .context import Context
 from .errors import Response, invalid_parameter, missing_parameter
 
@@ -18,13 +18,15 @@ from .errors import Response, invalid_parameter, missing_parameter
 NODE = fields.Node(
     "WhatsAppBusinessAccount",
     fields=("id", "name", "timezone_id", "message_template_namespace", "currency", "account_review_status",
-            "business_verification_status", "ownership_type", "country", "business_type", "health_status"),
+            "business_verification_status", "ownership_type", "country", "business_type", "health_status",
+            "owner_business_info"),
     default=("id", "name", "timezone_id", "message_template_namespace"),
 )
 
 
 def get_waba(ctx: Context, request: Request, waba_id: str) -> Response:
-    """``GET /{waba-id}[?fields=…]``: the account, with Meta's default fields unless others are asked for."""
+    """``GET /{waba-id}[?fields=…]``: the account, with Meta's default fields unless others are asked for
+    (``owner_business_info`` is the owning business portfolio)."""
     number = ctx.waba_number(waba_id)
     document = {"id": waba_id, "name": number.verified_name or "Simulated WhatsApp Business Account",
                 "timezone_id": "1", "message_template_namespace": f"sim_{waba_id}", "currency": "USD",
@@ -33,6 +35,7 @@ def get_waba(ctx: Context, request: Request, waba_id: str) -> Response:
                 "health_status": {"can_send_message": "AVAILABLE", "entities": [
                     {"entity_type": "WABA", "id": waba_id, "can_send_message": "AVAILABLE"},
                     {"entity_type": "APP", "id": ctx.config.app_id, "can_send_message": "AVAILABLE"}]}}
+    document["owner_business_info"] = portfolio.owner_business_info(number)
     return 200, NODE.select(document, NODE.requested(request.query))
 
 
