@@ -80,6 +80,11 @@ class Conversation(models.Model):
     last_inbound_at = models.DateTimeField(null=True, blank=True, help_text="When the customer last wrote.")
     last_message_at = models.DateTimeField(default=timezone.now, db_index=True)
     unread_count = models.PositiveIntegerField(default=0)
+    # The inbox row shows it (type, snippet, who, Meta's time) from the same query as the row.
+    last_message = models.ForeignKey(
+        "Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The newest message by Meta's time, for the inbox row.",
+    )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

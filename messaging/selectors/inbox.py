@@ -21,6 +21,7 @@ from ..models import SERVICE_WINDOW, Conversation, Message
 from .cursors import encode_cursor
 
 PAGE_SIZE = 50
+_ROW_SKIPS = ("context", "referral", "errors", "reactions", "previous_versions", "error_details")
 SEARCH_CANDIDATES = 200
 
 
@@ -64,7 +65,13 @@ def inbox_page(user, filters: InboxFilters, *, limit: int | None = None) -> Inbo
     """One page of the inbox for ``filters``; ``next_cursor`` is set when there is more."""
     limit = limit or PAGE_SIZE
     now = timezone.now()
-    conversations = inbox_for(user).filter(_conditions(filters, user, now))
+    # The row's last message comes in the same query; the bulky columns it does not show stay behind.
+    conversations = (
+        inbox_for(user)
+        .filter(_conditions(filters, user, now))
+        .select_related("last_message")
+        .defer(*(f"last_message__{name}" for name in _ROW_SKIPS))
+    )
     snippets: dict[int, str] = {}
     if filters.q:
         ids, snippets = _search(user, filters, now, limit=limit + 1)

@@ -1,6 +1,7 @@
 """Who works a conversation: assign it to an operator of its number, or to nobody."""
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
@@ -10,7 +11,9 @@ from ..models import Conversation
 
 
 def assignable_users(conversation: Conversation) -> QuerySet:
-    """Active users who may work the conversation's number: its operators and administrators."""
+    """Active users who may answer the conversation: granted its number (or administrators) and
+    holding ``messaging.send_message`` (themselves or through a group) — nobody who could only read it."""
+    may_send = Permission.objects.filter(content_type__app_label="messaging", codename="send_message")
     return (
         get_user_model()
         .objects.filter(is_active=True)
@@ -19,6 +22,7 @@ def assignable_users(conversation: Conversation) -> QuerySet:
             | Q(is_superuser=True)
             | Q(groups__name=roles.ADMINISTRATOR)
         )
+        .filter(Q(is_superuser=True) | Q(user_permissions__in=may_send) | Q(groups__permissions__in=may_send))
         .distinct()
         .order_by("username")
     )

@@ -11,6 +11,7 @@ from django.db.models.functions import Greatest
 from accounts.models import BusinessAccount, PhoneNumber
 
 from ..models import Contact, ContactEvent, Conversation, Message, WebhookEvent
+from .last_message import refresh_last_messages
 
 # Exact words (trimmed, any case) that change the marketing preference from inside a chat.
 STOP_KEYWORDS = frozenset({"STOP", "UNSUBSCRIBE"})
@@ -163,6 +164,7 @@ def _merge_contact(*, source: Contact, target: Contact) -> None:
         ):
             Conversation.objects.filter(pk=existing.pk).update(last_inbound_at=conversation.last_inbound_at)
         conversation.delete()
+        refresh_last_messages(conversations=Conversation.objects.filter(pk=existing.pk))
     source.events.update(contact=target)
     source.flow_responses.update(contact=target)
     if source.opted_out and not target.opted_out:

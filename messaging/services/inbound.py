@@ -24,12 +24,13 @@ from .contacts import (
     upsert_contact,
 )
 from .flows import record_flow_response
+from .last_message import QUIET_TYPES, note_last_message
 from .media import register_inbound_file
 from .message_content import display_text, payload_of
 from .message_updates import UPDATE_TYPES, apply_pending_updates, apply_update, target_wamid_of
 
-# Types that change or annotate something else: they neither count as unread nor move the thread up.
-_QUIET_TYPES = {"edit", "revoke", "system"}
+# A reaction is shown on the row but is nothing new to read.
+_NOT_UNREAD = (*QUIET_TYPES, "reaction")
 
 
 @transaction.atomic
@@ -86,6 +87,7 @@ def record_inbound_message(
     except IntegrityError:  # another worker stored the same wamid a moment ago
         return Message.objects.get(wamid=wamid), False
     _touch_conversation(conversation, kind, sent_at)
+    note_last_message(message=record)
     _apply_effect(record, event)
     return record, True
 
@@ -95,8 +97,7 @@ def _touch_conversation(conversation: Conversation, kind: str, sent_at) -> None:
     changes: dict[str, Any] = {}
     if kind != "system":  # a notice from WhatsApp, not the customer writing
         changes["last_inbound_at"] = Greatest(Coalesce(F("last_inbound_at"), sent_at), sent_at)
-    if kind not in _QUIET_TYPES:
-        changes["last_message_at"] = Greatest(F("last_message_at"), sent_at)
+    if kind not in _NOT_UNREAD:
         changes["unread_count"] = F("unread_count") + 1
     if changes:
         Conversation.objects.filter(pk=conversation.pk).update(**changes)

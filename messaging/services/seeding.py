@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounts.models import BusinessAccount, PhoneNumber
 
 from ..models import Contact, Conversation, Message, MessageStatusEvent
+from .last_message import refresh_last_messages
 
 SEED_WABA_ID = "seed-history"
 FIRST_NAMES = (
@@ -100,6 +101,7 @@ def seed_history(
             if pending:
                 _insert_messages(pending, batch_size)
                 done += len(pending)
+            refresh_last_messages(conversations=Conversation.objects.filter(pk__in=[c.pk for c, _ in rows]))
         if chunk[-1] == conversations - 1:
             long_conversation = rows[-1][0]
         say(f"{chunk[-1] + 1:,} conversations, {done:,} messages")

@@ -23,6 +23,7 @@ from media_lib.services import ensure_cloud_media_id, is_unknown_media_error, re
 from ..error_explanations import LOCAL_FAILURE_TITLE, explain
 from ..models import Conversation, Message
 from .compose import MEDIA_KINDS, Draft
+from .last_message import note_last_message
 from .send_attempts import CallLog, record_attempts
 from .statuses import RANK, attach_pending_statuses
 
@@ -106,7 +107,7 @@ def queue_message(
                 status=Message.Status.QUEUED,
                 sent_by=user if getattr(user, "is_authenticated", False) else None,
             )
-            Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
+            note_last_message(message=message)
             transaction.on_commit(lambda: _enqueue(message.pk))
     except IntegrityError:
         return Message.objects.get(uuid=client_uuid)
