@@ -149,3 +149,16 @@ class AccountEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account.name}: {self.title}"
+
+
+class ConsolePreference(models.Model):
+    """How one person likes the console to behave; a missing row means the defaults."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="console_preference")
+    enter_sends = models.BooleanField(
+        default=True, help_text="Enter sends and Shift+Enter starts a new line; off swaps them."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Console preferences of {self.user}"

@@ -10,6 +10,7 @@ import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from ..models import Conversation, Message
 from ..services import compose, limits
@@ -31,10 +32,19 @@ class ComposeForm(forms.Form):
 
     client_uuid = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
     reply_to = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # Fields whose rules the browser cannot know exactly: the page asks the server (this very form)
+    # as the operator types, through messaging:conversation-compose-check.
+    checked_as_typed: tuple[str, ...] = ()
 
     def __init__(self, *args, conversation: Conversation, user=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.conversation = conversation
+        check_url = reverse("messaging:conversation-compose-check", args=[conversation.pk]) if conversation.pk else ""
+        for name in self.checked_as_typed if check_url else ():
+            self.fields[name].widget.attrs.update({
+                "hx-post": check_url, "hx-trigger": "input changed delay:400ms, change", "hx-sync": "this:replace",
+                "hx-target": f"#check-{self.add_prefix(name)}", "hx-swap": "innerHTML",
+            })
         self.user = user
         self.reply_wamid = ""
         self.reply_message: Message | None = None

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from media_lib.services import store_upload
+from media_lib.validation import safe_name
 from cloudapi.media_kinds import KINDS as MEDIA_KINDS
 
 from ..models import Conversation, Message
@@ -29,6 +30,8 @@ from .message_content import contact_card_name
 CAPTIONED_KINDS = ("image", "video", "document")
 # Meta fails reactions to older messages asynchronously (131009): say so before sending.
 REACTION_MAX_AGE = timedelta(days=30)
+LATITUDE_RANGE = "Latitude must be between -90 and 90."
+LONGITUDE_RANGE = "Longitude must be between -180 and 180."
 _URL_RE = re.compile(r"^https?://[^/\s?#]+\.[^/\s?#]+\S*$", re.IGNORECASE)
 
 
@@ -109,10 +112,16 @@ def media_draft(
 def media_draft_from_upload(
     *, conversation: Conversation, kind: str, uploaded_file, user=None, caption: str = "", filename: str = ""
 ) -> Draft:
-    """Keep a new upload in the media library (once per file: media_lib dedupes), then draft it."""
+    """Keep a new upload in the media library (once per file: media_lib dedupes), then draft it.
+
+    A document goes out under the name it was uploaded with: the library may hand back an earlier
+    asset with the same bytes and another name, and the customer must see the file they were sent.
+    """
     problems = Problems()
     _media_texts(problems, kind, caption, filename)
     problems.raise_if_any()
+    if kind == "document" and not (filename or "").strip() and getattr(uploaded_file, "name", ""):
+        filename = safe_name(uploaded_file.name)[: limits.DOCUMENT_FILENAME]
 
     try:
         asset = store_upload(account=conversation.phone_number.account, uploaded_file=uploaded_file, user=user)
@@ -233,9 +242,9 @@ def location_draft(*, latitude: float, longitude: float, name: str = "", address
     """A map pin; WhatsApp shows the address only with a name."""
     problems = Problems()
     if latitude is None or not -90 <= latitude <= 90:
-        problems.add("latitude", "Latitude must be between -90 and 90.")
+        problems.add("latitude", LATITUDE_RANGE)
     if longitude is None or not -180 <= longitude <= 180:
-        problems.add("longitude", "Longitude must be between -180 and 180.")
+        problems.add("longitude", LONGITUDE_RANGE)
     name = problems.length("name", name, limits.LOCATION_NAME, label="The name")
     address = problems.length("address", address, limits.LOCATION_ADDRESS, label="The address")
     if address and not name:
@@ -249,10 +258,18 @@ def location_draft(*, latitude: float, longitude: float, name: str = "", address
     return Draft("location", content, text=" — ".join(part for part in (name, address) if part))
 
 
-def contact_card_draft(*, name: str, phone: str = "", email: str = "", organization: str = "") -> Draft:
-    """One contact card (``contacts`` with one entry): a name and at least a phone or an email."""
+def contact_card_draft(
+    *, name: str, phone: str = "", email: str = "", organization: str = "", first_name: str = "", last_name: str = ""
+) -> Draft:
+    """One contact card (``contacts`` with one entry): a name and at least a phone or an email.
+
+    ``name`` is the card's ``formatted_name`` exactly as typed; ``first_name`` / ``last_name`` are
+    sent only as given (a name is not split by guessing: "Mary Ann van Dyke" has no safe split).
+    """
     problems = Problems()
     name = problems.length("contact_name", name, limits.CONTACT_NAME, label="The name", required=True)
+    first_name = problems.length("first_name", first_name, limits.CONTACT_FIELD, label="The first name")
+    last_name = problems.length("last_name", last_name, limits.CONTACT_FIELD, label="The last name")
     phone = problems.length("contact_phone", phone, limits.CONTACT_FIELD, label="The phone")
     email = problems.length("contact_email", email, limits.CONTACT_FIELD, label="The email")
     organization = problems.length("organization", organization, limits.CONTACT_FIELD, label="The company")
@@ -265,8 +282,10 @@ def contact_card_draft(*, name: str, phone: str = "", email: str = "", organizat
         except ValidationError as exc:
             problems.add("contact_phone", exc.messages[0])
     problems.raise_if_any()
-    first, _, last = name.partition(" ")
-    card: dict[str, Any] = {"name": {"formatted_name": name, "first_name": first, **({"last_name": last} if last else {})}}
+    parts = {"first_name": first_name, "last_name": last_name}
+    # Meta wants one name part beside formatted_name: with none given, the whole name is the first name.
+    card_name = {key: value for key, value in parts.items() if value} or {"first_name": name}
+    card: dict[str, Any] = {"name": {"formatted_name": name, **card_name}}
     if wa_id:
         card["phones"] = [{"phone": "+" + wa_id, "wa_id": wa_id, "type": "CELL"}]
     if email:

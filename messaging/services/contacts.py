@@ -24,13 +24,22 @@ def normalise_wa_id(raw: str) -> str:
     if not text:
         raise ValidationError("Enter a phone number with its country code, e.g. +44 7700 900123.")
     candidate = text if text.startswith("+") else "+" + text.lstrip("0")
+    # Typed without "+" or "00", the first digits were only assumed to be a country code: when that
+    # fails, the likely mistake is a missing country code, not a miscount of digits.
+    international = text.startswith(("+", "00"))
     try:
         number = phonenumbers.parse(candidate, None)
     except phonenumbers.NumberParseException:
         raise ValidationError(f"“{text}” is not a phone number. Use the country code, e.g. +44 7700 900123.") from None
     if not phonenumbers.is_possible_number(number):
+        if not international:
+            raise ValidationError(_missing_country_code(text))
         raise ValidationError(f"“{text}” has the wrong number of digits for its country.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
+
+
+def _missing_country_code(text: str) -> str:
+    return f"“{text}” has no country code: add the country code, e.g. +1 415 555 0199."
 
 
 def upsert_contact(*, account: BusinessAccount, wa_id: str, name: str = "", user_id: str = "") -> Contact:

@@ -1,5 +1,7 @@
 """Small display helpers for the console's templates."""
 
+from datetime import timedelta
+
 from django import template
 from django.utils import timezone
 
@@ -24,6 +26,20 @@ def activity_time(value):
 
 
 register.simple_tag(url_or_blank, name="url_if_available")
+
+WINDOW_SOON = timedelta(hours=1)
+WINDOW_URGENT = timedelta(minutes=10)
+
+
+@register.filter
+def window_urgency(until):
+    """"urgent" under 10 minutes left in the window, "soon" under an hour, else "" (for a CSS class)."""
+    if not until:
+        return ""
+    left = until - timezone.now()
+    if left < WINDOW_URGENT:
+        return "urgent"
+    return "soon" if left < WINDOW_SOON else ""
 
 
 @register.filter

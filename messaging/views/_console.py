@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from accounts.access import accessible_phone_numbers
 from accounts.query_params import parse_id
+from accounts.services.preferences import enter_sends_for
 
 from .. import selectors
 from ..forms import COMPOSE_FORMS, InboxFilterForm, compose_form_class
@@ -70,6 +71,7 @@ def compose_context(request, conversation: Conversation, form=None) -> dict:
         "window_reason": "" if window_open else window_closed_reason(conversation),
         "compose_kinds": [(kind, form_class.label) for kind, form_class in COMPOSE_FORMS.items() if kind != "reaction"],
         "reply_message": reply_message,
+        "enter_sends": enter_sends_for(user=request.user),
     }
 
 

@@ -31,6 +31,8 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "messaging:conversation-compose": ("kind", "reply_to", "message"),
     "messaging:conversation-send": ("kind",),
     "messaging:conversation-typing": (),
+    "messaging:conversation-compose-check": ("kind", "check"),
+    "messaging:composer-enter-preference": ("enter_sends",),
     "messaging:conversation-assign": (),
     "messaging:contact-list": ("q", "page"),
     "messaging:contact-detail": (),

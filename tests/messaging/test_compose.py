@@ -128,8 +128,9 @@ def test_it_sends_a_location(conv, send, simulator):
 
 
 def test_it_sends_a_contact_card(conv, send, simulator):
-    response = send(conv, "contact", {"contact_name": "Ada Lovelace", "contact_phone": "+44 7700 900123",
-                                      "contact_email": "ada@example.com", "organization": "Acme"})
+    response = send(conv, "contact", {"contact_name": "Ada Lovelace", "first_name": "Ada", "last_name": "Lovelace",
+                                      "contact_phone": "+44 7700 900123", "contact_email": "ada@example.com",
+                                      "organization": "Acme"})
 
     assert response.status_code == 302
     assert _last_sent(simulator)["contacts"] == [{
@@ -138,6 +139,18 @@ def test_it_sends_a_contact_card(conv, send, simulator):
         "emails": [{"email": "ada@example.com", "type": "WORK"}],
         "org": {"company": "Acme"},
     }]
+
+
+def test_a_contact_cards_name_is_sent_as_typed_not_split_by_guessing(conv, send, simulator):
+    response = send(conv, "contact", {"contact_name": "Mary Ann van Dyke", "contact_phone": "+44 7700 900123"})
+
+    assert response.status_code == 302
+    # No first/last given: the whole name is the one name part Meta needs beside formatted_name.
+    assert _last_sent(simulator)["contacts"][0]["name"] == {"formatted_name": "Mary Ann van Dyke",
+                                                            "first_name": "Mary Ann van Dyke"}
+
+    send(conv, "contact", {"contact_name": "Dr. Mary Ann van Dyke", "last_name": "van Dyke", "contact_phone": "+44 7700 900123"})
+    assert _last_sent(simulator)["contacts"][0]["name"] == {"formatted_name": "Dr. Mary Ann van Dyke", "last_name": "van Dyke"}
 
 
 def test_it_reacts_to_the_customer_message_and_shows_it_on_that_bubble(conv, send, simulator, read_thread):
@@ -195,7 +208,7 @@ def test_the_same_form_submitted_twice_queues_one_message(conv, client, operator
         ("list", {"body": "Pick", "list_button": "Open"}, "row_1_title", "Give at least one row"),
         ("cta_url", {"body": "Go", "display_text": "Open", "url": "example.com"}, "url", "must start with http"),
         ("cta_url", {"body": "Go", "display_text": "d" * 21, "url": "https://example.com"}, "display_text", "at most 20"),
-        ("location", {"latitude": "91", "longitude": "0"}, "latitude", "less than or equal to 90"),
+        ("location", {"latitude": "91", "longitude": "0"}, "latitude", "Latitude must be between -90 and 90."),
         ("location", {"latitude": "1", "longitude": "1", "address": "Main St"}, "name", "only when the place has a name"),
         ("contact", {"contact_name": "Ada", "contact_phone": "12"}, "contact_phone", "not a phone number"),
         ("contact", {"contact_name": "Ada"}, "contact_phone", "Give a phone number or an email"),

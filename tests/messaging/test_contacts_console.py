@@ -120,6 +120,8 @@ def test_a_closed_window_also_needs_a_template(client, operator, phone):
         ("", "Enter a phone number with its country code"),
         ("hello", "is not a phone number"),
         ("+44 77", "wrong number of digits"),
+        ("415 555 0199", "add the country code, e.g. +1 415 555 0199"),
+        ("07700 900123", "add the country code, e.g. +1 415 555 0199"),
     ],
 )
 def test_a_bad_number_is_explained(client, operator, phone, to, message):
