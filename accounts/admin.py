@@ -1,7 +1,10 @@
 from django.contrib import admin, messages
 
+from .admin_audit import AuditedAdminMixin
+from .admin_history import ReadOnlyHistoryMixin
+from .admin_scope import ScopedAdminMixin
 from .forms import BusinessAccountAdminForm
-from .models import AccountEvent, BusinessAccount, BusinessProfile, PhoneNumber
+from .models import AccountEvent, AuditEntry, BusinessAccount, BusinessProfile, PhoneNumber
 from .services import resolve_account_events
 
 
@@ -21,7 +24,8 @@ class PhoneNumberInline(admin.TabularInline):
 
 
 @admin.register(BusinessAccount)
-class BusinessAccountAdmin(admin.ModelAdmin):
+class BusinessAccountAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    scope_account = ""
     list_display = ("name", "waba_id", "app_id", "messaging_limit_tier", "review_status", "ban_state", "updated_at")
     list_filter = ("review_status", "ban_state", "messaging_limit_tier")
     search_fields = ("name", "waba_id", "app_id")
@@ -42,7 +46,9 @@ class BusinessAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(PhoneNumber)
-class PhoneNumberAdmin(admin.ModelAdmin):
+class PhoneNumberAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    scope_account = "account"
+    scope_phone = ""
     list_display = (
         "display_phone_number",
         "phone_number_id",
@@ -69,7 +75,9 @@ class PhoneNumberAdmin(admin.ModelAdmin):
 
 
 @admin.register(BusinessProfile)
-class BusinessProfileAdmin(admin.ModelAdmin):
+class BusinessProfileAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    scope_account = "phone_number__account"
+    scope_phone = "phone_number"
     list_display = ("phone_number", "email", "vertical", "synced_at")
     list_select_related = ("phone_number",)
     search_fields = ("phone_number__phone_number_id", "phone_number__display_phone_number", "email")
@@ -77,7 +85,10 @@ class BusinessProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccountEvent)
-class AccountEventAdmin(admin.ModelAdmin):
+class AccountEventAdmin(ScopedAdminMixin, AuditedAdminMixin, ReadOnlyHistoryMixin, admin.ModelAdmin):
+    """What Meta reported about an account: shown, never edited; the banner is resolved by the action."""
+
+    scope_account = "account"
     list_display = (
         "occurred_at",
         "account",
@@ -100,3 +111,25 @@ class AccountEventAdmin(admin.ModelAdmin):
     def resolve(self, request, queryset):
         count = resolve_account_events(events=queryset)
         self.message_user(request, f"Resolved {count} event(s).", messages.SUCCESS)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """The audit trail, read-only for everybody: entries are never added, changed or deleted here."""
+
+    scope_account = "account"
+    list_display = ("at", "actor_username", "action", "object_model", "object_label", "account", "reason")
+    list_filter = ("action", ("at", admin.DateFieldListFilter))
+    list_select_related = ("account",)
+    search_fields = ("actor_username", "action", "object_label", "=object_pk", "object_model")
+    date_hierarchy = "at"
+    readonly_fields = [field.name for field in AuditEntry._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -9,7 +9,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # Both import models, which cannot load before the app registry is ready.
-        from . import roles, webhook_events
+        from . import audit_signals, roles, webhook_events
         from .query_params import IdConverter
 
         # Here, before any URLconf is imported, so every app's urls.py can use <id:pk>.
@@ -22,9 +22,11 @@ class AccountsConfig(AppConfig):
                 "accounts.view_phonenumber",
                 "accounts.view_businessprofile",
                 "accounts.view_accountevent",
+                "accounts.view_auditentry",
             ],
         )
         roles.register_admin_app(self.label)
         roles.register_admin_app("auth")  # users and groups are administered beside the accounts
         post_migrate.connect(roles.sync_roles_after_migrate, dispatch_uid="accounts.sync_roles")
         webhook_events.register_handlers()
+        audit_signals.connect()

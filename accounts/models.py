@@ -162,3 +162,56 @@ class ConsolePreference(models.Model):
 
     def __str__(self) -> str:
         return f"Console preferences of {self.user}"
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    """The audit trail is append-only: bulk edits and deletes are refused too."""
+
+    def update(self, **kwargs):
+        raise PermissionError("Audit entries are append-only: they cannot be updated.")
+
+    def delete(self):
+        raise PermissionError("Audit entries are append-only: they cannot be deleted.")
+
+
+class AuditEntry(models.Model):
+    """Who did what, to which object, and why: one row per audited action, never changed.
+
+    The object is kept as strings (app label, model, pk, label) because accounts may not import
+    the apps above it. ``details`` never holds a secret or a message body. Deleting a user or an
+    account keeps the entry (the foreign keys go null through Django's base manager; the
+    username and the object's label stay).
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_username = models.CharField(max_length=150, blank=True, help_text="Kept if the user is deleted.")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=64, db_index=True, help_text="A dotted code, e.g. webhook_event.replay.")
+    account = models.ForeignKey(
+        BusinessAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries"
+    )
+    object_app = models.CharField(max_length=64, blank=True)
+    object_model = models.CharField(max_length=64, blank=True)
+    object_pk = models.CharField(max_length=64, blank=True, db_index=True)
+    object_label = models.CharField(max_length=255, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    reason = models.TextField(blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.actor_username or 'system'} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise PermissionError("Audit entries are append-only: they cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit entries are append-only: they cannot be deleted.")

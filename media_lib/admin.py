@@ -10,6 +10,8 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 
+from accounts.admin_audit import AuditedAdminMixin
+from accounts.admin_scope import ScopedAdminMixin
 from cloudapi.errors import CloudApiError
 
 from .models import CloudMediaId, MediaAsset
@@ -43,7 +45,8 @@ class MediaAssetAddForm(forms.ModelForm):
 
 
 @admin.register(MediaAsset)
-class MediaAssetAdmin(admin.ModelAdmin):
+class MediaAssetAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    scope_account = "account"
     list_display = ("id", "original_name", "kind", "origin", "account", "human_size", "download_state", "created_at")
     list_filter = ("kind", "download_state", "origin", "download_refused", "account")
     list_select_related = ("account",)
@@ -162,7 +165,8 @@ class MediaAssetAdmin(admin.ModelAdmin):
 
 
 @admin.register(CloudMediaId)
-class CloudMediaIdAdmin(admin.ModelAdmin):
+class CloudMediaIdAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    scope_account = "asset__account"
     list_display = ("media_id", "asset", "phone_number", "uploaded_at", "expires_at")
     list_select_related = ("asset", "phone_number")
     search_fields = ("=media_id", "=asset__sha256", "asset__original_name")

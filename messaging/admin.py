@@ -1,6 +1,13 @@
 from django.contrib import admin, messages
+from django.db.models import Q
+
+from accounts.access import accessible_phone_numbers, sees_every_number
+from accounts.admin_audit import AuditedAdminMixin
+from accounts.admin_history import ReadOnlyHistoryMixin
+from accounts.admin_scope import ScopedAdminMixin
 
 from .admin_compose import ContactComposeMixin, ConversationComposeMixin
+from .admin_support import MessageSupportActionsMixin
 from .models import (
     Contact,
     ContactEvent,
@@ -24,13 +31,14 @@ class ContactEventInline(admin.TabularInline):
 
 
 @admin.register(Contact)
-class ContactAdmin(ContactComposeMixin, admin.ModelAdmin):
+class ContactAdmin(ScopedAdminMixin, AuditedAdminMixin, ContactComposeMixin, admin.ModelAdmin):
+    scope_account = "account"
     list_display = ("wa_id", "name", "account", "opted_out", "opted_out_at", "updated_at", "compose")
     list_filter = ("opted_out", "account")
     list_select_related = ("account",)
     # events__detail holds "+old → +new": a number the customer used before finds them too.
     search_fields = ("wa_id", "user_id", "name", "events__detail")
-    readonly_fields = ("compose", "opted_out_at", "created_at", "updated_at")
+    readonly_fields = ("compose", "account", "opted_out_at", "created_at", "updated_at")
     inlines = [ContactEventInline]
 
     @admin.display(description="Compose")
@@ -39,7 +47,8 @@ class ContactAdmin(ContactComposeMixin, admin.ModelAdmin):
 
 
 @admin.register(ContactEvent)
-class ContactEventAdmin(admin.ModelAdmin):
+class ContactEventAdmin(ScopedAdminMixin, AuditedAdminMixin, ReadOnlyHistoryMixin, admin.ModelAdmin):
+    scope_phone = "contact__conversations__phone_number"
     list_display = ("contact", "kind", "source", "detail", "occurred_at")
     list_filter = ("kind", "source")
     list_select_related = ("contact",)
@@ -48,7 +57,9 @@ class ContactEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(ConversationComposeMixin, admin.ModelAdmin):
+class ConversationAdmin(ScopedAdminMixin, AuditedAdminMixin, ConversationComposeMixin, admin.ModelAdmin):
+    scope_account = "phone_number__account"
+    scope_phone = "phone_number"
     list_display = ("contact", "phone_number", "last_message_at", "last_inbound_at", "unread_count", "compose")
     list_select_related = ("contact", "phone_number")
     search_fields = ("contact__wa_id", "contact__name", "phone_number__display_phone_number")
@@ -97,7 +108,13 @@ class SendAttemptInline(admin.TabularInline):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(
+    MessageSupportActionsMixin, ScopedAdminMixin, AuditedAdminMixin, ReadOnlyHistoryMixin, admin.ModelAdmin
+):
+    """What was sent and received, as it happened: read-only; support acts through the actions."""
+
+    scope_account = "conversation__phone_number__account"
+    scope_phone = "conversation__phone_number"
     list_display = ("__str__", "direction", "type", "status", "error_code", "conversation", "created_at")
     list_filter = ("direction", "status", "type")
     list_select_related = ("conversation__contact", "conversation__phone_number")
@@ -115,8 +132,11 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(MessageSendAttempt)
-class MessageSendAttemptAdmin(admin.ModelAdmin):
+class MessageSendAttemptAdmin(ScopedAdminMixin, AuditedAdminMixin, ReadOnlyHistoryMixin, admin.ModelAdmin):
     """Find a try by the fbtrace id Meta support quotes, or every failed try with one code."""
+
+    scope_account = "message__conversation__phone_number__account"
+    scope_phone = "message__conversation__phone_number"
 
     list_display = ("message", "number", "started_at", "outcome", "http_status", "error_code", "fbtrace_id", "duration_ms")
     list_filter = ("outcome", "error_code")
@@ -132,7 +152,11 @@ class MessageSendAttemptAdmin(admin.ModelAdmin):
 
 
 @admin.register(MessageStatusEvent)
-class MessageStatusEventAdmin(admin.ModelAdmin):
+class MessageStatusEventAdmin(ScopedAdminMixin, AuditedAdminMixin, ReadOnlyHistoryMixin, admin.ModelAdmin):
+    """What Meta reported, as it reported it."""
+
+    scope_account = "message__conversation__phone_number__account"
+    scope_phone = "message__conversation__phone_number"
     list_display = ("wamid", "status", "timestamp", "message")
     list_filter = ("status",)
     search_fields = ("wamid", "recipient_id")
@@ -140,7 +164,8 @@ class MessageStatusEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Flow)
-class FlowAdmin(admin.ModelAdmin):
+class FlowAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    scope_account = "account"
     list_display = ("flow_id", "name", "status", "status_changed_at", "account", "updated_at")
     list_filter = ("status", "account")
     list_select_related = ("account",)
@@ -150,7 +175,9 @@ class FlowAdmin(admin.ModelAdmin):
 
 
 @admin.register(FlowResponse)
-class FlowResponseAdmin(admin.ModelAdmin):
+class FlowResponseAdmin(ScopedAdminMixin, AuditedAdminMixin, ReadOnlyHistoryMixin, admin.ModelAdmin):
+    scope_account = "message__conversation__phone_number__account"
+    scope_phone = "message__conversation__phone_number"
     list_display = ("pk", "flow_token", "contact", "flow", "parse_error", "created_at")
     list_select_related = ("contact", "flow")
     search_fields = ("flow_token", "message__wamid", "contact__wa_id", "flow__flow_id")
@@ -159,16 +186,27 @@ class FlowResponseAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
+class WebhookEventAdmin(ScopedAdminMixin, AuditedAdminMixin, ReadOnlyHistoryMixin, admin.ModelAdmin):
+    """What Meta sent, exactly as it arrived: every field is read-only (the state changes only
+    through the replay actions, which check the stored bytes against their hash and audit)."""
+
     list_display = ("pk", "field", "phone_number_id", "state", "attempts", "received_at", "processed_at")
     list_filter = ("state", "field", "account")
     list_select_related = ("account",)
     search_fields = ("body_sha256", "phone_number_id", "body")
-    readonly_fields = ("body_sha256", "received_at", "processed_at", "attempts", "unhandled_fields")
-    raw_id_fields = ("account",)
+    scope_account = "account"
+    service_audited_actions = ("replay", "replay_unprocessed")
     # With "Select all N" (select-across), Django hands an action the whole filtered changelist:
     # filter by state=failed, select all, replay — and every matching event is replayed.
     actions = ["replay", "replay_unprocessed"]
+
+    def scope_queryset(self, request, queryset):
+        # The signer's account must be theirs, and the number, when the event names one.
+        queryset = super().scope_queryset(request, queryset)
+        if sees_every_number(request.user):
+            return queryset
+        numbers = accessible_phone_numbers(request.user).values("phone_number_id")
+        return queryset.filter(Q(phone_number_id="") | Q(phone_number_id__in=numbers))
 
     @admin.action(description="Replay selected events (idempotent)", permissions=["change"])
     def replay(self, request, queryset):
@@ -183,7 +221,9 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
     def _replay(self, request, queryset):
         ids = list(queryset.order_by("received_at", "pk").values_list("pk", flat=True))
-        replay = replay_webhook_events(event_ids=ids)
+        replay = replay_webhook_events(event_ids=ids, actor=request.user, reason="Replayed from the admin")
+        for pk, why in replay.refused:
+            self.message_user(request, f"Event #{pk} not replayed. {why}", messages.ERROR)
         if replay.queued:
             self.message_user(request, f"Queued {replay.queued} event(s) for replay; their state updates as they run.")
             return

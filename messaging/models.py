@@ -1,5 +1,6 @@
 """Contacts, conversations, messages with their status history, flows, and raw webhook events."""
 
+import hashlib
 import uuid
 from datetime import datetime, timedelta
 
@@ -181,6 +182,10 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     meta_timestamp = models.DateTimeField(null=True, blank=True, help_text="When Meta says it was sent.")
+    resend_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resends",
+        help_text="The failed message support staff sent again as this one.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -332,6 +337,9 @@ class WebhookEvent(models.Model):
 
     account = models.ForeignKey(BusinessAccount, null=True, blank=True, on_delete=models.SET_NULL)
     body = models.TextField()
+    # The exact bytes Meta sent: ``body`` is their text (NULs and bad UTF-8 replaced), so only
+    # these can be checked against ``body_sha256`` — replay refuses a row where they differ.
+    raw_body = models.BinaryField(null=True, editable=False)
     body_sha256 = models.CharField(max_length=64, unique=True)
     field = models.CharField(max_length=64, blank=True, db_index=True)
     phone_number_id = models.CharField(max_length=64, blank=True, db_index=True)
@@ -355,3 +363,17 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field or 'webhook'} #{self.pk} ({self.state})"
+
+    def stored_bytes(self) -> bytes:
+        """What Meta sent; rows stored before ``raw_body`` existed have only their text."""
+        return bytes(self.raw_body) if self.raw_body is not None else self.body.encode("utf-8")
+
+    def stored_text(self) -> str:
+        """The bytes as the handlers read them (the same replacements as ``body``)."""
+        return self.stored_bytes().decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+
+    def tampered(self) -> str:
+        """Why the stored bytes cannot be trusted (they do not hash to ``body_sha256``), or ``""``."""
+        if hashlib.sha256(self.stored_bytes()).hexdigest() == self.body_sha256:
+            return ""
+        return "Refused: the stored bytes do not match body_sha256 (the event was altered after it was received)."

@@ -1,5 +1,8 @@
 from django.contrib import admin, messages
 
+from accounts.admin_audit import AuditedAdminMixin
+from accounts.admin_history import ReadOnlyHistoryMixin
+from accounts.admin_scope import ScopedAdminMixin
 from accounts.models import BusinessAccount
 
 from .models import MessageTemplate, TemplateStatusChange, TemplateSyncState
@@ -35,7 +38,8 @@ class StatusChangeInline(admin.TabularInline):
 
 
 @admin.register(MessageTemplate)
-class MessageTemplateAdmin(admin.ModelAdmin):
+class MessageTemplateAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    scope_account = "account"
     list_display = (
         "name",
         "language",
@@ -113,7 +117,8 @@ class MessageTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(TemplateStatusChange)
-class TemplateStatusChangeAdmin(admin.ModelAdmin):
+class TemplateStatusChangeAdmin(ScopedAdminMixin, AuditedAdminMixin, ReadOnlyHistoryMixin, admin.ModelAdmin):
+    scope_account = "template__account"
     list_display = (
         "occurred_at",
         "template",
@@ -140,7 +145,8 @@ class TemplateStatusChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(TemplateSyncState)
-class TemplateSyncStateAdmin(admin.ModelAdmin):
+class TemplateSyncStateAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    scope_account = "account"
     list_display = ("account", "last_success_at", "failing", "last_error_at", "last_error")
     list_select_related = ("account",)
     readonly_fields = ("account", "last_success_at", "last_error", "last_error_at", "last_result")

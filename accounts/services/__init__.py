@@ -13,6 +13,7 @@ from django.db import transaction
 from .. import roles
 from ..models import BusinessAccount, PhoneNumber
 from .account_events import record_account_event, resolve_account_events
+from .audit import acting_as, current_actor
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,16 @@ class AccountCredentials:
 
 
 @transaction.atomic
-def connect_account(*, credentials: AccountCredentials) -> PhoneNumber:
-    """Create or update the business account and phone number these credentials describe."""
+def connect_account(*, credentials: AccountCredentials, actor=None) -> PhoneNumber:
+    """Create or update the business account and phone number these credentials describe.
+
+    Setting or changing a credential writes an audit entry naming the field (never its value).
+    """
+    with acting_as(actor or current_actor()):
+        return _connect(credentials)
+
+
+def _connect(credentials: AccountCredentials) -> PhoneNumber:
     missing = credentials.missing()
     if missing:
         raise ValueError(f"Missing value(s): {', '.join(missing)}")
@@ -75,9 +84,10 @@ def ensure_user(*, username: str, password: str, role: str, superuser: bool = Fa
     return user
 
 
-def grant_phone_number(*, user, phone_number: PhoneNumber) -> None:
-    """Let ``user`` work the conversations of ``phone_number``."""
-    phone_number.operators.add(user)
+def grant_phone_number(*, user, phone_number: PhoneNumber, actor=None) -> None:
+    """Let ``user`` work the conversations of ``phone_number`` (audited, by ``actor`` if given)."""
+    with acting_as(actor or current_actor()):
+        phone_number.operators.add(user)
 
 
 __all__ = [

@@ -77,13 +77,15 @@ def queue_message(
     requires_window: bool = True,
     media_asset=None,
     target: Message | None = None,
+    resend_of: Message | None = None,
 ) -> Message:
     """Save an outbound message as ``queued`` and enqueue its delivery after commit.
 
     ``kind`` is the Cloud API type and ``content`` its object (already validated by the caller's
     own rules). Everything but templates needs the 24-hour window (``requires_window``).
     The same ``client_uuid`` twice (a double submit) queues once and returns the first message.
-    A media message sent from the library names its ``media_asset``; a reaction its ``target``.
+    A media message sent from the library names its ``media_asset``; a reaction its ``target``;
+    support's resend the failed message it sends again (``resend_of``).
     """
     if requires_window and not conversation.window_is_open():
         raise WindowClosed(window_closed_reason(conversation))
@@ -104,6 +106,7 @@ def queue_message(
                 target=target,
                 target_wamid=target.wamid if target is not None and target.wamid else "",
                 media_asset=media_asset,
+                resend_of=resend_of,
                 status=Message.Status.QUEUED,
                 sent_by=user if getattr(user, "is_authenticated", False) else None,
             )

@@ -150,6 +150,7 @@ def _store(*, body: bytes, account_id: int) -> Stored:
                 account_id=account_id,
                 # PostgreSQL text cannot hold NUL; the hash (above) is of the exact bytes.
                 body=body.decode("utf-8", errors="replace").replace("\x00", "\ufffd"),
+                raw_body=body,
                 body_sha256=digest,
                 field=field,
                 phone_number_id=phone_number_id,

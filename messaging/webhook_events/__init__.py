@@ -24,6 +24,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.services.audit import record_audits
 from accounts.webhook_scope import SignerScope
 from cloudapi import webhook_registry
 from cloudapi.webhook_payloads import ForeignObject, InvalidPayload, UnknownAccount, parse_json
@@ -62,7 +63,7 @@ def process_webhook_event(*, event_id: int) -> WebhookEvent:
     under the event's row lock; the event records how many items are applied, so a crash or a
     failing chunk resumes where it stopped, and two workers never apply the same chunk.
     """
-    plan: list[Item] | InvalidPayload | None = None
+    plan: list[Item] | InvalidPayload | TamperedBody | None = None
     started = False
     size = 10  # grows to CHUNK_ITEMS while chunks stay short
     while True:
@@ -72,7 +73,7 @@ def process_webhook_event(*, event_id: int) -> WebhookEvent:
             if event.state == WebhookEvent.State.PROCESSED or (started and event.state != WebhookEvent.State.PENDING):
                 return event
             if plan is None:
-                plan = _plan(event.body)
+                plan = _plan(event)
             if not started:
                 event.attempts += 1
                 started = True
@@ -119,7 +120,7 @@ def drain_webhook_events(*, limit: int) -> int:
             more = len(batch) == wanted
             items = 0
             for event in batch:
-                plan = _plan(event.body)
+                plan = _plan(event)
                 size = _items_left(event, plan)
                 if items and items + size > CHUNK_ITEMS:
                     more = True
@@ -151,26 +152,39 @@ def _let_other_writers_in() -> None:
         time.sleep(SQLITE_PAUSE_BETWEEN_WRITES)
 
 
-def _plan(body: str) -> list[Item] | InvalidPayload:
-    """The event's items in order, or why its envelope is malformed."""
+class TamperedBody(Exception):
+    """The stored bytes no longer hash to ``body_sha256``: nothing of them is applied."""
+
+
+def _plan(event: WebhookEvent) -> list[Item] | InvalidPayload | TamperedBody:
+    """The event's items in order, or why they cannot be applied (a malformed envelope, or
+    bytes altered since they were received — history is never rewritten by a replay)."""
+    tampered = event.tampered()
+    if tampered:
+        return TamperedBody(tampered)
     try:
-        return event_items(_parse_envelope(body))
+        return event_items(_parse_envelope(event.stored_text()))
     except InvalidPayload as exc:
         return exc
 
 
-def _items_left(event: WebhookEvent, plan: list[Item] | InvalidPayload) -> int:
-    if isinstance(plan, InvalidPayload):
+def _items_left(event: WebhookEvent, plan: list[Item] | InvalidPayload | TamperedBody) -> int:
+    if isinstance(plan, (InvalidPayload, TamperedBody)):
         return 1
     return max(1, len(plan) - event.applied_items)
 
 
-def _apply_next_chunk(event: WebhookEvent, plan: list[Item] | InvalidPayload, *, size: int = CHUNK_ITEMS) -> None:
+def _apply_next_chunk(
+    event: WebhookEvent, plan: list[Item] | InvalidPayload | TamperedBody, *, size: int = CHUNK_ITEMS
+) -> None:
     """Apply the event's next chunk inside the caller's transaction, its handlers in a savepoint.
 
     The event ends ``processed`` once its last chunk is applied; a failing chunk marks it
     (rejected / unroutable / failed) and leaves the chunks before it applied.
     """
+    if isinstance(plan, TamperedBody):
+        _finish(event, WebhookEvent.State.REJECTED, str(plan))
+        return
     if isinstance(plan, InvalidPayload):
         _finish(event, WebhookEvent.State.REJECTED, f"Malformed payload: {plan}")
         return
@@ -203,10 +217,11 @@ def _apply_next_chunk(event: WebhookEvent, plan: list[Item] | InvalidPayload, *,
             event.save(update_fields=["state", "error", "attempts", "unhandled_fields", "applied_items"])
 
 
-def replay_webhook_event(*, event_id: int) -> WebhookEvent:
-    """Process an event again from its stored body, resuming after its applied chunks (support's replay)."""
-    _reset_to_pending([event_id])
-    return process_webhook_event(event_id=event_id)
+def replay_webhook_event(*, event_id: int, actor=None, reason: str = "") -> WebhookEvent:
+    """Process an event again from its stored bytes, resuming after its applied chunks (support's
+    replay). Bytes that no longer match their hash are refused: the event ends ``rejected`` with
+    the reason. Audited (``webhook_event.replay``) with ``actor`` and ``reason``."""
+    return _replay_inline([event_id], actor=actor, reason=reason)[0]
 
 
 # Replaying more than this many events in one request would time out: the rest go to Celery.
@@ -215,25 +230,51 @@ REPLAY_INLINE_LIMIT = 100
 
 @dataclass(frozen=True)
 class Replay:
-    """What a replay of several events did: ``queued`` for the worker, or ``replayed`` now."""
+    """What a replay of several events did: ``queued`` for the worker, or ``replayed`` now;
+    ``refused`` are the events whose stored bytes do not match their hash (id, reason)."""
 
     queued: int = 0
     replayed: int = 0
     processed: int = 0
+    refused: tuple[tuple[int, str], ...] = ()
 
 
-def replay_webhook_events(*, event_ids: list[int]) -> Replay:
+def replay_webhook_events(*, event_ids: list[int], actor=None, reason: str = "") -> Replay:
     """Replay events in the given order (the admin's action): inline up to ``REPLAY_INLINE_LIMIT``,
-    else reset to pending and handed to the worker once the transaction commits."""
+    else reset to pending and handed to the worker once the transaction commits. Each event gets
+    an audit entry; a tampered one is refused (inline: reported here; queued: by its state)."""
     if len(event_ids) > REPLAY_INLINE_LIMIT:
         from ..services.webhook_inbox import enqueue_processing  # the inbox enqueues through the tasks
 
+        _audit_replay(event_ids, actor=actor, reason=reason, queued=True)
         _reset_to_pending(event_ids)
         for pk in event_ids:
             transaction.on_commit(lambda pk=pk: enqueue_processing(pk))
         return Replay(queued=len(event_ids))
-    states = [replay_webhook_event(event_id=pk).state for pk in event_ids]
-    return Replay(replayed=len(states), processed=states.count(WebhookEvent.State.PROCESSED))
+    events = _replay_inline(event_ids, actor=actor, reason=reason)
+    states = [event.state for event in events]
+    refused = tuple((event.pk, why) for event in events if (why := event.tampered()))
+    return Replay(replayed=len(states), processed=states.count(WebhookEvent.State.PROCESSED), refused=refused)
+
+
+def _replay_inline(event_ids: list[int], *, actor, reason: str) -> list[WebhookEvent]:
+    _audit_replay(event_ids, actor=actor, reason=reason, queued=False)
+    events = []
+    for pk in event_ids:
+        _reset_to_pending([pk])
+        events.append(process_webhook_event(event_id=pk))
+    return events
+
+
+def _audit_replay(event_ids: list[int], *, actor, reason: str, queued: bool) -> None:
+    rows = WebhookEvent.objects.filter(pk__in=event_ids).only("pk", "field", "state", "account_id")
+    record_audits(
+        actor=actor,
+        action="webhook_event.replay",
+        objects=[(event, event.account_id) for event in rows],
+        details={"queued": queued},
+        reason=reason,
+    )
 
 
 def _reset_to_pending(event_ids: list[int]) -> None:

@@ -113,11 +113,13 @@ def test_the_four_roles_exist_with_their_permissions(db):
 
 
 def test_support_staff_find_a_message_by_wamid_in_the_admin(client, phone, post_webhook):
-    from accounts.services import ensure_user
+    from accounts.services import ensure_user, grant_phone_number
     from ..conftest import fixture_bytes
 
     post_webhook(fixture_bytes("webhook_message_text.json"))
-    client.force_login(ensure_user(username="sue", password="pw-sue-12345", role=roles.SUPPORT))
+    sue = ensure_user(username="sue", password="pw-sue-12345", role=roles.SUPPORT)
+    grant_phone_number(user=sue, phone_number=phone)  # the admin shows support staff their numbers only
+    client.force_login(sue)
 
     changelist = reverse("admin:messaging_message_changelist")
     found = client.get(changelist, {"q": "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA="})

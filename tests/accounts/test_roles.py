@@ -37,6 +37,7 @@ EXPECTED = {
         "accounts.view_phonenumber",
         "accounts.view_businessprofile",
         "accounts.view_accountevent",
+        "accounts.view_auditentry",  # the audit trail of their accounts, read-only
         "templates_mgr.view_messagetemplate",
         "templates_mgr.view_templatestatuschange",
         "media_lib.view_mediaasset",

@@ -13,7 +13,7 @@ from accounts import roles
 from accounts.access import accessible_accounts
 from accounts.context_processors import account_banners
 from accounts.models import AccountEvent, BusinessAccount, PhoneNumber
-from accounts.services import ensure_user
+from accounts.services import ensure_user, grant_phone_number
 from accounts.webhook_events import (
     handle_account_alerts,
     handle_account_update,
@@ -439,7 +439,9 @@ def test_it_refuses_a_phone_number_the_account_does_not_have(account, phone):
 def test_support_staff_see_what_meta_reported_in_the_admin(post_webhook, client, account, phone):
     post_webhook(load_fixture("webhook_phone_number_quality_update_flagged.json"))
     post_webhook(load_fixture("webhook_account_update_disabled.json"))
-    client.force_login(ensure_user(username="sue", password="pw-sue-12345", role=roles.SUPPORT))
+    sue = ensure_user(username="sue", password="pw-sue-12345", role=roles.SUPPORT)
+    grant_phone_number(user=sue, phone_number=phone)  # the admin shows support staff their accounts only
+    client.force_login(sue)
 
     phone_page = client.get(reverse("admin:accounts_phonenumber_change", args=[phone.pk])).content.decode()
     account_page = client.get(reverse("admin:accounts_businessaccount_change", args=[account.pk])).content.decode()

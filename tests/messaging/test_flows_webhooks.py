@@ -1,5 +1,6 @@
 """The flows field: status changes of our WhatsApp Flows and alerts about their endpoints."""
 
+import hashlib
 from datetime import UTC, datetime
 
 import pytest
@@ -127,7 +128,7 @@ def test_a_flows_event_for_an_account_we_do_not_have_is_unroutable(db):
         '{"object": "whatsapp_business_account", "entry": [{"id": "42", "changes": '
         '[{"field": "flows", "value": {"event": "FLOW_STATUS_CHANGE", "flow_id": "1", "new_status": "PUBLISHED"}}]}]}'
     )
-    event = WebhookEvent.objects.create(body=body, body_sha256="x" * 64)
+    event = WebhookEvent.objects.create(body=body, body_sha256=hashlib.sha256(body.encode()).hexdigest())
 
     assert process_webhook_event(event_id=event.pk).state == WebhookEvent.State.UNROUTABLE
     assert not Flow.objects.exists()

@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from accounts import roles
-from accounts.services import ensure_user
+from accounts.services import ensure_user, grant_phone_number
 from cloudapi.webhook_payloads import InvalidPayload, UnknownAccount
 from messaging.models import WebhookEvent
 from templates_mgr import webhook_events
@@ -275,10 +275,12 @@ def test_template_managers_hold_the_template_permissions_after_migrate(db):
     assert not operator.permissions.filter(content_type__app_label="templates_mgr").exists()
 
 
-def test_support_staff_find_a_template_and_its_history_in_the_admin(post_webhook, client, order_confirmation):
+def test_support_staff_find_a_template_and_its_history_in_the_admin(post_webhook, client, order_confirmation, phone):
     post_webhook(load_fixture("webhook_template_status_approved.json"))
     post_webhook(load_fixture("webhook_template_status_paused.json"))
-    client.force_login(ensure_user(username="sue", password="pw-sue-12345", role=roles.SUPPORT))
+    sue = ensure_user(username="sue", password="pw-sue-12345", role=roles.SUPPORT)
+    grant_phone_number(user=sue, phone_number=phone)  # the admin shows support staff their accounts only
+    client.force_login(sue)
 
     listing = client.get(
         reverse("admin:templates_mgr_messagetemplate_changelist"), {"q": ORDER_CONFIRMATION, "status__exact": "PAUSED"}
