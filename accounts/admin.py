@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from .forms import BusinessAccountAdminForm
 from .models import AccountEvent, BusinessAccount, BusinessProfile, PhoneNumber
 from .services import resolve_account_events
+from .signals import account_connected
 
 
 class PhoneNumberInline(admin.TabularInline):
@@ -39,6 +40,11 @@ class BusinessAccountAdmin(admin.ModelAdmin):
         "restricted_until",
     )
     inlines = [PhoneNumberInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.access_token:
+            account_connected.send(sender=BusinessAccount, account=obj)
 
 
 @admin.register(PhoneNumber)

@@ -12,6 +12,7 @@ from accounts.redirects import next_url
 
 from .. import selectors
 from ..builder import unsupported
+from ..models import TemplateSyncState
 from ..preview import preview_of
 from ..services.changes import edit_block_reason
 from ..services.notices import dismiss_notice
@@ -52,6 +53,7 @@ def detail_context(template, **extra) -> dict:
         "history": selectors.history(template),
         "preview": preview,
         "edit_block": edit_block_for(template),
+        "sync_state": TemplateSyncState.objects.filter(account_id=template.account_id).first(),
         **extra,
     }
 
