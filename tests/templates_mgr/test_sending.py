@@ -243,7 +243,7 @@ def test_marketing_templates_are_not_sent_to_opted_out_customers(client, operato
 
     assert response.status_code == 400
     assert response.context["params"].non_field_errors() == [
-        "Sheena asked not to receive marketing messages, and promo is a marketing template, so it was not sent. "
+        "Sheena asked not to receive marketing messages, and promo is a marketing template, so it can't be sent. "
         "A utility template can still be sent."
     ]
     assert not Message.objects.exists()
