@@ -14,5 +14,6 @@ urlpatterns = [
     path("<id:pk>/delete/", views.template_delete, name="template-delete"),
     path("send/new/", views.conversation_start, name="conversation-start"),
     path("send/<id:conversation_pk>/", views.conversation_send, name="conversation-send"),
+    path("send/<id:conversation_pk>/preview/", views.conversation_send_preview, name="conversation-send-preview"),
     path("notices/<id:pk>/dismiss/", views.notice_dismiss, name="notice-dismiss"),
 ]

@@ -1,9 +1,10 @@
 from .board import notice_dismiss, template_detail, template_list, template_sync
 from .builder import template_create, template_delete, template_edit, template_submit
-from .sending import conversation_send, conversation_start
+from .sending import conversation_send, conversation_send_preview, conversation_start
 
 __all__ = [
     "conversation_send",
+    "conversation_send_preview",
     "conversation_start",
     "notice_dismiss",
     "template_create",

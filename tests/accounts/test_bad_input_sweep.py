@@ -45,6 +45,7 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "templates_mgr:template-delete": ("scope",),
     "templates_mgr:conversation-start": ("template", "to", "phone_number"),
     "templates_mgr:conversation-send": ("template",),
+    "templates_mgr:conversation-send-preview": ("template",),
     "templates_mgr:notice-dismiss": (),
     "media_lib:asset-list": ("kind", "origin", "q", "page"),
     "media_lib:asset-upload": ("kind", "origin", "q", "page"),
