@@ -107,6 +107,13 @@ class MessageTemplate(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.language})"
 
+    @property
+    def rejection_detail(self) -> str:
+        """Meta's explanation when it says more than the reason code (Meta often repeats the code)."""
+        explanation = self.rejection_explanation.strip()
+        same = explanation.upper().replace(" ", "_") == self.rejected_reason.upper()
+        return "" if same else explanation
+
 
 class TemplateStatusChange(models.Model):
     """One step of a template's approval history. Append-only; one row per (template, status, time)."""

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.template_list, name="template-list"),
     path("new/", views.template_create, name="template-create"),
     path("sync/", views.template_sync, name="template-sync"),
+    path("validate/", views.template_validate, name="template-validate"),
     path("<id:pk>/", views.template_detail, name="template-detail"),
     path("<id:pk>/edit/", views.template_edit, name="template-edit"),
     path("<id:pk>/submit/", views.template_submit, name="template-submit"),
@@ -16,4 +17,5 @@ urlpatterns = [
     path("send/<id:conversation_pk>/", views.conversation_send, name="conversation-send"),
     path("send/<id:conversation_pk>/preview/", views.conversation_send_preview, name="conversation-send-preview"),
     path("notices/<id:pk>/dismiss/", views.notice_dismiss, name="notice-dismiss"),
+    path("notices/dismiss/", views.notice_dismiss_all, name="notice-dismiss-all"),
 ]

@@ -47,6 +47,8 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "templates_mgr:conversation-send": ("template",),
     "templates_mgr:conversation-send-preview": ("template",),
     "templates_mgr:notice-dismiss": (),
+    "templates_mgr:notice-dismiss-all": (),
+    "templates_mgr:template-validate": (),
     "media_lib:asset-list": ("kind", "origin", "q", "page"),
     "media_lib:asset-upload": ("kind", "origin", "q", "page"),
     "media_lib:asset-picker": ("account", "phone_number", "kind", "q", "media_picker_q", "field", "selected"),
