@@ -88,7 +88,7 @@ def _sync_templates(env: dict, supervisor: Supervisor, stopping) -> None:
         return
     done = subprocess.run([sys.executable, "manage.py", "sync_templates"], cwd=ROOT, env=env, check=False,
                           capture_output=True, text=True, timeout=60)
-    for line in (done.stdout + done.stderr).splitlines():
+    for line in (done.stdout + (done.stderr if done.returncode else "")).splitlines():
         print(f"[run] templates: {line}", flush=True)
 
 

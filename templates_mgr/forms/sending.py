@@ -40,6 +40,8 @@ class SendTemplateForm(forms.Form):
                     help_text=_help_for(slot, button_urls),
                     error_messages={"required": f"Give a value for {slot.label}."},
                 )
+                # The live check says "at most 15 characters" instead of the browser cutting the code.
+                self.fields[slot.key].widget.attrs.pop("maxlength", None)
 
     def typed_errors(self) -> dict[str, list[str]]:
         """The errors of the fields given a value so far: what to show while the person types
