@@ -6,6 +6,7 @@ from .admin_scope import ScopedAdminMixin
 from .forms import BusinessAccountAdminForm
 from .models import AccountEvent, AuditEntry, BusinessAccount, BusinessProfile, PhoneNumber
 from .services import resolve_account_events
+from .signals import account_connected
 
 
 class PhoneNumberInline(admin.TabularInline):
@@ -43,6 +44,11 @@ class BusinessAccountAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin
         "restricted_until",
     )
     inlines = [PhoneNumberInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.access_token:
+            account_connected.send(sender=BusinessAccount, account=obj)
 
 
 @admin.register(PhoneNumber)

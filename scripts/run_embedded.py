@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -56,6 +57,7 @@ def main() -> int:
     supervisor = Supervisor(PROCESSES, labels=LABELS, cwd=ROOT, env=env)
     supervisor.start()
     if _wait_until_up(f"http://{HOST}:{PORT}/login/", supervisor, stopping):
+        _sync_templates(env, supervisor, stopping)
         _banner()
     parent = os.getppid()
     while not stopping.wait(0.5):
@@ -77,6 +79,17 @@ def _wait_until_up(url: str, supervisor: Supervisor, stopping, timeout: float = 
         except OSError:
             time.sleep(0.3)
     return False
+
+
+def _sync_templates(env: dict, supervisor: Supervisor, stopping) -> None:
+    """Fetch the templates now (the simulator approves hello_world), so the closed-window picker
+    has them from the first minute rather than after beat's first run."""
+    if not _wait_until_up(f"http://{HOST}:{SIM_PORT}/_sim/log", supervisor, stopping, timeout=30.0):
+        return
+    done = subprocess.run([sys.executable, "manage.py", "sync_templates"], cwd=ROOT, env=env, check=False,
+                          capture_output=True, text=True, timeout=60)
+    for line in (done.stdout + (done.stderr if done.returncode else "")).splitlines():
+        print(f"[run] templates: {line}", flush=True)
 
 
 def _banner() -> None:

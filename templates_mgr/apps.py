@@ -8,6 +8,7 @@ class TemplatesMgrConfig(AppConfig):
     def ready(self) -> None:
         # Both import models, which cannot load before the app registry is ready.
         from accounts import roles
+        from accounts.signals import account_connected
 
         from . import webhook_events
 
@@ -24,3 +25,11 @@ class TemplatesMgrConfig(AppConfig):
         roles.contribute(roles.SUPPORT, ["templates_mgr.view_messagetemplate", "templates_mgr.view_templatestatuschange"])
         roles.register_admin_app(self.label)
         webhook_events.register_handlers()
+        account_connected.connect(_sync_connected_account, dispatch_uid="templates_mgr.sync_connected_account")
+
+
+def _sync_connected_account(sender, account, **kwargs) -> None:
+    """A newly connected account shows Meta's templates (hello_world …) in minutes, not at the next beat."""
+    from .services.sync import request_template_sync
+
+    request_template_sync(account=account)

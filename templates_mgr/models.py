@@ -107,6 +107,13 @@ class MessageTemplate(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.language})"
 
+    @property
+    def rejection_detail(self) -> str:
+        """Meta's explanation when it says more than the reason code (Meta often repeats the code)."""
+        explanation = self.rejection_explanation.strip()
+        same = explanation.upper().replace(" ", "_") == self.rejected_reason.upper()
+        return "" if same else explanation
+
 
 class TemplateStatusChange(models.Model):
     """One step of a template's approval history. Append-only; one row per (template, status, time)."""
@@ -189,6 +196,9 @@ class TemplateSyncState(models.Model):
 
     account = models.OneToOneField(BusinessAccount, on_delete=models.CASCADE, related_name="template_sync_state")
     last_success_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a sync was last asked for or started (spaces out on-demand syncs)."
+    )
     last_error = models.TextField(blank=True)
     last_error_at = models.DateTimeField(null=True, blank=True)
     last_result = models.JSONField(default=dict, blank=True, help_text="Counts of the last successful sync.")
@@ -201,3 +211,10 @@ class TemplateSyncState(models.Model):
         return self.last_error_at is not None and (
             self.last_success_at is None or self.last_error_at > self.last_success_at
         )
+
+    @property
+    def in_flight(self) -> bool:
+        """A sync was asked for and has neither succeeded nor failed since."""
+        if self.last_attempt_at is None:
+            return False
+        return all(done is None or done < self.last_attempt_at for done in (self.last_success_at, self.last_error_at))

@@ -84,7 +84,7 @@ def _body_slots(components: list[dict], parameter_format: str) -> list[Slot]:
     names = ordered(placeholders(body.get("text")), parameter_format)
     return [
         Slot(key=f"body_{name}", component="body", kind="text", name=name, example=sample.get(name, ""),
-             label=f"{{{{{name}}}}}")
+             label=f"Body {{{{{name}}}}}")
         for name in names
     ]
 

@@ -19,7 +19,24 @@ class Preview:
     security_note: str = ""
     footer: str = ""
     buttons: list[tuple[str, str, str]] = field(default_factory=list)  # (type, label, icon)
+    links: list[str] = field(default_factory=list)  # each shown button's full address ("" if none)
     hidden_buttons: int = 0  # past the 3 shown: "See all options"
+
+    @property
+    def button_rows(self) -> list[dict]:
+        return [
+            {"type": kind, "label": label, "icon": icon, "url": url}
+            for (kind, label, icon), url in zip(self.buttons, self.links + [""] * len(self.buttons))
+        ]
+
+    def as_display(self) -> dict:
+        """What a sent message's bubble shows, stored with the message (messaging's ``display``)."""
+        return {
+            "header": {"kind": self.header_kind, "text": self.header_text} if self.header_kind else {},
+            "body": "\n\n".join(part for part in (self.body, self.security_note) if part),
+            "footer": self.footer,
+            "buttons": [{"text": row["label"], "url": row["url"]} for row in self.button_rows],
+        }
 
     @property
     def note(self) -> str:
@@ -50,14 +67,17 @@ def preview_of(
     else:
         preview.body = fill(body.get("text") or "", _values(body, "body", parameter_format, values))
         preview.footer = footer.get("text") or ""
+    found = buttons(components)
     labels = [
         (str(b.get("type", "")).upper(), b.get("text") or _default_label(b), BUTTON_ICONS.get(str(b.get("type", "")).upper(), ""))
-        for b in buttons(components)
+        for b in found
     ]
+    links = [_link(index, b, values) for index, b in enumerate(found)]
     if len(labels) >= 4:
         preview.buttons, preview.hidden_buttons = labels[:2] + [("MORE", "See all options", "☰")], len(labels) - 2
+        preview.links = links[:2] + [""]
     else:
-        preview.buttons = labels
+        preview.buttons, preview.links = labels, links
     return preview
 
 
@@ -67,6 +87,20 @@ def _values(item: dict, prefix: str, parameter_format: str, values: dict[str, st
         if key.startswith(prefix + "_") and value:
             merged[key[len(prefix) + 1 :]] = value
     return merged
+
+
+def url_of(button: dict, suffix: str) -> str:
+    """The address a URL button opens: its ``{{1}}`` replaced by ``suffix`` (left as written when empty)."""
+    return fill(str(button.get("url") or ""), {"1": suffix} if suffix else {})
+
+
+def _link(index: int, button: dict, values: dict[str, str]) -> str:
+    if str(button.get("type", "")).upper() != "URL":
+        return ""
+    example = button.get("example")
+    example = str(example[0]) if isinstance(example, list) and example else str(example or "")
+    given = values.get(f"button_{index}_url")
+    return url_of(button, given if isinstance(given, str) and given else example)
 
 
 def _default_label(button: dict) -> str:

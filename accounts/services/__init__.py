@@ -12,6 +12,7 @@ from django.db import transaction
 
 from .. import roles
 from ..models import BusinessAccount, PhoneNumber
+from ..signals import account_connected
 from .account_events import record_account_event, resolve_account_events
 from .audit import acting_as, current_actor
 
@@ -67,6 +68,7 @@ def _connect(credentials: AccountCredentials) -> PhoneNumber:
         if credentials.display_phone_number:
             phone.display_phone_number = credentials.display_phone_number
         phone.save(update_fields=["account", "display_phone_number"])
+    account_connected.send(sender=BusinessAccount, account=account)
     return phone
 
 

@@ -28,6 +28,11 @@ from .send_attempts import CallLog, record_attempts
 from .statuses import RANK, attach_pending_statuses
 
 
+# A message's payload may carry, beside the type's object, what its bubble shows (a template's
+# header, body, footer and buttons as rendered when queued); it is ours, never sent to Meta.
+DISPLAY_KEY = "display"
+
+
 class WindowClosed(ValidationError):
     """The customer has not written in 24 hours: only an approved template may be sent."""
 
@@ -241,6 +246,8 @@ def _payload(message: Message, *, fresh_media: bool = False) -> dict:
 def _content(message: Message, *, fresh_media: bool = False):
     """The type's object as Meta wants it: a library file becomes ``{"id": <Meta media id>}``."""
     content = copy.deepcopy(message.payload)
+    if isinstance(content, dict):
+        content.pop(DISPLAY_KEY, None)
     media = _library_media(message.type, content)
     if media is None:
         return content

@@ -6,6 +6,7 @@ from django import forms
 from accounts.models import BusinessAccount
 from media_lib.services import inspect_upload
 
+from ..languages import language_choices
 from ..builder import BUTTON_ROWS, components_from_fields, fields_from_components, variables
 from ..models import MessageTemplate
 from ..preview import preview_of
@@ -31,7 +32,6 @@ BUTTON_CHOICES = [
 OTP_CHOICES = [("", "—")] + [(kind, kind.replace("_", " ").capitalize()) for kind in OTP_TYPES]
 FLOW_ACTION_CHOICES = [("navigate", "navigate"), ("data_exchange", "data_exchange")]
 DRAFT_FIELDS = ("name", "language", "category", "parameter_format")
-LANGUAGES = ("en", "en_US", "en_GB", "es", "es_MX", "pt_BR", "pt_PT", "fr", "de", "it", "nl", "id", "hi", "ar", "tr")
 # Help shown next to each button field; the builder's JS shows only the fields of the chosen type.
 BUTTON_FIELD_SPECS = {
     "type": (forms.ChoiceField, {"choices": BUTTON_CHOICES}, "Type", ""),
@@ -58,7 +58,7 @@ BUTTON_FIELDS_FOR = {
 class BuilderForm(forms.Form):
     account = forms.ModelChoiceField(queryset=BusinessAccount.objects.none(), empty_label=None, label="Business account")
     name = forms.CharField(required=False, max_length=600, help_text="Lowercase letters, digits and underscores.")
-    language = forms.CharField(required=False, initial="en_US", widget=forms.TextInput(attrs={"list": "languages"}))
+    language = forms.ChoiceField(required=False, initial="en_US", choices=language_choices(), label="Language")
     category = forms.ChoiceField(required=False, choices=[("", "—")] + MessageTemplate.Category.choices)
     parameter_format = forms.ChoiceField(
         required=False, choices=MessageTemplate.ParameterFormat.choices, initial=MessageTemplate.ParameterFormat.POSITIONAL
@@ -76,7 +76,6 @@ class BuilderForm(forms.Form):
     footer_text = forms.CharField(required=False, label="Footer", help_text="At most 60 characters, no variables.")
     # Carries the errors about the buttons as a whole (how many, how grouped).
     buttons = forms.CharField(required=False, widget=forms.HiddenInput)
-    languages = LANGUAGES
 
     def __init__(self, *args, accounts=None, template: MessageTemplate | None = None, draft: bool = False, **kwargs):
         if template is not None and not kwargs.get("initial"):
@@ -86,6 +85,7 @@ class BuilderForm(forms.Form):
         self.draft = draft  # a draft needs only a valid name, language and category
         self.button_rows_by_index: dict[int, int] = {}
         self.fields["account"].queryset = accounts if accounts is not None else BusinessAccount.objects.none()
+        self.fields["language"].choices = language_choices(self._raw("language"))
         if template is not None:
             for name in ("account", "name", "language"):
                 self.fields[name].disabled = True

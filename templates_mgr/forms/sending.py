@@ -15,9 +15,10 @@ class SendTemplateForm(forms.Form):
     # Generated when the form is rendered: a double submit carries the same id and queues once.
     client_uuid = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
-    def __init__(self, *args, slots: list[Slot], **kwargs):
+    def __init__(self, *args, slots: list[Slot], button_urls: dict[int, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.slots = slots
+        button_urls = button_urls or {}
         for slot in slots:
             if slot.kind in HEADER_MEDIA_FORMATS:
                 self.fields["header_media_link"] = forms.URLField(
@@ -33,11 +34,23 @@ class SendTemplateForm(forms.Form):
             else:
                 self.fields[slot.key] = forms.CharField(
                     required=slot.required,
-                    label=slot.label,
+                    # Where the value goes, and the template's own example: "Body {{1}} — e.g. Sheena".
+                    label=f"{slot.label} — e.g. {slot.example}" if slot.example else slot.label,
                     max_length=15 if slot.kind == "coupon_code" else 1024,
-                    help_text=f"e.g. {slot.example}" if slot.example else "",
+                    help_text=_help_for(slot, button_urls),
                     error_messages={"required": f"Give a value for {slot.label}."},
                 )
+                # The live check says "at most 15 characters" instead of the browser cutting the code.
+                self.fields[slot.key].widget.attrs.pop("maxlength", None)
+
+    def typed_errors(self) -> dict[str, list[str]]:
+        """The errors of the fields given a value so far: what to show while the person types
+        (a field not reached yet is not wrong yet)."""
+        self.is_valid()
+        return {
+            name: self.errors.get(name, []) if (self.data.get(name) or "").strip() else []
+            for name, field in self.fields.items() if not field.widget.is_hidden
+        }
 
     def clean(self):
         cleaned = super().clean()
@@ -68,6 +81,13 @@ class SendTemplateForm(forms.Form):
     def add_service_error(self, key: str, message: str) -> None:
         key = {"header_media": "header_media_file", "header_location": "header_location_latitude"}.get(key, key)
         self.add_error(key if key in self.fields else None, message)
+
+
+def _help_for(slot: Slot, button_urls: dict[int, str]) -> str:
+    if slot.kind == "url" and slot.index in button_urls:
+        # Only the variable end: the address itself is the approved template's.
+        return f"Only the end of the address: {button_urls[slot.index].split('{{')[0]}…"
+    return ""
 
 
 class StartConversationForm(forms.Form):

@@ -40,3 +40,8 @@ def unseen_notices(user):
 def dismiss_notice(*, user, notice_id: int) -> int:
     """Mark one of ``user``'s notices seen; 0 when it is not theirs (or already seen)."""
     return TemplateNotice.objects.filter(user=user, pk=notice_id, seen_at__isnull=True).update(seen_at=timezone.now())
+
+
+def dismiss_all_notices(*, user) -> int:
+    """Mark every notice of ``user`` seen (the stack's "Dismiss all"); how many were unseen."""
+    return TemplateNotice.objects.filter(user=user, seen_at__isnull=True).update(seen_at=timezone.now())

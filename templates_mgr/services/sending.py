@@ -19,7 +19,7 @@ from media_lib.models import MediaAsset
 from media_lib.services import inspect_upload, store_upload
 from messaging.models import Contact, Conversation, Message
 from messaging.services.contacts import conversation_for, normalise_wa_id, upsert_contact
-from messaging.services.sending import queue_message
+from messaging.services.sending import DISPLAY_KEY, queue_message
 
 from ..models import MessageTemplate
 from ..parameters import (
@@ -32,6 +32,8 @@ from ..parameters import (
     render_text,
     send_slots,
 )
+from ..preview import Preview, preview_of
+from .eligibility import template_send_refusal
 from .errors import TemplateInvalid
 
 Status = MessageTemplate.Status
@@ -58,20 +60,11 @@ def send_template(
     (kept in the media library, see the module's docstring). Raises :class:`TemplateInvalid`
     (keyed by the send form's fields).
     """
-    content, text, asset = _prepare(
-        template=template, phone_number=conversation.phone_number, contact=conversation.contact, values=values,
-        user=user,
+    prepared = _prepare(
+        template=template, phone_number=conversation.phone_number, contact=conversation.contact,
+        wa_id=conversation.contact.wa_id, values=values, user=user,
     )
-    return queue_message(
-        conversation=conversation,
-        kind="template",
-        content=content,
-        text=text,
-        user=user,
-        client_uuid=client_uuid,
-        requires_window=False,
-        media_asset=asset,
-    )
+    return _queue(conversation, prepared, user=user, client_uuid=client_uuid)
 
 
 def start_conversation(
@@ -83,29 +76,29 @@ def start_conversation(
     except ValidationError as exc:
         raise TemplateInvalid.on("to", exc.messages[0]) from None
     known = Contact.objects.filter(account_id=phone_number.account_id, wa_id=wa_id).first()
-    content, text, asset = _prepare(
-        template=template, phone_number=phone_number, contact=known, values=values, user=user,
+    prepared = _prepare(
+        template=template, phone_number=phone_number, contact=known, wa_id=wa_id, values=values, user=user,
     )
     with transaction.atomic():
         conversation = conversation_for(
             contact=upsert_contact(account=phone_number.account, wa_id=wa_id), phone_number=phone_number
         )
-        return queue_message(
-            conversation=conversation,
-            kind="template",
-            content=content,
-            text=text,
-            user=user,
-            client_uuid=client_uuid,
-            requires_window=False,
-            media_asset=asset,
-        )
+        return _queue(conversation, prepared, user=user, client_uuid=client_uuid)
+
+
+def _queue(conversation: Conversation, prepared: tuple[dict, str, MediaAsset | None], *, user, client_uuid) -> Message:
+    """A template needs no open window: queue it through messaging's one door."""
+    content, text, asset = prepared
+    return queue_message(
+        conversation=conversation, kind="template", content=content, text=text, user=user,
+        client_uuid=client_uuid, requires_window=False, media_asset=asset,
+    )
 
 
 def _prepare(
-    *, template: MessageTemplate, phone_number: PhoneNumber, contact: Contact | None, values: dict, user
+    *, template: MessageTemplate, phone_number: PhoneNumber, contact: Contact | None, wa_id: str, values: dict, user
 ) -> tuple[dict, str, MediaAsset | None]:
-    _check_sendable(template, phone_number, contact)
+    _check_sendable(template, phone_number, contact, wa_id)
     slots = slots_for(template)
     missing = missing_values(slots, values)
     if missing:
@@ -127,10 +120,21 @@ def _prepare(
         components=template.components or [], parameter_format=template.parameter_format,
         category=template.category, values=values,
     )
+    content[DISPLAY_KEY] = preview_for_send(template=template, values=values).as_display()
     return content, text, asset
 
 
-def _check_sendable(template: MessageTemplate, phone_number: PhoneNumber, contact: Contact | None) -> None:
+def preview_for_send(*, template: MessageTemplate, values: dict) -> Preview:
+    """The whole message as the customer will see it with these values (the send form's live preview
+    and, stored with the message, its bubble in the thread): the builder's own renderer."""
+    texts = {key: value.strip() for key, value in values.items() if isinstance(value, str)}
+    return preview_of(
+        components=template.components or [], parameter_format=template.parameter_format,
+        category=template.category, values=texts,
+    )
+
+
+def _check_sendable(template: MessageTemplate, phone_number: PhoneNumber, contact: Contact | None, wa_id: str) -> None:
     if template.account_id != phone_number.account_id:
         raise TemplateInvalid.on(
             "template", f"{template} belongs to another business account than +{phone_number.display_phone_number}."
@@ -140,13 +144,9 @@ def _check_sendable(template: MessageTemplate, phone_number: PhoneNumber, contac
             "template",
             f"Only approved templates can be sent; {template} is {template.get_status_display().lower()}.",
         )
-    if template.category == MessageTemplate.Category.MARKETING and contact is not None and contact.opted_out:
-        who = contact.name or f"+{contact.wa_id}"
-        raise TemplateInvalid.on(
-            "template",
-            f"{who} asked not to receive marketing messages, and {template.name} is a marketing template, "
-            "so it was not sent. A utility template can still be sent.",
-        )
+    refusal = template_send_refusal(template=template, contact=contact, wa_id=wa_id)
+    if refusal:
+        raise TemplateInvalid.on("template", refusal)
 
 
 def _with_library_media(phone_number: PhoneNumber, slots: list[Slot], values: dict, user) -> tuple[dict, MediaAsset | None]:

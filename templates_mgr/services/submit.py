@@ -9,6 +9,7 @@ from accounts.graph import client_for
 from accounts.models import BusinessAccount
 from cloudapi.errors import CloudApiError
 
+from ..languages import with_article
 from ..models import MessageTemplate, TemplateStatusChange
 from ..placeholders import component
 from ..rules import Definition, Errors, validate_template
@@ -145,7 +146,7 @@ def _row_for(account: BusinessAccount, definition: Definition, template: Message
     if existing is not None and (template is not None or existing.status not in _REUSABLE):
         raise TemplateInvalid.on(
             "name",
-            f"There is already a {existing.language} template named {existing.name} "
+            f"There is already {with_article(existing.language)} template named {existing.name} "
             f"({existing.get_status_display().lower()}). Edit that one, or choose another name or language.",
         )
     return template or existing or MessageTemplate(account=account, name=definition.name, language=definition.language)

@@ -4,9 +4,10 @@ this way joins the history with ``source=sync``. The outcome — success or the 
 account, so a failing sync shows as failing, never as silently stale."""
 
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.graph import client_for
@@ -21,6 +22,11 @@ from .status import StatusReport, TemplateRef, apply_template_status, meta_now, 
 
 Status = MessageTemplate.Status
 SYNC_FIELDS = (*TEMPLATE_FIELDS, "correct_category", "message_send_ttl_seconds")
+# Meta allows 200 template-management calls an hour: an on-demand sync (account connected, an
+# empty picker) is asked for at most this often per account.
+ON_DEMAND_INTERVAL = timedelta(minutes=5)
+# A sync asked for longer ago than this that never finished (worker down) is no longer awaited.
+AWAITED_FOR = timedelta(minutes=2)
 
 
 class SyncFailed(Exception):
@@ -43,6 +49,7 @@ class SyncResult:
 
 def sync_templates(*, account: BusinessAccount) -> SyncResult:
     """Bring the account's templates in line with Meta's; raises :class:`SyncFailed`."""
+    TemplateSyncState.objects.update_or_create(account=account, defaults={"last_attempt_at": timezone.now()})
     try:
         infos = client_for(account).list_templates(waba_id=account.waba_id, fields=SYNC_FIELDS)
     except CloudApiError as error:
@@ -66,6 +73,45 @@ def sync_templates(*, account: BusinessAccount) -> SyncResult:
         account=account, defaults={"last_success_at": timezone.now(), "last_result": asdict(result)}
     )
     return result
+
+
+def request_template_sync(*, account: BusinessAccount) -> bool:
+    """Have the worker sync ``account``'s templates soon (after commit), unless a sync was asked
+    for or started in the last :data:`ON_DEMAND_INTERVAL`. True when one was enqueued."""
+    now = timezone.now()
+    state, _ = TemplateSyncState.objects.get_or_create(account=account)
+    # A conditional UPDATE: two requests at once (two operators, two web workers) enqueue one sync.
+    claimed = (
+        TemplateSyncState.objects.filter(pk=state.pk)
+        .filter(Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lte=now - ON_DEMAND_INTERVAL))
+        .update(last_attempt_at=now)
+    )
+    if claimed:
+        transaction.on_commit(lambda: _enqueue(account.pk))
+    return bool(claimed)
+
+
+def sync_when_empty(*, account: BusinessAccount) -> "TemplateSyncState":
+    """The picker found no sendable template for ``account``: unless Meta was asked recently, ask
+    again now. Returns the sync state to show (:func:`awaiting_sync` says whether to wait)."""
+    state = TemplateSyncState.objects.filter(account=account).first()
+    recent = state is not None and state.last_success_at is not None and (
+        state.last_success_at > timezone.now() - ON_DEMAND_INTERVAL
+    )
+    if not recent:
+        request_template_sync(account=account)
+    return TemplateSyncState.objects.get_or_create(account=account)[0]
+
+
+def awaiting_sync(state: "TemplateSyncState | None") -> bool:
+    """A sync was asked for recently and has not finished yet: worth waiting for."""
+    return bool(state and state.in_flight and state.last_attempt_at > timezone.now() - AWAITED_FOR)
+
+
+def _enqueue(account_id: int) -> None:
+    from ..tasks import sync_templates_task  # tasks import services; import here to avoid a cycle
+
+    sync_templates_task.delay(account_id)
 
 
 @dataclass(frozen=True)

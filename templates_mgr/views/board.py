@@ -12,9 +12,10 @@ from accounts.redirects import next_url
 
 from .. import selectors
 from ..builder import unsupported
+from ..models import TemplateSyncState
 from ..preview import preview_of
 from ..services.changes import edit_block_reason
-from ..services.notices import dismiss_notice
+from ..services.notices import dismiss_all_notices, dismiss_notice
 from ..services.sync import SyncFailed, sync_templates
 
 VIEW = "templates_mgr.view_messagetemplate"
@@ -52,6 +53,7 @@ def detail_context(template, **extra) -> dict:
         "history": selectors.history(template),
         "preview": preview,
         "edit_block": edit_block_for(template),
+        "sync_state": TemplateSyncState.objects.filter(account_id=template.account_id).first(),
         **extra,
     }
 
@@ -77,6 +79,15 @@ def template_sync(request):
 @login_required
 def notice_dismiss(request, pk: int):
     dismiss_notice(user=request.user, notice_id=pk)
+    if request.htmx:
+        return HttpResponse("")
+    return redirect(next_url(request, fallback="templates_mgr:template-list"))
+
+
+@require_POST
+@login_required
+def notice_dismiss_all(request):
+    dismiss_all_notices(user=request.user)
     if request.htmx:
         return HttpResponse("")
     return redirect(next_url(request, fallback="templates_mgr:template-list"))

@@ -61,6 +61,21 @@ def template_edit(request, pk: int):
 @require_POST
 @login_required
 @permission_required("templates_mgr.add_messagetemplate", raise_exception=True)
+def template_validate(request):
+    """Meta's rules (``rules.validate_template``, as on submit) checked while the person types: each
+    typed field's errors, swapped in under it (htmx, debounced). A field not typed yet is not wrong yet."""
+    form = BuilderForm(request.POST, accounts=accessible_accounts(request.user))
+    form.is_valid()
+    errors = {
+        name: form.errors.get(name, []) if str(request.POST.get(name) or "").strip() else []
+        for name, field in form.fields.items() if not field.widget.is_hidden
+    }
+    return render(request, "templates_mgr/_field_errors.html", {"errors": errors})
+
+
+@require_POST
+@login_required
+@permission_required("templates_mgr.add_messagetemplate", raise_exception=True)
 def template_submit(request, pk: int):
     template = selectors.template_for_user(request.user, pk)
     try:

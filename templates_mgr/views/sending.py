@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from accounts.access import accessible_accounts
 from accounts.query_params import parse_id
@@ -14,8 +15,11 @@ from messaging.selectors import conversation_for_user
 from .. import selectors
 from ..models import MessageTemplate
 from ..forms import SendTemplateForm, StartConversationForm
+from ..placeholders import buttons
+from ..services.eligibility import template_send_refusal
 from ..services.errors import TemplateInvalid
-from ..services.sending import send_template, slots_for, start_conversation
+from ..services.sending import preview_for_send, send_template, slots_for, start_conversation
+from ..services.sync import awaiting_sync, sync_when_empty
 
 SEND = "messaging.send_message"
 
@@ -26,7 +30,8 @@ def conversation_send(request, conversation_pk: int):
     conversation = conversation_for_user(request.user, conversation_pk)
     templates = selectors.sendable_templates([conversation.phone_number.account_id])
     template, params, problem = _chosen(request, templates)
-    context = {"conversation": conversation, "templates": templates, "chosen": template, "params": params, "problem": problem}
+    context = {"conversation": conversation, "templates": templates, "chosen": template, "params": params, "problem": problem,
+               **_send_extras(conversation, templates, template, params)}
     page = "templates_mgr/_conversation_send.html" if request.htmx else "templates_mgr/conversation_send.html"
     if request.method != "POST":
         return render(request, page, context, status=400 if problem else 200)
@@ -41,6 +46,39 @@ def conversation_send(request, conversation_pk: int):
             return redirect(target)
     context["problem"] = problem or ("" if params is not None else "Choose an approved template to send.")
     return render(request, page, context, status=400)
+
+
+@require_POST
+@login_required
+@permission_required(SEND, raise_exception=True)
+def conversation_send_preview(request, conversation_pk: int):
+    """The live preview and the as-you-type errors of the send form (htmx, debounced)."""
+    conversation = conversation_for_user(request.user, conversation_pk)
+    templates = selectors.sendable_templates([conversation.phone_number.account_id])
+    template, params, problem = _chosen(request, templates)
+    if params is None:
+        return render(request, "templates_mgr/_send_preview.html", {"problem": problem or "Choose an approved template to send."}, status=400)
+    context = {"params": params, "errors": params.typed_errors(),
+               "send_preview": preview_for_send(template=template, values=_typed(params))}
+    return render(request, "templates_mgr/_send_preview.html", context)
+
+
+def _send_extras(conversation, templates, template, params) -> dict:
+    """The refusal that disables Send, the preview, and — with no template — whether Meta is being asked."""
+    if template is None:
+        if templates.exists():
+            return {}
+        state = sync_when_empty(account=conversation.phone_number.account)
+        return {"sync_state": state, "checking": awaiting_sync(state)}
+    contact = conversation.contact
+    extras = {"refusal": template_send_refusal(template=template, contact=contact, wa_id=contact.wa_id)}
+    if params is not None:
+        extras["send_preview"] = preview_for_send(template=template, values=_typed(params))
+    return extras
+
+
+def _typed(params) -> dict:
+    return {name: params.data.get(name, "") for name in params.fields} if params.is_bound else {}
 
 
 @login_required
@@ -85,7 +123,8 @@ def _chosen(request, templates):
     except TemplateInvalid as invalid:
         return template, None, " ".join(m for ms in invalid.errors.values() for m in ms)
     data = request.POST if request.method == "POST" else None
-    return template, SendTemplateForm(data, request.FILES if data is not None else None, slots=slots), ""
+    urls = {i: str(b.get("url") or "") for i, b in enumerate(buttons(template.components or [])) if str(b.get("type", "")).upper() == "URL"}
+    return template, SendTemplateForm(data, request.FILES if data is not None else None, slots=slots, button_urls=urls), ""
 
 
 def _run(params, service, also=None, **kwargs):

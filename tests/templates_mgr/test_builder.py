@@ -201,7 +201,7 @@ def test_it_refuses_a_name_and_language_already_in_use(client, manager, account,
     response = _post(client, account=account.pk)
 
     assert response.status_code == 400
-    assert "There is already a en_US template named order_ready (approved)" in response.context["form"].errors["name"][0]
+    assert "There is already an en_US template named order_ready (approved)" in response.context["form"].errors["name"][0]
 
 
 def test_it_builds_for_an_account_the_user_may_access_only(client, manager, foreign_manager, account):

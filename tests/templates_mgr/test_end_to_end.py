@@ -17,7 +17,7 @@ from ..media_samples import jpeg, mp4, pdf
 from .conftest import builder_data
 
 pytestmark = pytest.mark.django_db
-CUSTOMER = "16505551234"
+CUSTOMER = "16135550123"  # Canada: Meta delivers marketing templates to +1 outside the US
 NO_BUTTONS = {f"button_{row}_{attr}": None for row in range(2) for attr in ("type", "text", "url", "example")}
 NO_HEADER = {"header_format": "", "header_text": None, "header_example_1": None}
 # Real files: the media library checks what the content is, not what the browser says.

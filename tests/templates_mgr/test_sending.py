@@ -205,7 +205,7 @@ def test_missing_parameters_are_refused_on_their_fields_and_nothing_is_queued(cl
 
     assert response.status_code == 400
     errors = response.context["params"].errors
-    assert errors["body_2"] == ["Give a value for {{2}}."]
+    assert errors["body_2"] == ["Give a value for Body {{2}}."]
     assert errors["button_1_url"] == ["Give a value for “Track” link ending."]
     assert not Message.objects.exists() and not meta.calls
 
@@ -216,7 +216,7 @@ def test_the_service_refuses_parameters_that_do_not_match_the_template(account, 
     with pytest.raises(TemplateInvalid) as refused:
         send_template(conversation=conversation, template=template, values={"body_1": "Ana"}, user=operator)
 
-    assert refused.value.errors == {"body_2": ["Give a value for {{2}}."]}
+    assert refused.value.errors == {"body_2": ["Give a value for Body {{2}}."]}
     assert not Message.objects.exists()
 
 
@@ -243,7 +243,7 @@ def test_marketing_templates_are_not_sent_to_opted_out_customers(client, operato
 
     assert response.status_code == 400
     assert response.context["params"].non_field_errors() == [
-        "Sheena asked not to receive marketing messages, and promo is a marketing template, so it was not sent. "
+        "Sheena asked not to receive marketing messages, and promo is a marketing template, so it can't be sent. "
         "A utility template can still be sent."
     ]
     assert not Message.objects.exists()
