@@ -30,3 +30,17 @@ def accessible_accounts(user) -> QuerySet[BusinessAccount]:
     administrator = Exists(Group.objects.filter(user=user.pk, name=roles.ADMINISTRATOR))
     granted = PhoneNumber.objects.filter(operators=user.pk).values("account_id")
     return BusinessAccount.objects.filter(administrator | Q(pk__in=granted))
+
+
+# The roles that answer customers: what they open counts as read (blue ticks on the customer's phone).
+_READING_ROLES = (roles.OPERATOR, roles.ADMINISTRATOR)
+
+
+def reads_for_customers(user, phone_number: PhoneNumber) -> bool:
+    """Whether ``user`` opening a thread of ``phone_number`` marks it read: an Operator or
+    Administrator (or superuser) who may work that number. Support and Template managers only look."""
+    if not user.is_authenticated:
+        return False
+    if not (user.is_superuser or user.groups.filter(name__in=_READING_ROLES).exists()):
+        return False
+    return accessible_phone_numbers(user).filter(pk=phone_number.pk).exists()

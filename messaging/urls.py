@@ -12,6 +12,7 @@ urlpatterns = [
     path("c/<id:pk>/older/", views.conversation_older, name="conversation-older"),
     path("c/<id:pk>/compose/", views.conversation_compose, name="conversation-compose"),
     path("c/<id:pk>/send/", views.conversation_send, name="conversation-send"),
+    path("c/<id:pk>/read/", views.conversation_read, name="conversation-read"),
     path("c/<id:pk>/typing/", views.conversation_typing, name="conversation-typing"),
     path("c/<id:pk>/assign/", views.conversation_assign, name="conversation-assign"),
     path("contacts/", views.contact_list, name="contact-list"),

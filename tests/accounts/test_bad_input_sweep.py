@@ -30,6 +30,7 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "messaging:conversation-older": ("before", "after"),
     "messaging:conversation-compose": ("kind", "reply_to", "message"),
     "messaging:conversation-send": ("kind",),
+    "messaging:conversation-read": (),
     "messaging:conversation-typing": (),
     "messaging:conversation-assign": (),
     "messaging:contact-list": ("q", "page"),
