@@ -87,4 +87,4 @@ def test_every_console_page_costs_the_same_queries_for_a_larger_history(client, 
     large = _query_counts(client, operator)
 
     assert large == small
-    assert max(small.values()) <= 16  # and a small budget at that
+    assert max(small.values()) <= 17  # and a small budget at that (one is the top bar asking whether the admin opens)
