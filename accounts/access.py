@@ -43,3 +43,20 @@ def number_granters():
 def has_role(user) -> bool:
     """Whether ``user`` holds any role (or is a superuser): without one, no console page opens."""
     return user.is_superuser or user.groups.filter(name__in=roles.ROLES).exists()
+
+
+# The roles that answer customers: what they open counts as read (blue ticks on the customer's phone).
+_READING_ROLES = (roles.OPERATOR, roles.ADMINISTRATOR)
+
+
+def reads_for_customers(user, phone_number: PhoneNumber) -> bool:
+    """Whether ``user`` opening a thread of ``phone_number`` marks it read: an Operator or
+    Administrator (or superuser) who may work that number. Support and Template managers only look."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    # One query (the thread page counts its queries): holds the role, and works the number.
+    reads = Exists(Group.objects.filter(user=user.pk, name__in=_READING_ROLES))
+    administrator = Exists(Group.objects.filter(user=user.pk, name=roles.ADMINISTRATOR))
+    return PhoneNumber.objects.filter(reads, administrator | Q(operators=user.pk), pk=phone_number.pk).exists()

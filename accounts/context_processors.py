@@ -13,3 +13,13 @@ def account_banners(request) -> dict:
     if user is None or not user.is_authenticated:
         return {}
     return {"account_banners": SimpleLazyObject(lambda: list(account_banners_for(user)[:MAX_BANNERS]))}
+
+
+def admin_access(request) -> dict:
+    """``uses_admin``: whether the top bar links to the admin (asked only where a page shows it)."""
+    from .admin_site import may_use_admin  # imports the admin, which is not loaded with settings
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"uses_admin": SimpleLazyObject(lambda: may_use_admin(user))}

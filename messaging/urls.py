@@ -14,6 +14,7 @@ urlpatterns = [
     path("c/<id:pk>/compose/check/", views.conversation_compose_check, name="conversation-compose-check"),
     path("composer/enter/", views.composer_enter_preference, name="composer-enter-preference"),
     path("c/<id:pk>/send/", views.conversation_send, name="conversation-send"),
+    path("c/<id:pk>/read/", views.conversation_read, name="conversation-read"),
     path("c/<id:pk>/typing/", views.conversation_typing, name="conversation-typing"),
     path("c/<id:pk>/assign/", views.conversation_assign, name="conversation-assign"),
     path("contacts/", views.contact_list, name="contact-list"),

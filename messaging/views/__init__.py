@@ -4,7 +4,13 @@ from .compose import conversation_compose, conversation_send
 from .composer import composer_enter_preference, conversation_compose_check
 from .contacts import contact_detail, contact_list, contact_notes, conversation_new
 from .inbox import conversation_assign, inbox
-from .thread import conversation_detail, conversation_messages, conversation_older, conversation_typing
+from .thread import (
+    conversation_detail,
+    conversation_messages,
+    conversation_older,
+    conversation_read,
+    conversation_typing,
+)
 
 __all__ = [
     "composer_enter_preference",
@@ -19,6 +25,7 @@ __all__ = [
     "conversation_new",
     "conversation_older",
     "conversation_send",
+    "conversation_read",
     "conversation_typing",
     "inbox",
 ]

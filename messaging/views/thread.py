@@ -1,15 +1,22 @@
-"""A conversation: the page, its polled live part, older pages, and the typing signal."""
+"""A conversation: the page, its polled live part, older pages, the read mark and the typing signal.
+
+Looking (GET) changes nothing: the page POSTs to ``conversation-read`` when it shows unread
+messages, so a link preview, a prefetch or a Support user looking on marks nothing read.
+"""
 
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.access import reads_for_customers
+
 from .. import selectors
 from ..forms import ThreadCursorForm
 from ..services.assignment import assignable_users
-from ..services.reading import mark_conversation_seen, signal_typing
+from ..services.reading import mark_conversation_seen, needs_read_receipt, signal_typing
 from ._console import SEND, VIEW, compose_context, sidebar
 
 
@@ -17,7 +24,6 @@ from ._console import SEND, VIEW, compose_context, sidebar
 @permission_required(VIEW, raise_exception=True)
 def conversation_detail(request, pk: int):
     conversation = selectors.conversation_for_user(request.user, pk)
-    mark_conversation_seen(conversation=conversation)
     return render(request, "messaging/conversation_detail.html", thread_page_context(request, conversation))
 
 
@@ -29,7 +35,6 @@ def conversation_messages(request, pk: int):
     cursor = ThreadCursorForm(request.GET)
     if not cursor.is_valid():
         return HttpResponse(" ".join(cursor.errors.get("after", [])), status=400, content_type="text/plain")
-    mark_conversation_seen(conversation=conversation)  # the operator is looking at it
     after = cursor.cleaned_data["after"]
     page = selectors.thread_after(conversation, after) if after else None
     restarted = page is None
@@ -39,6 +44,7 @@ def conversation_messages(request, pk: int):
         "conversation": conversation, "thread": page.messages, "page": page, "restarted": restarted and bool(after),
         "window_open": window_open, "window_changed": request.GET.get("window") not in (None, _state(window_open)),
         **bubble_context(request, conversation),
+        **read_context(request, conversation),
     }
     if context["window_changed"]:
         context.update(compose_context(request, conversation))
@@ -57,6 +63,18 @@ def conversation_older(request, pk: int):
     page = selectors.thread_before(conversation, cursor.cleaned_data["before"])
     context = {"conversation": conversation, "page": page, "thread": page.messages, **bubble_context(request, conversation)}
     return render(request, "messaging/_older.html", context)
+
+
+@require_POST
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def conversation_read(request, pk: int):
+    """The page shows the thread to its operator: clear unread and send the read receipt to Meta."""
+    conversation = selectors.conversation_for_user(request.user, pk)
+    if not reads_for_customers(request.user, conversation.phone_number):
+        raise PermissionDenied("Only an Operator or Administrator of this number marks its messages read.")
+    mark_conversation_seen(conversation=conversation)
+    return HttpResponse(status=204)
 
 
 @require_POST
@@ -80,6 +98,7 @@ def thread_page_context(request, conversation, form=None) -> dict:
         "window_state": _state(conversation.window_is_open()),
         "assignees": assignable_users(conversation) if request.user.has_perm(SEND) else (),
         **bubble_context(request, conversation),
+        **read_context(request, conversation),
     }
     return context
 
@@ -90,6 +109,14 @@ def bubble_context(request, conversation) -> dict:
         "can_act": request.user.has_perm(SEND) and conversation.window_is_open(),
         "compose_url": reverse("messaging:conversation-compose", args=[conversation.pk]),
     }
+
+
+def read_context(request, conversation) -> dict:
+    """``read_url`` when the page should POST that the thread was seen (unread, or a receipt owed)."""
+    owed = conversation.unread_count or needs_read_receipt(conversation)
+    if owed and reads_for_customers(request.user, conversation.phone_number):
+        return {"read_url": reverse("messaging:conversation-read", args=[conversation.pk])}
+    return {"read_url": ""}
 
 
 def _state(window_open: bool) -> str:

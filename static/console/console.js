@@ -3,6 +3,7 @@
  * - Meta's limits checked as the operator types (fields carry data-limit / data-unique / data-url;
  *   the server checks the same rules again and puts its message on the field).
  * - "typing…" shown to the customer while the operator types (the server rate-limits it).
+ * - An open thread is marked read by a POST (data-read-url on #live), never by the GET that shows it.
  * - The thread stays scrolled to the newest message when it was already at the bottom.
  * - Filters apply on change; the media picker follows the chosen kind.
  */
@@ -106,6 +107,17 @@
     }
   });
 
+  // Marking read is a POST the page makes while it is on screen: a GET (a prefetch, a link
+  // preview, a colleague looking on) must not send blue ticks to the customer.
+  function markRead() {
+    var live = document.getElementById("live");
+    var url = live && live.getAttribute("data-read-url");
+    if (!url || document.visibilityState === "hidden") { return; }
+    live.removeAttribute("data-read-url");
+    fetch(url, { method: "POST", headers: { "X-CSRFToken": csrfToken() }, credentials: "same-origin" }).catch(function () {});
+  }
+  document.addEventListener("visibilitychange", markRead);
+
   // The thread: start at the newest message; follow new ones only when already at the bottom.
   var stickAfterSwap = null;
   function thread() { return document.getElementById("thread"); }
@@ -119,10 +131,12 @@
     if (element && stickAfterSwap) { element.scrollTop = element.scrollHeight; }
     stickAfterSwap = null;
     checkAll(document);
+    markRead();
   });
   document.addEventListener("DOMContentLoaded", function () {
     var element = thread();
     if (element) { element.scrollTop = element.scrollHeight; }
     checkAll(document);
+    markRead();
   });
 })();

@@ -10,10 +10,12 @@ import re
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts import roles
 from accounts.services import ensure_user, grant_phone_number
+
+from ..url_patterns import patterns as _patterns
+
 HUGE = "99999999999999999999999"
 BAD_VALUES = (HUGE, "-1", "abc")
 
@@ -30,6 +32,7 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "messaging:conversation-older": ("before", "after"),
     "messaging:conversation-compose": ("kind", "reply_to", "message"),
     "messaging:conversation-send": ("kind",),
+    "messaging:conversation-read": (),
     "messaging:conversation-typing": (),
     "messaging:conversation-compose-check": ("kind", "check"),
     "messaging:composer-enter-preference": ("enter_sends",),
@@ -62,32 +65,6 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
 }
 # Django's admin reads its own query parameters; the changelist's are the ones a person edits.
 ADMIN_QUERY_PARAMS = ("p", "o", "q", "e", "_popup", "_to_field", "_changelist_filters")
-
-
-def _patterns(resolvers=None, prefix="", namespace=""):
-    """(url template with {name} holes, path converters by name, URL name, view) for every pattern."""
-    for entry in resolvers if resolvers is not None else get_resolver().url_patterns:
-        route, converters = _route(entry.pattern)
-        if isinstance(entry, URLResolver):
-            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            for url, convs, name, view in _patterns(entry.url_patterns, prefix + route, inner):
-                yield url, {**converters, **convs}, name, view
-        elif isinstance(entry, URLPattern):
-            name = f"{namespace}{entry.name}" if entry.name else ""
-            yield "/" + prefix + route, converters, name, entry.callback
-
-
-def _route(pattern) -> tuple[str, dict]:
-    """A pattern as a template with ``{name}`` holes, and the converter each hole has."""
-    if hasattr(pattern, "_route"):  # path()
-        route = pattern._route
-        converters = {}
-        for match in re.finditer(r"<(?:(\w+):)?(\w+)>", route):
-            converters[match.group(2)] = match.group(1) or "str"
-        return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route), converters
-    regex = pattern._regex.lstrip("^").rstrip("$")  # re_path(): the admin's app list and catch-all
-    names = re.findall(r"\(\?P<(\w+)>", regex)
-    return re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", regex).replace("\\", ""), {n: "regex" for n in names}
 
 
 def _view_function(view):

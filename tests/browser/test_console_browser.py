@@ -36,6 +36,9 @@ def test_an_operator_replies_and_watches_the_ticks_reach_read(logged_in, live_si
     page.locator(".conversation-list a", has_text="Sheena Nelson").click()
     page.wait_for_selector("text=Does it come in another color?")
     assert "Window open" in page.inner_text("#window-state")
+    # The open thread marks itself read by the script's POST (the GET that showed it marked nothing).
+    wait_until(lambda: Conversation.objects.get().unread_count == 0, what="the page to mark the thread read")
+    wait_until(lambda: Message.objects.get(direction="in").read_at_meta, what="the read receipt to reach Meta")
 
     page.type("textarea[name=body]", "Yes: blue and green.")
     # Typing showed "typing…" to the customer (the script's POST, rate-limited on the server).

@@ -210,10 +210,13 @@ def test_every_meta_code_the_reference_lists_is_explained():
     assert explain_failure(code=None, title="Connection reset").plain == "Meta could not be reached."
 
 
-def test_polling_the_thread_clears_unread(client, operator, phone):
+def test_polling_the_thread_leaves_unread_to_the_posted_read(client, operator, phone):
     conv = factories.conversation(phone)
     Conversation.objects.filter(pk=conv.pk).update(unread_count=3)
     client.force_login(operator)
-    client.get(reverse("messaging:conversation-messages", args=[conv.pk]), HTTP_HX_REQUEST="true")
+    poll = client.get(reverse("messaging:conversation-messages", args=[conv.pk]), HTTP_HX_REQUEST="true")
+    conv.refresh_from_db()
+    assert conv.unread_count == 3 and "data-read-url" in poll.text
+    client.post(reverse("messaging:conversation-read", args=[conv.pk]))
     conv.refresh_from_db()
     assert conv.unread_count == 0

@@ -1,14 +1,19 @@
-"""Reading: opening a thread marks the customer's newest message read at Meta once (Meta marks the
-earlier ones too) and clears unread; "typing…" while the operator types, at most every 20 s."""
+"""Reading: the open thread POSTs that it was seen, which marks the customer's newest message read
+at Meta once (Meta marks the earlier ones too) and clears unread — only for the number's Operator or
+Administrator; opening or polling (GET) changes nothing. "typing…" while the operator types, at most
+every 20 s."""
 
 import json
 from datetime import timedelta
 
 import pytest
 import responses
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import roles
+from accounts.services import ensure_user, grant_phone_number
 from messaging.models import Conversation, Message
 from messaging.services import reading
 
@@ -56,32 +61,89 @@ def _open(client, conv, django_capture_on_commit_callbacks):
         return client.get(reverse("messaging:conversation-detail", args=[conv.pk]))
 
 
-def test_opening_a_thread_marks_the_newest_customer_message_read_once(client, operator, conv, graph, django_capture_on_commit_callbacks):
+def _seen(client, conv, django_capture_on_commit_callbacks):
+    """What console.js does when the thread it shows has unread messages."""
+    with django_capture_on_commit_callbacks(execute=True):
+        return client.post(reverse("messaging:conversation-read", args=[conv.pk]))
+
+
+def _state(conv) -> tuple:
+    conv.refresh_from_db()
+    return conv.unread_count, conv.read_up_to, list(Message.objects.order_by("pk").values_list("read_at_meta", flat=True))
+
+
+def test_opening_and_polling_a_thread_change_nothing(client, operator, conv, graph, django_capture_on_commit_callbacks):
+    _ok(graph)
+    before = _state(conv)
+    client.force_login(operator)
+
+    page = _open(client, conv, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(reverse("messaging:conversation-messages", args=[conv.pk]), HTTP_HX_REQUEST="true")
+
+    assert page.status_code == 200
+    assert _state(conv) == before and before[0] == 2
+    assert len(graph.calls) == 0  # no blue ticks on the customer's phone
+    read_url = reverse("messaging:conversation-read", args=[conv.pk])
+    assert f'data-read-url="{read_url}"' in page.text  # the page asks for it by POST
+
+
+def test_the_posted_read_marks_the_newest_customer_message_read_once(client, operator, conv, graph, django_capture_on_commit_callbacks):
     _ok(graph)
     client.force_login(operator)
 
-    _open(client, conv, django_capture_on_commit_callbacks)
-    _open(client, conv, django_capture_on_commit_callbacks)
-    with django_capture_on_commit_callbacks(execute=True):
-        client.get(reverse("messaging:conversation-messages", args=[conv.pk]))
+    assert _seen(client, conv, django_capture_on_commit_callbacks).status_code == 204
+    assert _seen(client, conv, django_capture_on_commit_callbacks).status_code == 204
 
     assert _read_calls(graph) == [{"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.second"}]
     conv.refresh_from_db()
     assert conv.unread_count == 0 and conv.read_up_to == conv.last_inbound_at
     assert Message.objects.get(wamid="wamid.second").read_at_meta is not None
     assert Message.objects.get(wamid="wamid.first").read_at_meta is None  # Meta marks it read with the newer one
+    page = _open(client, conv, django_capture_on_commit_callbacks)
+    assert "data-read-url" not in page.text  # read: the page asks no more
 
 
 def test_a_message_arriving_later_is_marked_read_by_itself(client, operator, conv, graph, django_capture_on_commit_callbacks):
     _ok(graph)
     client.force_login(operator)
-    _open(client, conv, django_capture_on_commit_callbacks)
+    _seen(client, conv, django_capture_on_commit_callbacks)
 
     _inbound(conv, "wamid.third", 1)
-    with django_capture_on_commit_callbacks(execute=True):
-        client.get(reverse("messaging:conversation-messages", args=[conv.pk]))  # the open thread's poll
+    poll = client.get(reverse("messaging:conversation-messages", args=[conv.pk]))  # the open thread's poll
+    assert "data-read-url" in poll.text
+    _seen(client, conv, django_capture_on_commit_callbacks)
 
     assert [call["message_id"] for call in _read_calls(graph)] == ["wamid.second", "wamid.third"]
+
+
+@pytest.mark.parametrize("role", [roles.TEMPLATE_MANAGER, roles.SUPPORT])
+def test_a_user_who_only_looks_marks_nothing_read(client, phone, conv, graph, role, django_capture_on_commit_callbacks):
+    _ok(graph)
+    viewer = ensure_user(username="vera", password="pw-vera-123", role=role)
+    grant_phone_number(user=viewer, phone_number=phone)
+    before = _state(conv)
+    client.force_login(viewer)
+
+    page = _open(client, conv, django_capture_on_commit_callbacks)
+    answer = _seen(client, conv, django_capture_on_commit_callbacks)
+
+    assert page.status_code == 200 and "data-read-url" not in page.text
+    assert answer.status_code == 403
+    assert _state(conv) == before and len(graph.calls) == 0
+
+
+def test_marking_read_needs_a_post_with_the_csrf_token_and_the_number(phone, conv, operator, stranger, graph):
+    url = reverse("messaging:conversation-read", args=[conv.pk])
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(operator)
+    assert strict.post(url).status_code == 403  # no CSRF token
+    assert strict.get(url).status_code == 405
+    assert Client().post(url).status_code == 302  # anonymous: to the login page
+    other = Client()
+    other.force_login(stranger)
+    assert other.post(url).status_code == 404  # not his number: no hint that it exists
+    assert _state(conv)[0] == 2 and len(graph.calls) == 0
 
 
 def test_reactions_and_notices_are_not_what_gets_marked_read(conv, graph):
@@ -124,7 +186,7 @@ def test_a_permanent_refusal_is_not_asked_again(conv, graph):
 def test_a_thread_read_already_costs_no_task(client, operator, conv, graph, django_capture_on_commit_callbacks):
     Conversation.objects.filter(pk=conv.pk).update(read_up_to=conv.last_inbound_at)
     client.force_login(operator)
-    _open(client, conv, django_capture_on_commit_callbacks)
+    _seen(client, conv, django_capture_on_commit_callbacks)
     assert len(graph.calls) == 0  # nothing to mark
 
 
