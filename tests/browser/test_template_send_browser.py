@@ -50,7 +50,7 @@ def _template(account, name, category="UTILITY"):
 def test_the_send_form_previews_the_message_as_it_is_typed(signed_in, live_server, account, phone):
     page = signed_in
     template = _template(account, "order_ready")
-    conversation = Conversation.objects.create(contact=Contact.objects.create(wa_id="447700900123", name="Ana"), phone_number=phone)
+    conversation = Conversation.objects.create(contact=Contact.objects.create(account=phone.account, wa_id="447700900123", name="Ana"), phone_number=phone)
 
     page.goto(f"{live_server.url}/c/{conversation.pk}/")
     page.wait_for_selector("#send-template option:has-text('order_ready')", state="attached")
@@ -76,7 +76,7 @@ def test_the_send_form_previews_the_message_as_it_is_typed(signed_in, live_serve
 def test_a_template_meta_would_refuse_cannot_be_sent_and_says_why(signed_in, live_server, account, phone):
     page = signed_in
     promo = _template(account, "spring_sale", category="MARKETING")
-    conversation = Conversation.objects.create(contact=Contact.objects.create(wa_id="14155550199", name="Sam"), phone_number=phone)
+    conversation = Conversation.objects.create(contact=Contact.objects.create(account=phone.account, wa_id="14155550199", name="Sam"), phone_number=phone)
 
     page.goto(f"{live_server.url}/c/{conversation.pk}/")
     page.wait_for_selector("#send-template option:has-text('spring_sale')", state="attached")

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 ])
 def test_it_refuses_marketing_to_opted_out_customers_and_us_numbers(account, wa_id, opted_out, category, refused):
     template = make_template(account, "offer", category=category)
-    contact = Contact.objects.create(wa_id=wa_id, name="Sheena", opted_out=opted_out)
+    contact = Contact.objects.create(account=account, wa_id=wa_id, name="Sheena", opted_out=opted_out)
 
     reason = template_send_refusal(template=template, contact=contact, wa_id=wa_id)
 
@@ -44,7 +44,7 @@ def test_a_number_we_have_never_met_is_judged_by_its_country(account):
 def test_the_send_form_disables_send_and_the_server_refuses_with_the_same_reason(
     client, operator, account, phone, django_capture_on_commit_callbacks
 ):
-    conversation = Conversation.objects.create(contact=Contact.objects.create(wa_id="14155550199", name="Sam"), phone_number=phone)
+    conversation = Conversation.objects.create(contact=Contact.objects.create(account=phone.account, wa_id="14155550199", name="Sam"), phone_number=phone)
     promo = make_template(account, "promo", category="MARKETING")
     url = reverse("templates_mgr:conversation-send", args=[conversation.pk])
     client.force_login(operator)

@@ -62,7 +62,7 @@ def test_connecting_again_within_five_minutes_asks_meta_once(meta_lists_hello_wo
 
 @pytest.fixture
 def closed_conversation(phone):
-    contact = Contact.objects.create(wa_id="447700900123", name="Sheena")
+    contact = Contact.objects.create(account=phone.account, wa_id="447700900123", name="Sheena")
     return Conversation.objects.create(contact=contact, phone_number=phone)
 
 

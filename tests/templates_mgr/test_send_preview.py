@@ -25,7 +25,7 @@ COMPONENTS = [
 
 @pytest.fixture
 def setup(client, operator, account, phone):
-    conversation = Conversation.objects.create(contact=Contact.objects.create(wa_id="447700900123", name="Ana"), phone_number=phone)
+    conversation = Conversation.objects.create(contact=Contact.objects.create(account=phone.account, wa_id="447700900123", name="Ana"), phone_number=phone)
     template = make_template(account, "order_ready", components=COMPONENTS)
     client.force_login(operator)
     return conversation, template
