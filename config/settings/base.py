@@ -171,6 +171,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = WEBHOOK_MAX_BODY_BYTES + 1024
 WEBHOOK_WAKE_INTERVAL = env.float("WEBHOOK_WAKE_INTERVAL", default=0.5)
 # How long the receiver waits for a busy SQLite database before answering 503 (Meta retries):
 # the drain's write transactions are short, so a wait this long means something else holds it.
+# A large webhook is applied this many items (messages, statuses, changes) per write transaction
+# at most, so no write holds the database for long (the embedded SQLite has one writer).
+WEBHOOK_CHUNK_ITEMS = env.int("WEBHOOK_CHUNK_ITEMS", default=100)
 WEBHOOK_STORE_LOCK_WAIT = env.float("WEBHOOK_STORE_LOCK_WAIT", default=5.0)
 
 # --- Secrets at rest -------------------------------------------------------------------------

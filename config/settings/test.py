@@ -23,6 +23,8 @@ CELERY_TASK_EAGER_PROPAGATES = False
 # Every stored event wakes the (eager) drain at once, so a test sees it processed.
 WEBHOOK_WAKE_INTERVAL = 0.0
 GRAPH_API_VERSION = "v24.0"
+# Small chunks, so tests of chunked events need few messages.
+WEBHOOK_CHUNK_ITEMS = 20
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not :memory:, so the live server's threads and helper processes each get their own

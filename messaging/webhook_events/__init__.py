@@ -2,7 +2,7 @@
 
 The handler table lives in ``cloudapi.webhook_registry``; messaging registers the fields it owns
 here (``messages``, ``flows``, ``user_preferences``), other apps from their own
-``AppConfig.ready()``. An event of up to ``CHUNK_ITEMS`` items is applied in one transaction,
+``AppConfig.ready()``. An event of up to ``chunk_items()`` items is applied in one transaction,
 whole or not at all; a larger one chunk by chunk (see ``chunks``), each chunk whole or not at
 all. A failure is recorded on the event, which can be replayed.
 
@@ -30,7 +30,7 @@ from cloudapi import webhook_registry
 from cloudapi.webhook_payloads import ForeignObject, InvalidPayload, UnknownAccount, parse_json
 
 from ..models import WebhookEvent
-from .chunks import CHUNK_ITEMS, Item, event_items, pieces_of
+from .chunks import Item, chunk_items, event_items, pieces_of
 from .errors import UnknownPhoneNumber
 from .flows import handle_flows
 from .messages import handle_messages
@@ -59,13 +59,13 @@ def register_handlers() -> None:
 def process_webhook_event(*, event_id: int) -> WebhookEvent:
     """Apply one stored event (idempotent: processing it again changes nothing).
 
-    A large event is applied ``CHUNK_ITEMS`` items at a time, each chunk in its own transaction
+    A large event is applied ``chunk_items()`` items at a time, each chunk in its own transaction
     under the event's row lock; the event records how many items are applied, so a crash or a
     failing chunk resumes where it stopped, and two workers never apply the same chunk.
     """
     plan: list[Item] | InvalidPayload | TamperedBody | None = None
     started = False
-    size = 10  # grows to CHUNK_ITEMS while chunks stay short
+    size = 10  # grows to chunk_items() while chunks stay short
     while True:
         began = time.monotonic()
         with transaction.atomic():
@@ -91,7 +91,7 @@ CHUNK_SECONDS = 0.5
 def _next_chunk_size(size: int, *, seconds: float) -> int:
     if seconds > CHUNK_SECONDS:
         return max(5, int(size * CHUNK_SECONDS / seconds))
-    return min(CHUNK_ITEMS, size * 2) if seconds < CHUNK_SECONDS / 2 else size
+    return min(chunk_items(), size * 2) if seconds < CHUNK_SECONDS / 2 else size
 
 
 # Events applied per commit: one durable commit (an fsync) per event was the drain's bottleneck.
@@ -103,7 +103,7 @@ def drain_webhook_events(*, limit: int) -> int:
 
     Events are claimed in small batches (``SKIP LOCKED`` on PostgreSQL, so concurrent drains on
     several workers never take the same rows); each is applied in its own savepoint, so a bad one
-    is marked and the others of its batch still commit. A batch holds at most ``CHUNK_ITEMS``
+    is marked and the others of its batch still commit. A batch holds at most ``chunk_items()``
     items, so no write transaction is long; an event larger than that is applied on its own,
     chunk by chunk (``process_webhook_event``), in its turn.
     """
@@ -122,10 +122,10 @@ def drain_webhook_events(*, limit: int) -> int:
             for event in batch:
                 plan = _plan(event)
                 size = _items_left(event, plan)
-                if items and items + size > CHUNK_ITEMS:
+                if items and items + size > chunk_items():
                     more = True
                     break  # the rest waits for the next, short, transaction
-                if size > CHUNK_ITEMS:
+                if size > chunk_items():
                     large = event
                     break
                 event.attempts += 1
@@ -175,7 +175,7 @@ def _items_left(event: WebhookEvent, plan: list[Item] | InvalidPayload | Tampere
 
 
 def _apply_next_chunk(
-    event: WebhookEvent, plan: list[Item] | InvalidPayload | TamperedBody, *, size: int = CHUNK_ITEMS
+    event: WebhookEvent, plan: list[Item] | InvalidPayload | TamperedBody, *, size: int | None = None
 ) -> None:
     """Apply the event's next chunk inside the caller's transaction, its handlers in a savepoint.
 
@@ -189,7 +189,7 @@ def _apply_next_chunk(
         _finish(event, WebhookEvent.State.REJECTED, f"Malformed payload: {plan}")
         return
     start = event.applied_items
-    chunk = plan[start : start + size]
+    chunk = plan[start : start + (size or chunk_items())]
     try:
         if start == 0 and len(chunk) < len(plan):
             # Tenancy is all or nothing: a foreign number or WABA in a later chunk rejects the

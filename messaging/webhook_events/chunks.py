@@ -3,7 +3,7 @@
 Meta batches up to 1,000 updates in one POST, and a valid 3 MB body holds about 9,000 messages:
 applied in one transaction it held the embedded SQLite database's write lock for half a minute.
 An event is therefore read as a flat sequence of *items* — one inbound message, status or error
-of a ``messages`` change, or one whole change of any other field — and applied ``CHUNK_ITEMS``
+of a ``messages`` change, or one whole change of any other field — and applied ``chunk_items()``
 at a time. Progress is kept on the event as the number of items applied (an offset, not a chunk
 number, so a changed chunk size never skips or repeats anything on resume).
 """
@@ -11,11 +11,16 @@ number, so a changed chunk size never skips or repeats anything on resume).
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+
 from cloudapi.webhook_payloads import InvalidPayload
 
-# Items per write transaction at most (fewer on a slow machine, see CHUNK_SECONDS): about 0.4 s
-# of work on the embedded SQLite database of an idle machine.
-CHUNK_ITEMS = 100
+
+def chunk_items() -> int:
+    """Items per write transaction at most (fewer on a slow machine, see ``CHUNK_SECONDS``): the
+    ``WEBHOOK_CHUNK_ITEMS`` setting, 100 by default — about 0.4 s of work on the embedded SQLite
+    database of an idle machine."""
+    return settings.WEBHOOK_CHUNK_ITEMS
 
 # The lists of a ``messages`` change that are split; everything else of its value (metadata,
 # contacts) goes with every piece.

@@ -9,7 +9,7 @@ import pytest
 
 from messaging.models import Message, WebhookEvent
 from messaging.webhook_events import drain_webhook_events, replay_webhook_event
-from messaging.webhook_events.chunks import CHUNK_ITEMS
+from messaging.webhook_events.chunks import chunk_items
 
 from ..conftest import load_fixture
 
@@ -42,23 +42,24 @@ def _big_body(*changes: dict) -> dict:
 
 
 def test_it_applies_a_webhook_of_many_chunks_completely(post_webhook, phone):
-    body = _big_body(_big_change(2 * CHUNK_ITEMS + 50, phone_number_id=phone.phone_number_id, prefix="big"))
+    body = _big_body(_big_change(2 * chunk_items() + 50, phone_number_id=phone.phone_number_id, prefix="big"))
 
     response = post_webhook(body)
 
     assert response.status_code == 200
     event = WebhookEvent.objects.get()
-    assert (event.state, event.error, event.applied_items) == ("processed", "", 2 * CHUNK_ITEMS + 50)
-    assert Message.objects.filter(direction="in").count() == 2 * CHUNK_ITEMS + 50
-    assert Message.objects.get(wamid="wamid.big.249").text == "Message number 249"
+    assert (event.state, event.error, event.applied_items) == ("processed", "", 2 * chunk_items() + 50)
+    assert Message.objects.filter(direction="in").count() == 2 * chunk_items() + 50
+    last = 2 * chunk_items() + 49
+    assert Message.objects.get(wamid=f"wamid.big.{last}").text == f"Message number {last}"
 
 
 def test_a_failing_chunk_keeps_the_chunks_before_it_and_replay_resumes(post_webhook, phone, add_phone):
     # 3 chunks of messages for our number, then 2 for a number not connected yet: the first
     # chunk of the second change cannot be routed.
     body = _big_body(
-        _big_change(3 * CHUNK_ITEMS, phone_number_id=phone.phone_number_id, prefix="ours"),
-        _big_change(2 * CHUNK_ITEMS, phone_number_id=OTHER_PHONE_NUMBER_ID, prefix="later"),
+        _big_change(3 * chunk_items(), phone_number_id=phone.phone_number_id, prefix="ours"),
+        _big_change(2 * chunk_items(), phone_number_id=OTHER_PHONE_NUMBER_ID, prefix="later"),
     )
 
     post_webhook(body)
@@ -67,35 +68,35 @@ def test_a_failing_chunk_keeps_the_chunks_before_it_and_replay_resumes(post_webh
     assert event.state == "unroutable"
     assert OTHER_PHONE_NUMBER_ID in event.error
     # Every chunk before the failing one is committed on its own; the failing one wrote nothing.
-    assert 0 < event.applied_items <= 3 * CHUNK_ITEMS
+    assert 0 < event.applied_items <= 3 * chunk_items()
     assert Message.objects.filter(wamid__startswith="wamid.ours.").count() == event.applied_items
     assert not Message.objects.filter(wamid__startswith="wamid.later.").exists()
 
     add_phone(OTHER_PHONE_NUMBER_ID)
     event = replay_webhook_event(event_id=event.pk)
 
-    assert (event.state, event.applied_items) == ("processed", 5 * CHUNK_ITEMS)
-    assert Message.objects.filter(direction="in").count() == 5 * CHUNK_ITEMS
+    assert (event.state, event.applied_items) == ("processed", 5 * chunk_items())
+    assert Message.objects.filter(direction="in").count() == 5 * chunk_items()
 
 
 def test_it_resumes_an_interrupted_event_without_duplicates(phone):
-    body = json.dumps(_big_body(_big_change(5 * CHUNK_ITEMS, phone_number_id=phone.phone_number_id, prefix="cut")))
+    body = json.dumps(_big_body(_big_change(5 * chunk_items(), phone_number_id=phone.phone_number_id, prefix="cut")))
     event = WebhookEvent.objects.create(account=phone.account, body=body, body_sha256=_sha256(body))
     assert drain_webhook_events(limit=10) == 1
     # As after a crash in the middle of the fourth chunk with progress of a different chunk size:
     # the event is pending again with its progress recorded part-way through a chunk.
-    WebhookEvent.objects.filter(pk=event.pk).update(state="pending", applied_items=3 * CHUNK_ITEMS + 7)
+    WebhookEvent.objects.filter(pk=event.pk).update(state="pending", applied_items=3 * chunk_items() + 7)
 
     assert drain_webhook_events(limit=10) == 1
 
     event.refresh_from_db()
-    assert (event.state, event.applied_items) == ("processed", 5 * CHUNK_ITEMS)
-    assert Message.objects.count() == 5 * CHUNK_ITEMS
-    assert Message.objects.values("wamid").distinct().count() == 5 * CHUNK_ITEMS
+    assert (event.state, event.applied_items) == ("processed", 5 * chunk_items())
+    assert Message.objects.count() == 5 * chunk_items()
+    assert Message.objects.values("wamid").distinct().count() == 5 * chunk_items()
 
 
 def test_small_events_after_a_big_one_are_applied_in_turn(phone):
-    big = json.dumps(_big_body(_big_change(2 * CHUNK_ITEMS + 1, phone_number_id=phone.phone_number_id, prefix="big")))
+    big = json.dumps(_big_body(_big_change(2 * chunk_items() + 1, phone_number_id=phone.phone_number_id, prefix="big")))
     small = json.dumps(_big_body(_big_change(1, phone_number_id=phone.phone_number_id, prefix="small")))
     for n, body in enumerate((small, big, small.replace("wamid.small.0", "wamid.small.1"))):
         WebhookEvent.objects.create(account=phone.account, body=body, body_sha256=_sha256(body))
@@ -103,7 +104,7 @@ def test_small_events_after_a_big_one_are_applied_in_turn(phone):
     assert drain_webhook_events(limit=10) == 3
 
     assert set(WebhookEvent.objects.values_list("state", flat=True)) == {"processed"}
-    assert Message.objects.count() == 2 * CHUNK_ITEMS + 3
+    assert Message.objects.count() == 2 * chunk_items() + 3
 
 
 def _sha256(text: str) -> str:
