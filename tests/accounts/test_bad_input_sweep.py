@@ -124,7 +124,9 @@ def test_no_page_answers_500_to_a_bad_id(people, who):
         client.force_login(people[who])  # again each time: the sweep passes the logout pages too
         # Django's admin parses its own ids and parameters: there the out-of-range value, which
         # reaches the database, is enough (and keeps the sweep fast).
-        values = (HUGE,) if admin else BAD_VALUES
+        # So does a second role: the administrator's sweep tries every bad value, the operator's
+        # (whose pages are scoped by other queries) the one that reaches the database.
+        values = (HUGE,) if admin or who != "administrator" else BAD_VALUES
         urls = [_fill(template, converters, value) for value in values] if converters else []
         fine = _fill(template, converters, "1")  # a fine id, so the query parameters are reached
         for url in urls:
