@@ -43,6 +43,17 @@ def _no_network():
     socket.socket.connect = _real_connect
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``migrations`` need the real migrations: skipped when the test database is
+    made from the models (``--nomigrations``, the default), run with ``--migrations``."""
+    if not config.getoption("nomigrations", default=False):
+        return
+    skip = pytest.mark.skip(reason="needs the real migrations: run with --migrations (.ci/run does)")
+    for item in items:
+        if item.get_closest_marker("migrations"):
+            item.add_marker(skip)
+
+
 def load_fixture(name: str) -> dict:
     return json.loads((FIXTURES / name).read_text())
 
