@@ -7,6 +7,8 @@ is Django's "does not exist" redirect, because it goes through ``get_queryset`` 
 and administrators see everything (``accounts.access``).
 """
 
+from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import QuerySet
 
 from .access import accessible_accounts, accessible_phone_numbers, sees_every_number
@@ -36,6 +38,14 @@ class ScopedAdminMixin:
         # A subquery, so a path through a many-valued relation does not repeat rows.
         return queryset.filter(pk__in=inside.values("pk"))
 
+    def get_list_filter(self, request):
+        # Django's filter on a relation lists every row of the related model: a filter by account
+        # or number would name other businesses. Offer only what the (scoped) list holds.
+        filters = super().get_list_filter(request)
+        if sees_every_number(request.user):
+            return filters
+        return tuple(_scoped_filter(self.model, item) for item in filters)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         # Choices offered in a form (e.g. the account of an upload) stay inside the scope too.
         if db_field.related_model is BusinessAccount:
@@ -43,6 +53,18 @@ class ScopedAdminMixin:
         elif db_field.related_model is PhoneNumber:
             kwargs.setdefault("queryset", accessible_phone_numbers(request.user))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def _scoped_filter(model, item):
+    if not isinstance(item, str) or "__" in item:
+        return item
+    try:
+        field = model._meta.get_field(item)
+    except FieldDoesNotExist:
+        return item
+    if field.is_relation and field.related_model in (BusinessAccount, PhoneNumber):
+        return (item, RelatedOnlyFieldListFilter)
+    return item
 
 
 def _lookup(path: str) -> str:

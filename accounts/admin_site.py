@@ -7,11 +7,16 @@ before this code (or by a fixture, a shell, a bulk ``groups.set``) need no back-
 no second flag that can drift from the groups. ``is_staff`` still lets in whoever has it.
 """
 
+from functools import wraps
+
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseBadRequest
 
 from . import roles
+from .query_params import ID_MAX, parse_id
 
 ADMIN_ROLES = (roles.SUPPORT, roles.ADMINISTRATOR)
 
@@ -37,3 +42,45 @@ class SwitchboardAdminSite(admin.AdminSite):
 
     def has_permission(self, request) -> bool:
         return may_use_admin(request.user)
+
+    def admin_view(self, view, cacheable=False):
+        """Every admin page, after the permission check, with hand-edited ids made harmless.
+
+        Python's int has no limit but the database's does, and Django's admin hands an action's
+        selection and a list's ``?field=value`` filters straight to the query: a number too big
+        (or, in a selection, not a number at all) was a 500.
+        """
+
+        @wraps(view)
+        def checked(request, *args, **kwargs):
+            if request.method == "POST" and helpers.ACTION_CHECKBOX_NAME in request.POST:
+                request.POST = _valid_selection(request.POST)
+            too_big = [name for name, value in request.GET.items() if name not in _TEXT_PARAMS and _beyond_ids(value)]
+            if too_big:
+                return HttpResponseBadRequest(
+                    f"The number given for {', '.join(sorted(too_big))} is out of range.", content_type="text/plain"
+                )
+            return view(request, *args, **kwargs)
+
+        return super().admin_view(checked, cacheable)
+
+
+# Query parameters that are text (a search), never compared with an id.
+_TEXT_PARAMS = {"q", "_changelist_filters"}
+
+
+def _valid_selection(post):
+    """The POST with only the selected ids the database can hold (every admin model has integer ids)."""
+    cleaned = post.copy()
+    cleaned.setlist(
+        helpers.ACTION_CHECKBOX_NAME,
+        [value for value in post.getlist(helpers.ACTION_CHECKBOX_NAME) if parse_id(value) is not None],
+    )
+    return cleaned
+
+
+def _beyond_ids(value: str) -> bool:
+    text = value.strip().lstrip("-")
+    if not (text.isascii() and text.isdecimal()):
+        return False
+    return len(text) > len(str(ID_MAX)) or int(text) > ID_MAX  # the length first: int() refuses 4,300+ digits

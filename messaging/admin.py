@@ -38,8 +38,15 @@ class ContactAdmin(ScopedAdminMixin, AuditedAdminMixin, ContactComposeMixin, adm
     list_select_related = ("account",)
     # events__detail holds "+old → +new": a number the customer used before finds them too.
     search_fields = ("wa_id", "user_id", "name", "events__detail")
-    readonly_fields = ("compose", "account", "opted_out_at", "created_at", "updated_at")
+    readonly_fields = ("compose", "opted_out_at", "created_at", "updated_at")
     inlines = [ContactEventInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.readonly_fields  # a new contact names its (scoped) account
+        # Who the customer is (their number, Meta's user id) and what they chose (a STOP) are
+        # theirs: changed by webhooks and the console's recorded preferences, never typed over here.
+        return ("account", "wa_id", "user_id", "opted_out") + self.readonly_fields
 
     @admin.display(description="Compose")
     def compose(self, obj):

@@ -12,9 +12,10 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from accounts.webhook_scope import SignerScope
 from cloudapi.webhook_payloads import InvalidPayload, as_dict, as_list, first_error, parse_timestamp, required_str, text_of
 
-from ..models import Message, MessageStatusEvent, WebhookEvent
+from ..models import Conversation, Message, MessageStatusEvent, WebhookEvent
 
 Status = Message.Status
 RANK = {
@@ -60,9 +61,28 @@ def apply_status(*, status: dict[str, Any], event: WebhookEvent | None = None) -
 
 @transaction.atomic
 def attach_pending_statuses(message: Message) -> None:
-    """Apply statuses that arrived before ``message`` had its wamid."""
-    pending = MessageStatusEvent.objects.filter(wamid=message.wamid, message__isnull=True)
-    for record in sorted(pending, key=lambda r: RANK.get(r.status, 0)):
+    """Apply statuses that arrived before ``message`` had its wamid.
+
+    Only those signed by the message's account (or a sister sharing its secret): a status another
+    account signed for a wamid nobody had yet stays unattached, on nobody's timeline. A status
+    without a webhook event (a direct caller, or its event purged) is trusted as before.
+    """
+    pending = MessageStatusEvent.objects.filter(wamid=message.wamid, message__isnull=True).select_related(
+        "webhook_event"
+    )
+    owner_id = Conversation.objects.filter(pk=message.conversation_id).values_list(
+        "phone_number__account_id", flat=True
+    ).first()
+    scopes: dict[int | None, SignerScope] = {}
+    mine = []
+    for record in pending:
+        if record.webhook_event is not None:
+            signer = record.webhook_event.account_id
+            scope = scopes.setdefault(signer, SignerScope.of_signer(signer))
+            if owner_id not in (scope.account_ids or ()):
+                continue
+        mine.append(record)
+    for record in sorted(mine, key=lambda r: RANK.get(r.status, 0)):
         record.message = message
         record.save(update_fields=["message"])
         _advance(message, record)

@@ -380,3 +380,36 @@ def test_accounts_sharing_a_secret_each_get_their_own_template_news(post_webhook
     created = MessageTemplate.objects.get(template_id="99887766")
     assert (created.account, created.status) == (sister, MessageTemplate.Status.APPROVED)
     assert MessageTemplate.objects.get(template_id=A_TEMPLATE_ID).status == MessageTemplate.Status.PENDING
+
+
+def test_a_status_beta_signed_before_as_message_had_its_wamid_never_attaches_to_it(post_webhook, beta, a_rows):
+    # Beta reports "failed" for a wamid nobody has yet (on its own number, so the event is fine);
+    # when A's send later comes back with that wamid, Beta's status must not land on A's message.
+    event = _post(post_webhook, _failed_status(wamid="wamid.A-later"))
+    assert event.state == WebhookEvent.State.PROCESSED, event.error
+    from messaging.services.statuses import attach_pending_statuses
+
+    message = factories.outbound(
+        Conversation.objects.get(phone_number__account=a_rows), wamid="wamid.A-later", status=Message.Status.ACCEPTED
+    )
+    attach_pending_statuses(message)
+
+    message.refresh_from_db()
+    assert (message.status, message.error_code) == (Message.Status.ACCEPTED, None)
+    assert not message.status_events.exists()
+
+
+def test_a_status_signed_by_as_secret_before_the_wamid_was_known_still_attaches(post_webhook, beta, a_rows):
+    payload = _failed_status(wamid="wamid.A-later", phone_number_id=PHONE_NUMBER_ID)
+    _entry(payload)["id"] = WABA_ID
+    event = _post(post_webhook, payload, secret=APP_SECRET)
+    assert event.state == WebhookEvent.State.PROCESSED, event.error
+    from messaging.services.statuses import attach_pending_statuses
+
+    message = factories.outbound(
+        Conversation.objects.get(phone_number__account=a_rows), wamid="wamid.A-later", status=Message.Status.ACCEPTED
+    )
+    attach_pending_statuses(message)
+
+    message.refresh_from_db()
+    assert message.status == Message.Status.FAILED
