@@ -31,6 +31,15 @@ def test_a_template_manager_without_numbers_is_told_whom_to_ask(client, administ
     page = _page(client, manager, "templates_mgr:template-list").content.decode()
 
     assert ASK_NUMBER in page and "ada@example.com" in page
+    assert "Build one" not in page  # the builder would offer them no account to build for
+
+
+def test_a_template_manager_without_numbers_is_told_whom_to_ask_in_the_builder(client, administrator, phone):
+    manager = ensure_user(username="tom", password="pw-tom-123", role=roles.TEMPLATE_MANAGER)
+
+    page = _page(client, manager, "templates_mgr:template-create").content.decode()
+
+    assert ASK_NUMBER in page and "ada@example.com" in page
 
 
 def test_an_operator_without_numbers_is_told_whom_to_ask_in_the_inbox(client, administrator, phone):

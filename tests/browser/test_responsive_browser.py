@@ -145,3 +145,17 @@ def test_on_a_phone_the_thread_takes_the_screen_with_a_way_back(admin_page, live
     page.set_viewport_size(DESKTOP)  # side by side again, no back link needed
     page.goto(f"{live_server.url}{reverse('messaging:conversation-detail', args=[conversation.pk])}")
     assert page.locator("aside.inbox").is_visible() and not page.locator(".back-to-inbox").is_visible()
+
+
+def test_on_a_phone_every_top_bar_link_and_log_out_are_on_the_screen(admin_page, live_server):
+    # An administrator has the most links (Inbox, Contacts, Templates, Media, Admin): none may sit
+    # behind a sideways scroll of the bar, where nobody looks for "Log out".
+    page, _, _ = admin_page
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/")
+    controls = page.locator(".topbar nav a, .topbar nav button")
+    names = controls.all_inner_texts()
+    assert {"Inbox", "Templates", "Admin", "Log out"} <= {name.strip() for name in names}
+    for n in range(controls.count()):
+        box = controls.nth(n).bounding_box()
+        assert box and 0 <= box["x"] and box["x"] + box["width"] <= PHONE["width"], f"{names[n]} is off-screen: {box}"
