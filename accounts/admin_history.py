@@ -23,3 +23,14 @@ class ReadOnlyHistoryMixin:
         # Raw bytes are left out of the page: the text beside them shows what they say.
         names = [field.name for field in self.model._meta.fields if field.get_internal_type() != "BinaryField"]
         return list(dict.fromkeys([*names, *super().get_readonly_fields(request, obj)]))
+
+
+class FixedOnceSavedMixin:
+    """Fields that say whose a row is, or what Meta named it, shown read-only once the row exists
+    (``fixed_once_saved``): moving it to another account or another Meta object would rewrite history."""
+
+    fixed_once_saved: tuple[str, ...] = ()
+
+    def get_readonly_fields(self, request, obj=None):
+        fixed = self.fixed_once_saved if obj is not None else ()
+        return list(dict.fromkeys([*super().get_readonly_fields(request, obj), *fixed]))

@@ -3,7 +3,7 @@ from django.db.models import Q
 
 from accounts.access import accessible_phone_numbers, sees_every_number
 from accounts.admin_audit import AuditedAdminMixin
-from accounts.admin_history import ReadOnlyHistoryMixin
+from accounts.admin_history import FixedOnceSavedMixin, ReadOnlyHistoryMixin
 from accounts.admin_scope import ScopedAdminMixin
 
 from .admin_compose import ContactComposeMixin, ConversationComposeMixin
@@ -64,7 +64,8 @@ class ContactEventAdmin(ScopedAdminMixin, AuditedAdminMixin, ReadOnlyHistoryMixi
 
 
 @admin.register(Conversation)
-class ConversationAdmin(ScopedAdminMixin, AuditedAdminMixin, ConversationComposeMixin, admin.ModelAdmin):
+class ConversationAdmin(ScopedAdminMixin, AuditedAdminMixin, FixedOnceSavedMixin, ConversationComposeMixin, admin.ModelAdmin):
+    fixed_once_saved = ("contact", "phone_number")
     scope_account = "phone_number__account"
     scope_phone = "phone_number"
     list_display = ("contact", "phone_number", "last_message_at", "last_inbound_at", "unread_count", "compose")
@@ -171,7 +172,8 @@ class MessageStatusEventAdmin(ScopedAdminMixin, AuditedAdminMixin, ReadOnlyHisto
 
 
 @admin.register(Flow)
-class FlowAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+class FlowAdmin(ScopedAdminMixin, AuditedAdminMixin, FixedOnceSavedMixin, admin.ModelAdmin):
+    fixed_once_saved = ("account", "flow_id", "status")
     scope_account = "account"
     list_display = ("flow_id", "name", "status", "status_changed_at", "account", "updated_at")
     list_filter = ("status", "account")

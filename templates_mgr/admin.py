@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
 from accounts.admin_audit import AuditedAdminMixin
-from accounts.admin_history import ReadOnlyHistoryMixin
+from accounts.admin_history import FixedOnceSavedMixin, ReadOnlyHistoryMixin
 from accounts.admin_scope import ScopedAdminMixin
 from accounts.models import BusinessAccount
 
@@ -38,7 +38,8 @@ class StatusChangeInline(admin.TabularInline):
 
 
 @admin.register(MessageTemplate)
-class MessageTemplateAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+class MessageTemplateAdmin(ScopedAdminMixin, AuditedAdminMixin, FixedOnceSavedMixin, admin.ModelAdmin):
+    fixed_once_saved = ("account", "template_id", "name", "language")
     scope_account = "account"
     list_display = (
         "name",
