@@ -116,3 +116,23 @@ def test_run_simulator_refuses_when_the_simulator_is_off(settings):
     settings.SIMULATOR_ENABLED = False
     with pytest.raises(CommandError, match="SIMULATOR_ENABLED"):
         call_command("run_simulator")
+
+
+def test_production_keeps_database_connections_and_checks_them_by_default():
+    show = "import django; django.setup(); from django.conf import settings as s; d = s.DATABASES['default']; " \
+        "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'], s.CELERY_WORKER_PREFETCH_MULTIPLIER)"
+    default = _production("-c", show, **README_PRODUCTION_ENV)
+    assert default.stdout.split() == ["60", "True", "1"], default.stderr
+
+    told = _production("-c", show, **README_PRODUCTION_ENV, CONN_MAX_AGE="0", CONN_HEALTH_CHECKS="false")
+    assert told.stdout.split() == ["0", "False", "1"], told.stderr
+
+
+def test_the_gunicorn_config_serves_our_app_with_threads_for_the_webhook_commits():
+    import runpy
+
+    config = runpy.run_path(str(ROOT / "config" / "gunicorn.conf.py"))
+    assert config["wsgi_app"] == "config.wsgi:application"
+    assert config["workers"] == os.cpu_count() + 1
+    assert config["threads"] == 8
+    assert config["bind"] == "127.0.0.1:8000"

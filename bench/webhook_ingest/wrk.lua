@@ -13,7 +13,8 @@ function init(args)
     bodies[#bodies + 1] = line:sub(tab + 1)
   end
   step = tonumber(os.getenv("BENCH_THREADS"))
-  i = tid
+  -- BENCH_OFFSET: where in the list this run starts, so a second run posts new events, not duplicates.
+  i = tid + tonumber(os.getenv("BENCH_OFFSET") or "0")
   path = os.getenv("BENCH_PATH")
 end
 
