@@ -29,7 +29,8 @@ def _customer_writes(sim, body: str) -> None:
 def _open_conversation(page, sim, body="Is my order on its way?"):
     _customer_writes(sim, body)
     page.locator(".conversation-list a", has_text="Sheena Nelson").click()
-    page.wait_for_selector(f"text={body}")
+    # In the thread (on a phone the inbox row, which shows it too, is hidden there).
+    page.locator(".bubble", has_text=body).first.wait_for()
     page.wait_for_selector("textarea[name=body]")
 
 
@@ -110,7 +111,7 @@ def test_send_is_in_view_on_every_tab(logged_in, live_simulator, viewport):
     for kind in kinds:
         page.locator(f".compose-tabs a[data-kind={kind}]").click()
         page.wait_for_selector(f"form[data-kind={kind}] button[name=send]")
-        page.wait_for_timeout(300)  # let the media picker and the like arrive and take their room
+        page.wait_for_load_state("networkidle")  # the media picker and the like have arrived and taken their room
         # In the viewport, and the topmost thing at its centre: a person sees it and can press it.
         seen = page.eval_on_selector(f"form[data-kind={kind}] button[name=send]", """button => {
             const r = button.getBoundingClientRect();
