@@ -16,7 +16,6 @@ import copy
 import json
 import os
 import sqlite3
-import subprocess
 import sys
 import threading
 import time
@@ -38,12 +37,13 @@ def main() -> int:
     import django
 
     django.setup()
+
+    from bench.embedded_db import fresh_sqlite_database
+
+    fresh_sqlite_database()
     from django.conf import settings
 
     db_file = Path(settings.DATABASES["default"]["NAME"])
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db_file}{suffix}").unlink(missing_ok=True)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, check=True, env={**os.environ})
 
     from django.db import connection
     from django.test import Client

@@ -10,7 +10,6 @@ a flood of wrong ones. Prints req/s of each. Runs against any checkout, before o
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -29,12 +28,10 @@ def main() -> int:
     import django
 
     django.setup()
-    from django.conf import settings
 
-    db_file = Path(settings.DATABASES["default"]["NAME"])
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db_file}{suffix}").unlink(missing_ok=True)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, check=True, env={**os.environ})
+    from bench.embedded_db import fresh_sqlite_database
+
+    fresh_sqlite_database()
 
     from django.test import Client
     from django.urls import reverse
