@@ -127,6 +127,8 @@ def test_no_page_answers_500_to_a_bad_id(people, who):
         # So does a second role: the administrator's sweep tries every bad value, the operator's
         # (whose pages are scoped by other queries) the one that reaches the database.
         values = (HUGE,) if admin or who != "administrator" else BAD_VALUES
+        if admin and converters and not template.endswith("/change/"):
+            continue  # one admin page per object (its change form): the others look it up the same way
         urls = [_fill(template, converters, value) for value in values] if converters else []
         fine = _fill(template, converters, "1")  # a fine id, so the query parameters are reached
         for url in urls:

@@ -1,7 +1,7 @@
 """Sends through a simulator that fails or loses 20 % of its answers: every message ends delivered
 exactly once (the simulator's own count) or failed with a reason; none stuck, none twice.
 
-By default 10 customers get 5 messages each (50 sends, a couple of seconds); ``.ci/run`` sets
+By default 10 customers get 3 messages each (30 sends, a couple of seconds); ``.ci/run`` sets
 SWITCHBOARD_FULL_FAULT_LOAD=1 for the full load of 50 customers and 10 messages each (500 sends).
 
 The worker's timing is modelled round by round: a retry runs only after the status webhooks of
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 FULL_LOAD = bool(os.environ.get("SWITCHBOARD_FULL_FAULT_LOAD"))
 CUSTOMERS = 50 if FULL_LOAD else 10
-MESSAGES_EACH = 10 if FULL_LOAD else 5
+MESSAGES_EACH = 10 if FULL_LOAD else 3
 SENDS = CUSTOMERS * MESSAGES_EACH
 
 

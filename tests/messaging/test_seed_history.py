@@ -83,7 +83,7 @@ def test_every_console_page_costs_the_same_queries_for_a_larger_history(client, 
     seed_history(conversations=8, messages=80, long_thread=60)
     small = _query_counts(client, operator)
 
-    seed_history(conversations=60, messages=1200, long_thread=300, seed=9)  # past every page size (50)
+    seed_history(conversations=55, messages=700, long_thread=150, seed=9)  # past every page size (50)
     large = _query_counts(client, operator)
 
     assert large == small
