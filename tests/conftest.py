@@ -97,16 +97,21 @@ def operator(phone):
     return user
 
 
-@pytest.fixture
-def stranger(db):
-    """An operator of another business: must never see our conversations."""
+def user_of_another_account(*, username: str, role: str):
+    """A user of the business "Other" (its own WABA, secret and number), holding ``role`` there."""
     other = BusinessAccount.objects.create(
         name="Other", waba_id="999", access_token="x", app_secret="other-secret", verify_token="y"
     )
     other_phone = PhoneNumber.objects.create(account=other, phone_number_id="999001", display_phone_number="15559990000")
-    user = ensure_user(username="sam", password="pw-sam-123", role=roles.OPERATOR)
+    user = ensure_user(username=username, password=f"pw-{username}-123", role=role)
     grant_phone_number(user=user, phone_number=other_phone)
     return user
+
+
+@pytest.fixture
+def stranger(db):
+    """An operator of another business: must never see our conversations."""
+    return user_of_another_account(username="sam", role=roles.OPERATOR)
 
 
 @pytest.fixture

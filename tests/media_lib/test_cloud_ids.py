@@ -21,9 +21,7 @@ from media_lib.services import (
     is_unknown_media_error,
     refresh_cloud_media_id,
     register_inbound_media,
-    register_usage_provider,
     store_upload,
-    unregister_usage_provider,
 )
 
 from ..conftest import ACCESS_TOKEN, PHONE_NUMBER_ID
@@ -44,19 +42,6 @@ def graph():
 @pytest.fixture
 def asset(account):
     return store_upload(account=account, uploaded_file=upload("menu.png", png()))
-
-
-@pytest.fixture
-def in_use():
-    """A usage provider (as messaging registers one) that reports the assets in ``used``."""
-    used: dict[int, list[str]] = {}
-
-    def provider(asset):
-        return used.get(asset.pk, [])
-
-    register_usage_provider(provider)
-    yield used
-    unregister_usage_provider(provider)
 
 
 def test_it_uploads_once_and_reuses_the_id(graph, asset, phone):

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from media_lib.models import CloudMediaId, MediaAsset
-from media_lib.services import register_inbound_media, register_usage_provider, store_upload, unregister_usage_provider
+from media_lib.services import register_inbound_media, store_upload
 
 from ..conftest import PHONE_NUMBER_ID
 from ..media_samples import jpeg, mp4, pdf, png, text, upload, webp_sticker
@@ -45,18 +45,6 @@ def photo(account):
 @pytest.fixture
 def menu(account):
     return store_upload(account=account, uploaded_file=upload("Menu.pdf", pdf()))
-
-
-@pytest.fixture
-def in_use():
-    used: dict[int, list[str]] = {}
-
-    def provider(asset):
-        return used.get(asset.pk, [])
-
-    register_usage_provider(provider)
-    yield used
-    unregister_usage_provider(provider)
 
 
 # -- serving ------------------------------------------------------------------------------------

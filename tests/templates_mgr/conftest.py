@@ -10,11 +10,10 @@ import pytest
 import responses
 
 from accounts import roles
-from accounts.models import BusinessAccount, PhoneNumber
 from accounts.services import ensure_user, grant_phone_number
 from templates_mgr.models import MessageTemplate
 
-from ..conftest import WABA_ID
+from ..conftest import WABA_ID, user_of_another_account
 
 GRAPH = "http://graph.test/v24.0"
 TEMPLATES_URL = f"{GRAPH}/{WABA_ID}/message_templates"
@@ -40,13 +39,7 @@ def manager(phone):
 @pytest.fixture
 def foreign_manager(db):
     """A template manager of another business: must never see our templates."""
-    other = BusinessAccount.objects.create(
-        name="Other", waba_id="999", access_token="x", app_secret="other-secret", verify_token="y"
-    )
-    number = PhoneNumber.objects.create(account=other, phone_number_id="999001", display_phone_number="15559990000")
-    user = ensure_user(username="fred", password="pw-fred-123", role=roles.TEMPLATE_MANAGER)
-    grant_phone_number(user=user, phone_number=number)
-    return user
+    return user_of_another_account(username="fred", role=roles.TEMPLATE_MANAGER)
 
 
 def make_template(account, name="order_update", *, status="APPROVED", category="UTILITY", components=None,
