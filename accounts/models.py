@@ -41,6 +41,7 @@ class BusinessAccount(models.Model):
 
     class Meta:
         ordering = ["name"]
+        permissions = [("use_settings", "Use the console's Settings area (administrators)")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.waba_id})"

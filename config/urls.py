@@ -6,6 +6,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("settings/", include("accounts.urls")),
     path("templates/", include("templates_mgr.urls")),
     path("media/", include("media_lib.urls")),
     path("", include("messaging.urls")),

@@ -90,6 +90,7 @@ PAGES: dict[str, str] = {
     "media_lib:asset-delete":               "GET  login 200   403   200   403   403   403",
     "media_lib:asset-retry":                "POST login 302   302   302   302   403   404",
     "media_lib:asset-status":               "GET  login 200   200   200   200   403   404",
+    "settings:home":                        "GET  login 200   403   403   403   403   403",
 }
 
 # The admin's own pages (not a model's), as PAGES. Only Administrator and Support get in.

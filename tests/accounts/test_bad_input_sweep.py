@@ -62,6 +62,7 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "media_lib:asset-delete": (),
     "media_lib:asset-retry": (),
     "media_lib:asset-status": (),
+    "settings:home": (),
 }
 # Django's admin reads its own query parameters; the changelist's are the ones a person edits.
 ADMIN_QUERY_PARAMS = ("p", "o", "q", "e", "_popup", "_to_field", "_changelist_filters")

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "settings"
+
+urlpatterns = [
+    path("", views.settings_home, name="home"),
+]
