@@ -81,8 +81,11 @@ def ensure_user(*, username: str, password: str, role: str, superuser: bool = Fa
     user.is_staff = superuser or role in (roles.ADMINISTRATOR, roles.SUPPORT)
     user.is_superuser = superuser
     user.save()
-    roles.sync_roles()
-    user.groups.add(Group.objects.get(name=role))
+    group = Group.objects.filter(name=role).first()
+    if group is None:  # before the first migrate has made the role groups
+        roles.sync_roles()
+        group = Group.objects.get(name=role)
+    user.groups.add(group)
     return user
 
 
