@@ -75,7 +75,15 @@ class RunningServer:
     def shutdown(self) -> None:
         """Stop serving, stop the webhook dispatcher and release the port."""
         self.sim.stop_dispatcher()
-        self._server.shutdown()
+        # serve_forever() sees the request at its next poll; a connection wakes it at once (a test
+        # suite starts and stops hundreds of simulators).
+        stopping = threading.Thread(target=self._server.shutdown, name="cloudapi-sim-stop")
+        stopping.start()
+        try:
+            socket.create_connection((self.host, self.port), timeout=0.1).close()
+        except OSError:
+            pass  # not listening any more: stopping anyway
+        stopping.join()
         self._server.server_close()
         self._thread.join(timeout=5)
 
