@@ -182,5 +182,5 @@ def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
     while time.monotonic() < deadline:
         if condition():
             return
-        time.sleep(0.02)
+        time.sleep(0.005)
     pytest.fail("condition not met in time")

@@ -52,7 +52,7 @@ def _poll_until(supervisor, condition, *, patience: float = 20.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "the supervisor never got there"
         supervisor.poll()
-        time.sleep(0.02)
+        time.sleep(0.005)
 
 
 def _gone(pid: int) -> bool:
