@@ -4,6 +4,7 @@ it opens, Meta's rules on each field, Meta's refusals on the field they concern,
 Meta is the simulator (its GET is the proof of what Meta holds) or ``responses`` at the HTTP layer.
 """
 
+import html
 import json
 import re
 
@@ -62,7 +63,7 @@ def _form(**changes):
 def _errors_of(response, field: str) -> str:
     found = re.search(rf'id="errors-{field}"[^>]*>(.*?)</div>', response.content.decode(), re.S)
     assert found, f"no error box for {field}"
-    return found.group(1)
+    return html.unescape(found.group(1))
 
 
 def test_it_opens_with_metas_copy_and_the_preview_a_customer_sees(admin_client, simulator, settings):
