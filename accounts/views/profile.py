@@ -3,6 +3,7 @@ when the page opens, a form with Meta's rules checked as one types, and the prev
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -94,8 +95,14 @@ def _initial(profile: BusinessProfile) -> dict:
 
 
 def _preview(phone: PhoneNumber, values: dict, *, picture: str) -> dict:
-    return {**values, "name": phone.verified_name or phone.account.name,
-            "number": phone.display_phone_number, "picture": picture}
+    return {**values, "name": phone.verified_name or phone.account.name, "number": phone.display_phone_number,
+            "picture": picture if _may_show(picture) else "", "has_picture": bool(picture)}
+
+
+def _may_show(url: str) -> bool:
+    """Whether the Content-Security-Policy lets the browser load the picture (Meta's CDN, not the simulator)."""
+    sources = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"].get("img-src", [])
+    return any(url.startswith(source.rstrip("/") + "/") for source in sources if source.startswith("https://"))
 
 
 def _say_saved(request, saved) -> None:

@@ -234,3 +234,18 @@ def test_metas_refusal_of_the_upload_is_shown_under_the_picture_box(admin_client
     assert "Check the account's Meta app id (111111111111111)." in _errors_of(response, "profile_picture")
     assert "profile_picture_url" not in _meta(settings)
     assert not AuditEntry.objects.filter(action="business_profile.update").exists()
+
+
+@pytest.mark.parametrize("picture, shown", [
+    ("https://pps.whatsapp.net/v/t61.24694-24/123_n.jpg?oh=01&oe=6A", True),  # Meta's CDN
+    ("http://127.0.0.1:8765/_sim/profile_pictures/ab12.jpg", False),  # a link the page's CSP would block
+])
+def test_the_preview_shows_the_picture_when_the_browser_may_load_it(admin_client, meta_graph, picture, shown):
+    meta_graph.get(PROFILE_URL, json={"data": [{"messaging_product": "whatsapp", **BEFORE,
+                                                "profile_picture_url": picture}]})
+
+    page = admin_client.get(_url()).content.decode()
+
+    preview = html.unescape(page[page.index('id="profile-preview"'):])
+    assert (f'<img src="{picture}"' in preview) is shown
+    assert ("A picture is set" in preview) is not shown
