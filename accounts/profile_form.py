@@ -43,8 +43,20 @@ def vertical_name(code: str) -> str:
     return VERTICALS.get(code, code.replace("_", " ").capitalize()) if code else VERTICALS["UNDEFINED"]
 
 
+def _lf(text: Any) -> str:
+    return str(text or "").replace("\r\n", "\n")
+
+
 def _too_long(limit: int) -> str:
     return f"At most {limit} characters (this has %(show_value)d)."
+
+
+class LinesField(forms.CharField):
+    """Text with line breaks: browsers post them as CRLF, Meta keeps (and counts) them as LF, so the
+    limit is checked on what Meta will hold."""
+
+    def to_python(self, value: Any) -> str:
+        return _lf(super().to_python(value))
 
 
 class WebsitesInput(forms.Widget):
@@ -96,7 +108,7 @@ class BusinessProfileForm(forms.Form):
         error_messages={"required": "About may not be empty (1 to 139 characters).",
                         "max_length": _too_long(LIMITS["about"])},
     )
-    description = forms.CharField(
+    description = LinesField(
         max_length=LIMITS["description"], required=False, widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"max_length": _too_long(LIMITS["description"])},
     )
@@ -126,6 +138,7 @@ class BusinessProfileForm(forms.Form):
     def typed(self) -> dict[str, Any]:
         """What the boxes hold now (valid or not), for the preview."""
         values = {name: self[name].value() for name in FIELDS}
+        values["description"] = _lf(values["description"])
         values["websites"] = self.fields["websites"].to_python(values["websites"])
         values["vertical_name"] = vertical_name(str(values["vertical"] or ""))
         return values

@@ -249,3 +249,24 @@ def test_the_preview_shows_the_picture_when_the_browser_may_load_it(admin_client
     preview = html.unescape(page[page.index('id="profile-preview"'):])
     assert (f'<img src="{picture}"' in preview) is shown
     assert ("A picture is set" in preview) is not shown
+
+
+def test_an_unchanged_form_sends_nothing_even_with_the_browsers_line_breaks(admin_client, meta_graph):
+    meta_graph.get(PROFILE_URL, json={"data": [{"messaging_product": "whatsapp", **BEFORE,
+                                                "description": "Bread.\nCakes on Saturdays."}]})
+    admin_client.get(_url())
+
+    response = admin_client.post(_url(), _form(description="Bread.\r\nCakes on Saturdays."), follow=False)
+
+    assert response.status_code == 302  # and no POST reached Meta (responses would have refused it)
+    assert [call.request.method for call in meta_graph.calls] == ["GET"]
+    assert not AuditEntry.objects.filter(action="business_profile.update").exists()
+
+
+def test_a_description_of_512_characters_with_browser_line_breaks_fits(admin_client, meta_graph):
+    text = ("x" * 99 + "\r\n") * 5 + "x" * 12  # 512 characters as Meta counts them, 517 as posted
+
+    response = admin_client.post(_url("settings:number-profile-check"), _form(description=text))
+
+    assert _errors_of(response, "description").strip() == ""
+    assert 'id="count-description" hx-swap-oob="true">512 / 512' in response.content.decode()
