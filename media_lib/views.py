@@ -171,14 +171,16 @@ def profile_picture_upload(request, phone_number_id: str):
         problem = " ".join(form.errors.get("profile_picture", ["Choose a picture."]))
     else:
         try:
-            set_profile_picture(phone_number=phone, uploaded_file=form.cleaned_data["profile_picture"],
-                                user=request.user)
+            saved = set_profile_picture(phone_number=phone, uploaded_file=form.cleaned_data["profile_picture"],
+                                        user=request.user)
         except ValidationError as exc:
             problem = " ".join(exc.messages)
         except ProfileRefused as refused:
             problem = refused.message
         else:
             flash.success(request, "Saved at Meta: the new profile picture.")
+            if saved.read_back_problem:
+                flash.warning(request, saved.read_back_problem)
             return redirect("settings:number-profile", phone_number_id=phone.phone_number_id)
     return profile_page(request, phone, picture_error=problem, status=400)
 

@@ -94,7 +94,8 @@ def save_business_profile(
         saved.read_back_problem = explain(error, action="show the saved profile")
     details = {name: {"old": old[name], "new": _plain(changes[name])} for name in changes}
     if picture_handle:
-        details[PICTURE] = {"old": old_picture, "new": saved.profile.profile_picture_url or "a new picture"}
+        new_picture = "" if saved.read_back_problem else saved.profile.profile_picture_url
+        details[PICTURE] = {"old": old_picture, "new": new_picture or "a new picture"}
     record_audit(actor=actor, action=AUDIT_ACTION, obj=saved.profile, account=phone_number.account_id,
                  details={"fields": details})
     return saved

@@ -99,8 +99,8 @@ def test_an_administrator_edits_the_profile_and_meta_has_the_change(admin_client
     _meta(settings, "POST", json={"messaging_product": "whatsapp", **BEFORE})
     admin_client.get(_url())  # the page as it opens: Meta's copy
 
-    response = admin_client.post(_url(), _form(about="Open 7-19", websites=["https://bakery.example/", "http://b.example/"],
-                                               vertical="GROCERY", description=""))
+    response = admin_client.post(_url(), _form(about="Open 7-19", vertical="GROCERY", description="",
+                                               websites=["https://bakery.example/", "http://b.example/"]))
 
     assert response.status_code == 302 and response.url == _url()
     at_meta = _meta(settings)
