@@ -90,7 +90,11 @@ class PhoneNumber(models.Model):
 
 
 class BusinessProfile(models.Model):
-    """The profile customers see for a phone number (about, address, websites …)."""
+    """The profile customers see for a phone number (about, address, websites …).
+
+    A cache of Meta's copy: written only from Meta's answers (the Settings page reads it from Meta
+    when opened and after each save), so it shows what customers saw last time we looked.
+    """
 
     phone_number = models.OneToOneField(PhoneNumber, on_delete=models.CASCADE, related_name="profile")
     about = models.CharField(max_length=139, blank=True)
@@ -99,7 +103,11 @@ class BusinessProfile(models.Model):
     email = models.EmailField(max_length=128, blank=True)
     websites = models.JSONField(default=list, blank=True)
     vertical = models.CharField(max_length=32, blank=True)
-    synced_at = models.DateTimeField(null=True, blank=True)
+    # Meta's CDN link to the picture (long and signed; it changes whenever Meta re-signs it).
+    profile_picture_url = models.TextField(blank=True)
+    synced_at = models.DateTimeField(
+        null=True, blank=True, help_text="When this copy was last read from Meta (Meta's copy is the real one)."
+    )
 
     def __str__(self) -> str:
         return f"Profile of {self.phone_number}"

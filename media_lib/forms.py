@@ -19,6 +19,15 @@ class UploadForm(forms.Form):
         self.fields["file"].widget.attrs["accept"] = ACCEPT
 
 
+class ProfilePictureForm(forms.Form):
+    """A business profile's picture: only collected here; ``set_profile_picture`` checks the bytes."""
+
+    profile_picture = forms.FileField(
+        label="Profile picture", allow_empty_file=True,
+        error_messages={"required": "Choose a JPEG or PNG picture to upload."},
+    )
+
+
 ACCEPT = ",".join(
     [
         "image/jpeg", "image/png", "image/webp", "video/mp4", "video/3gpp", "audio/aac", "audio/amr", "audio/mpeg",

@@ -19,11 +19,22 @@ from django.views.decorators.http import require_POST
 
 from accounts.query_params import parse_id
 from accounts.redirects import next_url
+from accounts.services.business_profile import ProfileRefused
+from accounts.views._settings import settings_page
+from accounts.views.profile import number_for_profile, profile_page
 
 from . import kinds, selectors
-from .forms import UploadForm
+from .forms import ProfilePictureForm, UploadForm
 from .models import MediaAsset
-from .services import AssetInUse, delete_asset, retry_download, store_upload, usages_by_asset, usages_of
+from .services import (
+    AssetInUse,
+    delete_asset,
+    retry_download,
+    set_profile_picture,
+    store_upload,
+    usages_by_asset,
+    usages_of,
+)
 
 VIEW = "media_lib.view_mediaasset"
 PAGE_SIZE = 48
@@ -146,6 +157,32 @@ def asset_retry(request, pk: int):
 def asset_status(request, pk: int):
     """The asset's preview or download state, polled by htmx while a received file downloads."""
     return render(request, "media_lib/_media.html", {"asset": selectors.asset_for_user(request.user, pk)})
+
+
+@require_POST
+@settings_page
+def profile_picture_upload(request, phone_number_id: str):
+    """A number's business profile picture (administrators): on to Meta, back to the profile page,
+    where a refusal is shown under the picture box."""
+    phone = number_for_profile(phone_number_id)
+    form = ProfilePictureForm(request.POST, request.FILES)
+    problem = ""
+    if not form.is_valid():
+        problem = " ".join(form.errors.get("profile_picture", ["Choose a picture."]))
+    else:
+        try:
+            saved = set_profile_picture(phone_number=phone, uploaded_file=form.cleaned_data["profile_picture"],
+                                        user=request.user)
+        except ValidationError as exc:
+            problem = " ".join(exc.messages)
+        except ProfileRefused as refused:
+            problem = refused.message
+        else:
+            flash.success(request, "Saved at Meta: the new profile picture.")
+            if saved.read_back_problem:
+                flash.warning(request, saved.read_back_problem)
+            return redirect("settings:number-profile", phone_number_id=phone.phone_number_id)
+    return profile_page(request, phone, picture_error=problem, status=400)
 
 
 def _library_context(request, form: UploadForm) -> dict:

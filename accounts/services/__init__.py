@@ -1,7 +1,8 @@
 """The verbs of the accounts app: connecting accounts, demo set-up, users and roles.
 
 What Meta reports about accounts and numbers (webhooks) is applied in ``meta_reports``; the
-account event log behind the console banner lives in ``account_events``.
+account event log behind the console banner lives in ``account_events``; a number's business
+profile (read from Meta, changed at Meta, audited) in ``business_profile``.
 """
 
 from dataclasses import dataclass

@@ -140,7 +140,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'"],
+        # Meta's CDN serves business profile pictures (the profile page's preview shows the current one).
+        "img-src": ["'self'", "https://pps.whatsapp.net"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],

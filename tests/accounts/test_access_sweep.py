@@ -91,6 +91,10 @@ PAGES: dict[str, str] = {
     "media_lib:asset-retry":                "POST login 302   302   302   302   403   404",
     "media_lib:asset-status":               "GET  login 200   200   200   200   403   404",
     "settings:home":                        "GET  login 200   403   403   403   403   403",
+    # Meta is faked to refuse everything: the page opens with the last copy and says why.
+    "settings:number-profile":              "GET  login 200   403   403   403   403   403",
+    "settings:number-profile-check":        "POST login 200   403   403   403   403   403",
+    "media_lib:profile-picture":            "POST login 400   403   403   403   403   403",  # no file
 }
 
 # The admin's own pages (not a model's), as PAGES. Only Administrator and Support get in.
@@ -295,6 +299,8 @@ def _fill(world, template: str, converters: dict) -> str:
             values[name] = "messaging"
         elif name == "url":
             values[name] = "nowhere/"
+        elif name == "phone_number_id":  # Meta's id of the number, as the Settings pages take it
+            values[name] = objects["accounts.phonenumber"].phone_number_id
         elif name == "conversation_pk":
             values[name] = objects["messaging.conversation"].pk
         elif "notices" in template:

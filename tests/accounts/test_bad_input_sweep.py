@@ -63,6 +63,9 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "media_lib:asset-retry": (),
     "media_lib:asset-status": (),
     "settings:home": (),
+    "settings:number-profile": (),
+    "settings:number-profile-check": (),
+    "media_lib:profile-picture": (),
 }
 # Django's admin reads its own query parameters; the changelist's are the ones a person edits.
 ADMIN_QUERY_PARAMS = ("p", "o", "q", "e", "_popup", "_to_field", "_changelist_filters")

@@ -203,6 +203,7 @@ PROFILE = {"about": "Fresh bread daily", "address": "1 Main St", "description": 
         ("email", "not-an-email"), ("email", "a" * 120 + "@bakery.example"),
         ("websites", ["https://a.example", "https://b.example", "https://c.example"]),
         ("websites", ["ftp://bakery.example"]), ("websites", ["https://" + "a" * 250 + ".example"]),
+        ("websites", ["https://"]), ("websites", ["https://bakery .example"]), ("websites", [""]),
         ("vertical", "SPACESHIPS"), ("profile_picture_handle", "4::forged"),
     ],
 )
@@ -234,6 +235,18 @@ def test_it_keeps_the_saved_profile_and_the_picture_from_an_upload_handle(client
     assert not_an_image.value.code == 100 and "image" in not_an_image.value.details
     assert client.get_business_profile(phone_number_id=PHONE).profile_picture_url == saved.profile_picture_url
     assert client.update_business_profile(phone_number_id=PHONE, about="x" * 139) is True
+
+
+def test_it_refuses_a_profile_picture_above_5_mb(client: CloudApiClient) -> None:
+    big = client.upload_for_handle(app_id=APP, file_name="huge.jpg", data=JPEG + b"\x00" * (5 * 1024 * 1024),
+                                   file_type="image/jpeg")
+
+    with pytest.raises(CloudApiError) as refused:
+        client.update_business_profile(phone_number_id=PHONE, profile_picture_handle=big)
+
+    assert_graph_error(refused.value, code=100, http_status=400, retryable=False, details="profile_picture_handle")
+    assert "5 MB" in refused.value.details
+    assert client.get_business_profile(phone_number_id=PHONE).profile_picture_url is None
 
 
 # -- webhooks Meta sends -------------------------------------------------------------------------

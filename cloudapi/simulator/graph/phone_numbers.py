@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..config import SimNumber
 from ..events import iso_time
@@ -36,6 +37,7 @@ _PIN_RE = re.compile(r"^\d{6}$")
 _LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
 # A profile picture must be a JPEG or PNG image (a PDF or video handle is refused).
 _PICTURE_TYPES = ("image/jpeg", "image/jpg", "image/png")
+_PICTURE_MAX_BYTES = 5 * 1024 * 1024
 
 
 def state(ctx: Context, number: SimNumber) -> dict[str, Any]:
@@ -211,9 +213,7 @@ def _profile_changes(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         changes[key] = value
     if "websites" in params:
         websites = json_param(params["websites"])
-        if (not isinstance(websites, list) or len(websites) > 2
-                or not all(isinstance(w, str) and w.startswith(("http://", "https://")) and len(w) <= 256
-                           for w in websites)):
+        if not isinstance(websites, list) or len(websites) > 2 or not all(_is_website(w) for w in websites):
             raise invalid_parameter("Param websites must be at most 2 http(s) URLs of at most 256 characters")
         changes["websites"] = websites
     if "vertical" in params:
@@ -227,6 +227,19 @@ def _profile_changes(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             raise invalid_parameter("Param profile_picture_handle must be a handle from the Resumable Upload API")
         if upload.get("file_type") not in _PICTURE_TYPES:
             raise invalid_parameter("Param profile_picture_handle must be the handle of a JPEG or PNG image")
+        if int(upload.get("file_length") or 0) > _PICTURE_MAX_BYTES:
+            raise invalid_parameter("Param profile_picture_handle must be the handle of an image of at most 5 MB")
         digest = hashlib.sha256(handle.encode()).hexdigest()[:16]
         changes["profile_picture_url"] = f"{ctx.base_url}/_sim/profile_pictures/{digest}.jpg"
     return changes
+
+
+def _is_website(value: Any) -> bool:
+    """An absolute http(s) URL with a host, no spaces, at most 256 characters (as Meta takes them)."""
+    if not isinstance(value, str) or len(value) > 256 or any(ch.isspace() for ch in value):
+        return False
+    try:
+        host = urlsplit(value).hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+    return value.startswith(("http://", "https://")) and bool(host)
