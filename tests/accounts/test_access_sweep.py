@@ -91,6 +91,15 @@ PAGES: dict[str, str] = {
     "media_lib:asset-retry":                "POST login 302   302   302   302   403   404",
     "media_lib:asset-status":               "GET  login 200   200   200   200   403   404",
     "settings:home":                        "GET  login 200   403   403   403   403   403",
+    "settings:people":                      "GET  login 200   403   403   403   403   403",
+    "settings:person-add":                  "GET  login 200   403   403   403   403   403",
+    "settings:person-detail":               "GET  login 200   403   403   403   403   403",
+    "settings:person-active":               "POST login 400   403   403   403   403   403",  # no action named
+    "settings:person-password-link":        "POST login 200   403   403   403   403   403",  # the link, shown once
+    "settings:audit-log":                   "GET  login 200   403   403   403   403   403",
+    "settings:audit-log-csv":               "GET  login 200   403   403   403   403   403",
+    # Anybody may open a set-password link; a wrong one says it does not work (and sets nothing).
+    "password-set":                         "GET  200   200   200   200   200   200   200",
 }
 
 # The admin's own pages (not a model's), as PAGES. Only Administrator and Support get in.
@@ -295,6 +304,10 @@ def _fill(world, template: str, converters: dict) -> str:
             values[name] = "messaging"
         elif name == "url":
             values[name] = "nowhere/"
+        elif template.startswith("/settings/people/"):
+            values[name] = world["users"]["operator"].pk
+        elif name in ("uidb64", "token"):  # a set-password link that is not one
+            values[name] = "x"
         elif name == "conversation_pk":
             values[name] = objects["messaging.conversation"].pk
         elif "notices" in template:

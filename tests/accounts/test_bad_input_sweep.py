@@ -63,6 +63,14 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "media_lib:asset-retry": (),
     "media_lib:asset-status": (),
     "settings:home": (),
+    "settings:people": (),
+    "settings:person-add": (),
+    "settings:person-detail": (),
+    "settings:person-active": (),
+    "settings:person-password-link": (),
+    "settings:audit-log": ("person", "action", "object", "since", "until", "page"),
+    "settings:audit-log-csv": ("person", "action", "object", "since", "until"),
+    "password-set": (),
 }
 # Django's admin reads its own query parameters; the changelist's are the ones a person edits.
 ADMIN_QUERY_PARAMS = ("p", "o", "q", "e", "_popup", "_to_field", "_changelist_filters")
