@@ -13,8 +13,8 @@ ROLE_CHOICES = [(name, name) for name in roles.ROLES]
 
 class NumberChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, phone: PhoneNumber) -> str:
-        name = f" · {phone.verified_name}" if phone.verified_name else ""
-        return f"+{phone.display_phone_number}{name} ({phone.account.name})"
+        names = list(dict.fromkeys(name for name in (phone.verified_name, phone.account.name) if name))
+        return f"+{phone.display_phone_number}" + "".join(f" · {name}" for name in names)
 
 
 def _numbers() -> NumberChoiceField:

@@ -28,7 +28,7 @@ ROLE_LINES = [(name, roles.DESCRIPTIONS[name]) for name in roles.ROLES]
 
 @settings_page
 def people_list(request):
-    people = (
+    people = list(
         get_user_model()
         .objects.prefetch_related(
             Prefetch("groups", queryset=Group.objects.filter(name__in=roles.ROLES).order_by("name"), to_attr="roles"),
@@ -36,6 +36,8 @@ def people_list(request):
         )
         .order_by("-is_active", "username")
     )
+    for person in people:
+        person.sees_all = person.is_superuser or any(role.name == roles.ADMINISTRATOR for role in person.roles)
     return render(request, "accounts/settings/people_list.html", {"people": people, "role_lines": ROLE_LINES})
 
 

@@ -204,6 +204,8 @@ def test_a_new_link_can_be_made_and_a_deactivated_persons_link_does_not_work(adm
 
     assert "does not work any more" in Client().get(link, follow=True).text
     assert AuditEntry.objects.filter(action="user.password_link", object_label="olivia").exists()
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    assert token not in json.dumps(list(AuditEntry.objects.values()), default=str)
 
 
 def test_people_lists_name_e_mail_roles_numbers_and_last_login(admin_client, operator):
