@@ -5,8 +5,12 @@ Signals know no request: who acted comes from ``acting_as`` (set per request by
 ``AuditActorMiddleware`` and by services that are told their actor).
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.db import models
 from django.db.models.signals import m2m_changed, post_save, pre_save
 
 from .models import BusinessAccount, PhoneNumber
@@ -16,12 +20,10 @@ CREDENTIAL_FIELDS = ("access_token", "app_secret", "verify_token")
 
 
 def connect() -> None:
-    user_model = get_user_model()
     pre_save.connect(_remember_credentials, sender=BusinessAccount, dispatch_uid="audit.credentials.pre")
     post_save.connect(_record_credentials, sender=BusinessAccount, dispatch_uid="audit.credentials.post")
-    m2m_changed.connect(_groups_changed, sender=user_model.groups.through, dispatch_uid="audit.groups")
-    m2m_changed.connect(_permissions_changed, sender=Group.permissions.through, dispatch_uid="audit.permissions")
-    m2m_changed.connect(_operators_changed, sender=PhoneNumber.operators.through, dispatch_uid="audit.operators")
+    for relation in _RELATIONS:
+        m2m_changed.connect(relation, sender=relation.through(), dispatch_uid=f"audit.{relation.action}")
 
 
 def _remember_credentials(sender, instance: BusinessAccount, update_fields=None, raw=False, **kwargs) -> None:
@@ -44,6 +46,60 @@ def _record_credentials(sender, instance: BusinessAccount, created: bool, raw=Fa
     record_audit(actor=current_actor(), action=action, obj=instance, details={"fields": changed})
 
 
+@dataclass(frozen=True)
+class _Relation:
+    """One audited many-to-many: ``owner.<forward>`` holds members, ``member.<backward>`` its owners.
+
+    Whichever side a change is made from, the entry is on the owner (one per owner) and names
+    the members added or removed, by ``label``.
+    """
+
+    action: str  # the entry's action is f"{action}_{verb}"
+    verbs: tuple[str, str]  # (added, removed)
+    forward: str
+    backward: str
+    detail: str  # the details key holding the members' labels
+    label: Callable[[models.Model], str]
+    through: Callable[[], type[models.Model]]
+    account_of: Callable[[models.Model], int | None] = lambda owner: None
+    member_related: tuple[str, ...] = ()  # what ``label`` reads of a member, fetched with it
+
+    def __call__(self, sender, instance, action, reverse, model, pk_set, **kwargs) -> None:
+        watched = _watch(action, instance, pk_set, self.backward if reverse else self.forward)
+        if not watched or not watched[1]:
+            return
+        verb = self.verbs[0] if watched[0] == "post_add" else self.verbs[1]
+        # ``model`` is the other side's class: the members when changed from the owner, else the owners.
+        others = model._default_manager.filter(pk__in=watched[1])
+        if not reverse and self.member_related:
+            others = others.select_related(*self.member_related)
+        if reverse:
+            owners, labels = list(others), [self.label(instance)]
+        else:
+            owners, labels = [instance], [self.label(member) for member in others]
+        record_audits(
+            actor=current_actor(),
+            action=f"{self.action}_{verb}",
+            objects=[(owner, self.account_of(owner)) for owner in owners],
+            details={self.detail: sorted(labels)},
+        )
+
+
+def _permission_label(permission: Permission) -> str:
+    return f"{permission.content_type.app_label}.{permission.codename}"
+
+
+_RELATIONS = (
+    _Relation("user.groups", ("added", "removed"), "groups", "user_set", "groups", lambda group: group.name,
+              lambda: get_user_model().groups.through),
+    _Relation("group.permissions", ("added", "removed"), "permissions", "group_set", "permissions", _permission_label,
+              lambda: Group.permissions.through, member_related=("content_type",)),
+    _Relation("phone_number.operator", ("granted", "revoked"), "operators", "phone_numbers", "users",
+              lambda user: user.get_username(), lambda: PhoneNumber.operators.through,
+              account_of=lambda phone: phone.account_id),
+)
+
+
 def _watch(action: str, instance, pk_set, through_field: str):
     """Turn ``pre_clear`` into the set being removed; only additions and removals are recorded."""
     if action == "pre_clear":
@@ -55,65 +111,3 @@ def _watch(action: str, instance, pk_set, through_field: str):
     if action in ("post_add", "post_remove") and pk_set:
         return action, pk_set
     return None
-
-
-def _groups_changed(sender, instance, action, reverse, model, pk_set, **kwargs) -> None:
-    watched = _watch(action, instance, pk_set, "user_set" if reverse else "groups")
-    if not watched or not watched[1]:
-        return
-    verb = "added" if watched[0] == "post_add" else "removed"
-    if reverse:  # group.user_set.add(...): one entry per user
-        users = list(get_user_model()._default_manager.filter(pk__in=watched[1]))
-        names = [instance.name]
-    else:
-        users = [instance]
-        names = sorted(Group.objects.filter(pk__in=watched[1]).values_list("name", flat=True))
-    record_audits(
-        actor=current_actor(),
-        action=f"user.groups_{verb}",
-        objects=[(user, None) for user in users],
-        details={"groups": names},
-    )
-
-
-def _permissions_changed(sender, instance, action, reverse, model, pk_set, **kwargs) -> None:
-    watched = _watch(action, instance, pk_set, "group_set" if reverse else "permissions")
-    if not watched or not watched[1]:
-        return
-    verb = "added" if watched[0] == "post_add" else "removed"
-    if reverse:  # permission.group_set.add(...): one entry per group
-        groups = list(Group.objects.filter(pk__in=watched[1]))
-        codes = [f"{instance.content_type.app_label}.{instance.codename}"]
-    else:
-        groups = [instance]
-        codes = [
-            f"{perm.content_type.app_label}.{perm.codename}"
-            for perm in Permission.objects.filter(pk__in=watched[1]).select_related("content_type")
-        ]
-    record_audits(
-        actor=current_actor(),
-        action=f"group.permissions_{verb}",
-        objects=[(group, None) for group in groups],
-        details={"permissions": sorted(codes)},
-    )
-
-
-def _operators_changed(sender, instance, action, reverse, model, pk_set, **kwargs) -> None:
-    watched = _watch(action, instance, pk_set, "phone_numbers" if reverse else "operators")
-    if not watched or not watched[1]:
-        return
-    verb = "granted" if watched[0] == "post_add" else "revoked"
-    if reverse:  # user.phone_numbers.add(...): one entry per number
-        phones = list(PhoneNumber.objects.filter(pk__in=watched[1]).select_related("account"))
-        usernames = [instance.get_username()]
-    else:
-        phones = [instance]
-        usernames = sorted(
-            get_user_model()._default_manager.filter(pk__in=watched[1]).values_list("username", flat=True)
-        )
-    record_audits(
-        actor=current_actor(),
-        action=f"phone_number.operator_{verb}",
-        objects=[(phone, phone.account_id) for phone in phones],
-        details={"users": usernames},
-    )

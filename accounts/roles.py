@@ -13,6 +13,19 @@ TEMPLATE_MANAGER = "Template manager"
 SUPPORT = "Support"
 ROLES = (ADMINISTRATOR, OPERATOR, TEMPLATE_MANAGER, SUPPORT)
 
+# What each role may do, in a line, for the people page (Settings → People and roles). Keep in step
+# with the permissions the apps contribute from their ready().
+DESCRIPTIONS = {
+    ADMINISTRATOR: "Everything, on every number: Settings (accounts, numbers, people, the audit log), the console "
+    "and the Django admin.",
+    OPERATOR: "Reads and answers the conversations of their numbers, starts conversations with approved "
+    "templates, uploads media.",
+    TEMPLATE_MANAGER: "Builds, submits, edits and deletes the templates of their numbers' accounts and keeps "
+    "the media library; reads conversations but sends nothing.",
+    SUPPORT: "Helps in the Django admin (contacts, messages, webhook events: replay, resend) and answers "
+    "the conversations of their numbers; reads templates.",
+}
+
 # Filled by each app's ``AppConfig.ready()`` with its own permissions, so this module names no app above it.
 _role_permissions: dict[str, list[str]] = {OPERATOR: [], TEMPLATE_MANAGER: [], SUPPORT: [], ADMINISTRATOR: []}
 # Administrators get every permission of these apps.

@@ -183,6 +183,16 @@ WEBHOOK_STORE_LOCK_WAIT = env.float("WEBHOOK_STORE_LOCK_WAIT", default=5.0)
 # Comma-separated; the first key encrypts, every key decrypts (so keys can be rotated).
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEY")
 
+# --- E-mail (optional) -----------------------------------------------------------------------
+# Nothing needs a mail server: unset, nothing is e-mailed (an administrator hands a new person their
+# set-password link). Set EMAIL_HOST and the link is e-mailed too.
+EMAIL_HOST = env("EMAIL_HOST", default="")
+EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="switchboard@localhost")
+
 # --- Graph API (Meta, or the simulator) ------------------------------------------------------
 GRAPH_API_BASE_URL = env("GRAPH_API_BASE_URL", default="https://graph.facebook.com").rstrip("/")
 GRAPH_API_VERSION = env("GRAPH_API_VERSION", default="v24.0")

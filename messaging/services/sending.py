@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.graph import client_for
+from accounts.services.audit import record_audit
 from cloudapi.errors import CloudApiError
 from media_lib.services import ensure_cloud_media_id, is_unknown_media_error, refresh_cloud_media_id
 
@@ -91,6 +92,10 @@ def queue_message(
     The same ``client_uuid`` twice (a double submit) queues once and returns the first message.
     A media message sent from the library names its ``media_asset``; a reaction its ``target``;
     support's resend the failed message it sends again (``resend_of``).
+
+    A message a person sends (``user``) writes one audit entry, ``message.send``, naming the
+    message by id and type, never its content; a resend is audited by ``resend_message`` instead,
+    and a send with no person (a task, a campaign) by its own caller.
     """
     if requires_window and not conversation.window_is_open():
         raise WindowClosed(window_closed_reason(conversation))
@@ -116,10 +121,23 @@ def queue_message(
                 sent_by=user if getattr(user, "is_authenticated", False) else None,
             )
             note_last_message(message=message)
+            if message.sent_by is not None and resend_of is None:
+                _audit_send(message, conversation)
             transaction.on_commit(lambda: _enqueue(message.pk))
     except IntegrityError:
         return Message.objects.get(uuid=client_uuid)
     return message
+
+
+def _audit_send(message: Message, conversation: Conversation) -> None:
+    record_audit(
+        actor=message.sent_by,
+        action="message.send",
+        obj=message,
+        account=conversation.phone_number.account_id,
+        details={"message_id": message.pk, "uuid": str(message.uuid), "type": message.type,
+                 "conversation_id": conversation.pk},
+    )
 
 
 def deliver_message(*, message_id: int) -> None:

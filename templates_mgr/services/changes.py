@@ -16,7 +16,7 @@ from ..models import MessageTemplate, TemplateEdit, TemplateStatusChange
 from ..rules import Definition
 from .errors import MetaRefused, TemplateInvalid
 from .status import StatusReport, TemplateRef, apply_template_status, meta_now
-from .submit import raise_if_invalid, save_draft, with_header_handle
+from .submit import audit_template, raise_if_invalid, save_draft, with_header_handle
 
 Status = MessageTemplate.Status
 EDITABLE = (Status.APPROVED, Status.REJECTED, Status.PAUSED)
@@ -95,6 +95,8 @@ def edit_template(*, template: MessageTemplate, definition: Definition, user) ->
             components=components, category=definition.category, updated_at=now
         )
         _record(template, Status.PENDING, user=user, at=now, action="edited")
+        audit_template(template, actor=user, action="template.edit", category=definition.category,
+                       category_changed=category_changed)
     template.refresh_from_db()
     return template
 
@@ -133,6 +135,8 @@ def delete_template(*, template: MessageTemplate, every_language: bool, user) ->
     now = meta_now()
     with transaction.atomic():
         for target in targets:
+            audit_template(target, actor=user, action="template.delete", every_language=every_language,
+                           draft=not target.template_id)
             if target.template_id:
                 _record(target, Status.DELETED, user=user, at=now, action="deleted")
             else:

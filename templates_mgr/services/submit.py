@@ -7,6 +7,7 @@ from django.db import transaction
 
 from accounts.graph import client_for
 from accounts.models import BusinessAccount
+from accounts.services.audit import record_audit
 from cloudapi.errors import CloudApiError
 
 from ..languages import with_article
@@ -91,6 +92,7 @@ def submit_template(
             source=TemplateStatusChange.Source.USER,
             user=user if getattr(user, "is_authenticated", False) else None,
         )
+        audit_template(row, actor=user, action="template.submit")
     row.refresh_from_db()
     return row
 
@@ -100,6 +102,19 @@ def submit_draft(*, template: MessageTemplate, user) -> MessageTemplate:
     if template.status != Status.DRAFT:
         raise TemplateInvalid.on("__all__", f"{template} is not a draft: it is {template.get_status_display().lower()}.")
     return submit_template(account=template.account, definition=definition_of(template), user=user, template=template)
+
+
+def audit_template(template: MessageTemplate, *, actor, action: str, **details) -> None:
+    """One audit entry for a template action: its name, language, category and Meta's id (never
+    its text)."""
+    record_audit(
+        actor=actor,
+        action=action,
+        obj=template,
+        account=template.account_id,
+        details={"name": template.name, "language": template.language, "category": template.category,
+                 "template_id": template.template_id or "", **details},
+    )
 
 
 def raise_if_invalid(definition: Definition, extra: Errors | None = None) -> None:

@@ -95,6 +95,15 @@ PAGES: dict[str, str] = {
     "settings:number-profile":              "GET  login 200   403   403   403   403   403",
     "settings:number-profile-check":        "POST login 200   403   403   403   403   403",
     "media_lib:profile-picture":            "POST login 400   403   403   403   403   403",  # no file
+    "settings:people":                      "GET  login 200   403   403   403   403   403",
+    "settings:person-add":                  "GET  login 200   403   403   403   403   403",
+    "settings:person-detail":               "GET  login 200   403   403   403   403   403",
+    "settings:person-active":               "POST login 400   403   403   403   403   403",  # no action named
+    "settings:person-password-link":        "POST login 200   403   403   403   403   403",  # the link, shown once
+    "settings:audit-log":                   "GET  login 200   403   403   403   403   403",
+    "settings:audit-log-csv":               "GET  login 200   403   403   403   403   403",
+    # Anybody may open a set-password link; a wrong one says it does not work (and sets nothing).
+    "password-set":                         "GET  200   200   200   200   200   200   200",
 }
 
 # The admin's own pages (not a model's), as PAGES. Only Administrator and Support get in.
@@ -301,6 +310,10 @@ def _fill(world, template: str, converters: dict) -> str:
             values[name] = "nowhere/"
         elif name == "phone_number_id":  # Meta's id of the number, as the Settings pages take it
             values[name] = objects["accounts.phonenumber"].phone_number_id
+        elif template.startswith("/settings/people/"):
+            values[name] = world["users"]["operator"].pk
+        elif name in ("uidb64", "token"):  # a set-password link that is not one
+            values[name] = "x"
         elif name == "conversation_pk":
             values[name] = objects["messaging.conversation"].pk
         elif "notices" in template:

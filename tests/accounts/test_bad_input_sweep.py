@@ -66,6 +66,14 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "settings:number-profile": (),
     "settings:number-profile-check": (),
     "media_lib:profile-picture": (),
+    "settings:people": (),
+    "settings:person-add": (),
+    "settings:person-detail": (),
+    "settings:person-active": (),
+    "settings:person-password-link": (),
+    "settings:audit-log": ("person", "action", "object", "since", "until", "page"),
+    "settings:audit-log-csv": ("person", "action", "object", "since", "until"),
+    "password-set": (),
 }
 # Django's admin reads its own query parameters; the changelist's are the ones a person edits.
 ADMIN_QUERY_PARAMS = ("p", "o", "q", "e", "_popup", "_to_field", "_changelist_filters")

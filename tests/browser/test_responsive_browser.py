@@ -83,6 +83,13 @@ def _pages(conversation, template):
         ("builder", reverse("templates_mgr:template-create"), ["input[name=name]", "textarea >> nth=0", "button[type=submit] >> nth=-1"]),
         ("template send", reverse("templates_mgr:conversation-send", args=[c]), ["select[name=template]"]),
         ("start with a template", reverse("templates_mgr:conversation-start"), ["button[type=submit] >> nth=-1"]),
+        ("people", reverse("settings:people"), ["a[href$='/settings/people/add/']", "table a >> nth=0"]),
+        ("add a person", reverse("settings:person-add"), ["input[name=username]", "input[name=roles] >> nth=-1",
+                                                          "button[type=submit] >> nth=-1"]),
+        ("person", reverse("settings:person-detail", args=[conversation.phone_number.operators.first().pk]),
+         ["input[name=roles] >> nth=0", ".person-actions button >> nth=0"]),
+        ("audit log", reverse("settings:audit-log"), ["input[name=person]", "button[type=submit] >> nth=-1",
+                                                      "a[href*='export.csv']"]),
     ]
 
 
