@@ -91,6 +91,16 @@ PAGES: dict[str, str] = {
     "media_lib:asset-retry":                "POST login 302   302   302   302   403   404",
     "media_lib:asset-status":               "GET  login 200   200   200   200   403   404",
     "settings:home":                        "GET  login 200   403   403   403   403   403",
+    "settings:number-list":                 "GET  login 200   403   403   403   403   403",
+    "settings:number-sync":                 "POST login 400   403   403   403   403   403",  # which account?
+    "settings:number-detail":               "GET  login 200   403   403   403   403   403",
+    "settings:number-status":               "GET  login 200   403   403   403   403   403",
+    "settings:number-health":               "GET  login 200   403   403   403   403   403",
+    "settings:number-deregister":           "GET  login 200   403   403   403   403   403",
+    "settings:number-request-code":         "POST login 400   403   403   403   403   403",
+    "settings:number-verify-code":          "POST login 400   403   403   403   403   403",
+    "settings:number-register":             "POST login 400   403   403   403   403   403",
+    "settings:number-pin":                  "POST login 400   403   403   403   403   403",
 }
 
 # The admin's own pages (not a model's), as PAGES. Only Administrator and Support get in.
@@ -295,6 +305,8 @@ def _fill(world, template: str, converters: dict) -> str:
             values[name] = "messaging"
         elif name == "url":
             values[name] = "nowhere/"
+        elif name == "phone_number_id":  # Meta's id, in the Settings number pages
+            values[name] = PHONE_NUMBER_ID
         elif name == "conversation_pk":
             values[name] = objects["messaging.conversation"].pk
         elif "notices" in template:

@@ -63,6 +63,16 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "media_lib:asset-retry": (),
     "media_lib:asset-status": (),
     "settings:home": (),
+    "settings:number-list": (),
+    "settings:number-sync": (),
+    "settings:number-detail": (),
+    "settings:number-status": (),
+    "settings:number-health": (),
+    "settings:number-deregister": (),
+    "settings:number-request-code": (),
+    "settings:number-verify-code": (),
+    "settings:number-register": (),
+    "settings:number-pin": (),
 }
 # Django's admin reads its own query parameters; the changelist's are the ones a person edits.
 ADMIN_QUERY_PARAMS = ("p", "o", "q", "e", "_popup", "_to_field", "_changelist_filters")
