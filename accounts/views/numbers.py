@@ -99,7 +99,7 @@ def number_action(request, phone_number_id: str, action: str):
 def number_deregister(request, phone_number_id: str):
     """GET asks for confirmation; POST (with the box ticked) deregisters."""
     phone = _phone(phone_number_id)
-    form = DeregisterForm(request.POST or None)
+    form = DeregisterForm(request.POST) if request.method == "POST" else DeregisterForm()
     status = 200
     if request.method == "POST":
         if form.is_valid():
