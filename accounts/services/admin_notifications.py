@@ -8,13 +8,11 @@ administrator (the Administrator role, or a superuser) with an address.
 import logging
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 
-from .. import roles
+from ..access import number_granters
 from ..models import AccountEvent
 
 logger = logging.getLogger("accounts.notifications")
@@ -32,10 +30,8 @@ NOTIFY_FIELDS = frozenset(
 
 
 def administrator_emails() -> list[str]:
-    """The addresses of active administrators and superusers."""
-    users = get_user_model().objects.filter(is_active=True).exclude(email="")
-    users = users.filter(Q(is_superuser=True) | Q(groups__name=roles.ADMINISTRATOR)).distinct()
-    return sorted(users.values_list("email", flat=True))
+    """The addresses of active administrators and superusers (those who also grant numbers)."""
+    return sorted(set(number_granters().exclude(email="").values_list("email", flat=True)))
 
 
 def notify_administrators(event: AccountEvent) -> None:

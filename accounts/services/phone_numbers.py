@@ -25,6 +25,7 @@ from .registration_limits import LIMIT, registration_allowance, record_registrat
 
 SYNC_FIELD = "phone_numbers_sync"  # AccountEvent.field of what a sync found changed
 QUALITY_LABELS = dict(PhoneNumber.Quality.choices)
+Severity = AccountEvent.Severity
 
 
 class NumberActionError(Exception):
@@ -138,7 +139,7 @@ def _record_sync_change(phone: PhoneNumber, name: str, old: str, new: str, *, no
         event=_TRACKED[name],
         title=title,
         details={"field": name, "from": old, "to": new},
-        severity=AccountEvent.Severity.WARNING if new in ("RED", "YELLOW", "FLAGGED", "RESTRICTED") else "info",
+        severity=Severity.WARNING if new in ("RED", "YELLOW", "FLAGGED", "RESTRICTED") else Severity.INFO,
         occurred_at=now,
     )
 

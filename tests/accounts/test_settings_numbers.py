@@ -205,6 +205,9 @@ def test_metas_lock_is_shown_with_its_countdown(admin_client, meta, phone):
     assert "Locked by Meta (133016)" in page and "71 h 59 min left" in page
     assert _audit("phone_number.deregister") == [{"outcome": "failed", "error_code": 133016, "error_subcode": None}]
     assert "disabled" in admin_client.get(NUMBER_URL).content.decode().split("register/")[1].split("</form>")[0]
+    again = admin_client.post(f"{NUMBER_URL}register/", {"register-pin": "246810"})
+    assert again.status_code == 400 and len(meta.calls) == 1
+    assert "Meta has locked register and deregister for this number until" in again.content.decode()
 
 
 def test_deregister_asks_first_and_does_nothing_unconfirmed(admin_client, meta, phone):
