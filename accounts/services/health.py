@@ -49,7 +49,7 @@ class Health:
         if self.blocking:
             return "No — this number cannot send: " + "; ".join(c.summary for c in self.blocking)
         if self.warnings:
-            return "Yes, but look at: " + "; ".join(c.topic.lower() for c in self.warnings)
+            return "Yes, but look at: " + "; ".join(c.topic for c in self.warnings)
         return "Yes — nothing stands in the way of sending."
 
 

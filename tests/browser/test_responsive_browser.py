@@ -68,6 +68,7 @@ def admin_page(browser, live_server, phone, account):
 def _pages(conversation, template):
     """(name, path, selectors of the controls a person came to that page for)."""
     c, t = conversation.pk, template.pk
+    number = conversation.phone_number.phone_number_id
     return [
         ("inbox", reverse("messaging:inbox"), ["input[name=q]", ".conversation-list a", "nav a >> nth=0"]),
         ("thread", reverse("messaging:conversation-detail", args=[c]),
@@ -83,6 +84,11 @@ def _pages(conversation, template):
         ("builder", reverse("templates_mgr:template-create"), ["input[name=name]", "textarea >> nth=0", "button[type=submit] >> nth=-1"]),
         ("template send", reverse("templates_mgr:conversation-send", args=[c]), ["select[name=template]"]),
         ("start with a template", reverse("templates_mgr:conversation-start"), ["button[type=submit] >> nth=-1"]),
+        ("phone numbers", reverse("settings:number-list"), ["form button[type=submit]", "table a >> nth=0"]),
+        ("number", reverse("settings:number-detail", args=[number]),
+         ["input[name=request_code-language]", "input[name=register-pin]", "button[type=submit] >> nth=-1"]),
+        ("number health", reverse("settings:number-health", args=[number]), [".crumbs a >> nth=-1"]),
+        ("deregister", reverse("settings:number-deregister", args=[number]), ["input[name=confirm]"]),
     ]
 
 
