@@ -116,7 +116,9 @@ class RegistrationAttempt(models.Model):
     at = models.DateTimeField()
     succeeded = models.BooleanField(default=False)
     error_code = models.IntegerField(null=True, blank=True, help_text="Meta's error code (133016 = locked).")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-at", "-id"]

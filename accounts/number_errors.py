@@ -27,7 +27,8 @@ _PLAIN: dict[int, str] = {
 def explain_number_error(error: CloudApiError) -> str:
     """One sentence for a failed number call, with Meta's own details where they say more."""
     if error.code is None:
-        return "Meta could not be reached (or answered strangely); nothing was changed there as far as we know. Try again."
+        return ("Meta could not be reached (or answered strangely); nothing was changed there as far as we know. "
+                "Try again.")
     if error.token_expired:
         return "The account's access token has expired: renew it on the Accounts page."
     if error.code == 190:

@@ -40,8 +40,10 @@ class RegisterForm(forms.Form):
 class PinForm(forms.Form):
     pin = forms.CharField(label="New PIN", max_length=6, validators=[_SIX_DIGITS],
                           widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "new-password"}))
-    pin_again = forms.CharField(label="New PIN again", max_length=6,
-                                widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "new-password"}))
+    pin_again = forms.CharField(
+        label="New PIN again", max_length=6,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "new-password"}),
+    )
 
     def clean(self):
         data = super().clean()

@@ -69,7 +69,8 @@ def number_quality_history(phone: PhoneNumber, *, limit: int = 20) -> list[Accou
     quality = Q(phone_number=phone, field="phone_number_quality_update")
     found_by_sync = Q(phone_number=phone, field=SYNC_FIELD, event__in=("QUALITY", "LIMIT"))
     portfolio = Q(account_id=phone.account_id, field="business_capability_update")
-    return list(AccountEvent.objects.filter(quality | found_by_sync | portfolio).order_by("-occurred_at", "-id")[:limit])
+    events = AccountEvent.objects.filter(quality | found_by_sync | portfolio).order_by("-occurred_at", "-id")
+    return list(events[:limit])
 
 
 def number_news(phone: PhoneNumber) -> list[AccountEvent]:

@@ -1,7 +1,9 @@
 """The verbs of the accounts app: connecting accounts, demo set-up, users and roles.
 
 What Meta reports about accounts and numbers (webhooks) is applied in ``meta_reports``; the
-account event log behind the console banner lives in ``account_events``.
+account event log behind the console banner lives in ``account_events``. The Settings number
+pages use ``phone_numbers`` (sync, codes, register, PIN), ``registration_limits`` (Meta's 72-hour
+allowance), ``health`` (can a number send) and ``admin_notifications`` (e-mail to administrators).
 """
 
 from dataclasses import dataclass

@@ -88,7 +88,8 @@ def number_health(phone: PhoneNumber) -> Health:
 
 def recent_account_alerts(account: BusinessAccount, *, limit: int = 5) -> list[AccountEvent]:
     """The account's latest alerts from Meta (limit increases, OBA decisions, profile photo …)."""
-    return list(AccountEvent.objects.filter(account=account, field__in=ALERT_FIELDS).select_related("phone_number")[:limit])
+    alerts = AccountEvent.objects.filter(account=account, field__in=ALERT_FIELDS).select_related("phone_number")
+    return list(alerts[:limit])
 
 
 # The checks -----------------------------------------------------------------------------------

@@ -108,7 +108,8 @@ def number_deregister(request, phone_number_id: str):
             except NumberActionError as error:
                 form.add_error(None, error.message)
             else:
-                flash.success(request, f"+{phone.display_phone_number} is deregistered: it no longer sends or receives.")
+                number = f"+{phone.display_phone_number}"
+                flash.success(request, f"{number} is deregistered: it no longer sends or receives.")
                 return redirect("settings:number-detail", phone.phone_number_id)
         status = 400
     context = {"phone": phone, "form": form, "allowance": registration_allowance(phone), "limit": LIMIT}
