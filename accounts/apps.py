@@ -10,10 +10,11 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         # Both import models, which cannot load before the app registry is ready.
         from . import audit_signals, roles, webhook_events
-        from .query_params import IdConverter
+        from .query_params import IdConverter, MetaIdConverter
 
         # Here, before any URLconf is imported, so every app's urls.py can use <id:pk>.
         register_converter(IdConverter, "id")
+        register_converter(MetaIdConverter, "meta_id")
 
         roles.contribute(
             roles.SUPPORT,

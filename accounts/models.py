@@ -73,6 +73,17 @@ class PhoneNumber(models.Model):
     requested_verified_name = models.CharField(max_length=200, blank=True)
     name_rejection_reason = models.CharField(max_length=64, blank=True)
     name_status_updated_at = models.DateTimeField(null=True, blank=True)
+    # What the last sync read from Meta (GET /{waba-id}/phone_numbers); blank until then.
+    status = models.CharField(
+        "number status", max_length=32, blank=True, help_text="CONNECTED, DISCONNECTED, FLAGGED, RESTRICTED …"
+    )
+    code_verification_status = models.CharField(
+        max_length=32, blank=True, help_text="NOT_VERIFIED, VERIFIED or EXPIRED (only VERIFIED can register)."
+    )
+    platform_type = models.CharField(max_length=32, blank=True, help_text="CLOUD_API, ON_PREMISE or NOT_APPLICABLE.")
+    account_mode = models.CharField(max_length=16, blank=True, help_text="LIVE or SANDBOX.")
+    is_pin_enabled = models.BooleanField("two-step PIN set", null=True, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True, help_text="When these facts were last read from Meta.")
     operators = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
@@ -87,6 +98,35 @@ class PhoneNumber(models.Model):
     def __str__(self) -> str:
         label = self.verified_name or self.account.name
         return f"+{self.display_phone_number} ({label})"
+
+
+class RegistrationAttempt(models.Model):
+    """One register or deregister call we made for a number, whatever Meta answered.
+
+    Meta allows 10 of each per number per rolling 72 hours and then locks the number for 72 hours
+    (133016); counting our own calls is how the console shows what is left before that happens.
+    """
+
+    class Action(models.TextChoices):
+        REGISTER = "register", "Register"
+        DEREGISTER = "deregister", "Deregister"
+
+    phone_number = models.ForeignKey(PhoneNumber, on_delete=models.CASCADE, related_name="registration_attempts")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    at = models.DateTimeField()
+    succeeded = models.BooleanField(default=False)
+    error_code = models.IntegerField(null=True, blank=True, help_text="Meta's error code (133016 = locked).")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["phone_number", "action", "at"], name="registration_attempt_idx")]
+
+    def __str__(self) -> str:
+        outcome = "ok" if self.succeeded else f"failed ({self.error_code})"
+        return f"{self.get_action_display()} {self.phone_number} at {self.at:%Y-%m-%d %H:%M}: {outcome}"
 
 
 class BusinessProfile(models.Model):

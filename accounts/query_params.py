@@ -34,3 +34,16 @@ class IdConverter:
 
     def to_url(self, value: int) -> str:
         return str(value)
+
+
+class MetaIdConverter:
+    """``<meta_id:phone_number_id>``: one of Meta's ids (digits only, as Graph writes them); anything
+    else is a 404 before a view runs."""
+
+    regex = "[0-9]{1,64}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return str(value)

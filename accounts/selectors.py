@@ -2,7 +2,7 @@
 
 import re
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from cloudapi.webhook_payloads import InvalidPayload, UnknownAccount
@@ -43,10 +43,13 @@ def account_banners_for(user) -> QuerySet[AccountEvent]:
         default=Value(2),
         output_field=IntegerField(),
     )
+    # The number whose health page the banner links to: its own, else the account's first.
+    first_number = PhoneNumber.objects.filter(account=OuterRef("account")).order_by("display_phone_number", "pk")
     return (
         AccountEvent.objects.filter(active=True, account__in=accessible_accounts(user))
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
         .select_related("account", "phone_number")
+        .annotate(health_number_id=Subquery(first_number.values("phone_number_id")[:1]))
         .order_by(severity_rank, "-occurred_at", "-id")
     )
 
@@ -54,3 +57,27 @@ def account_banners_for(user) -> QuerySet[AccountEvent]:
 def digits_of(text: str) -> str:
     """The digits of a phone number as written (``+1 555-078 3881`` → ``15550783881``)."""
     return re.sub(r"\D", "", text or "")
+
+
+# What a number's Settings page shows as its history: quality news from webhooks and syncs.
+QUALITY_FIELDS = ("phone_number_quality_update", "business_capability_update")
+SYNC_FIELD = "phone_numbers_sync"
+
+
+def number_quality_history(phone: PhoneNumber, *, limit: int = 20) -> list[AccountEvent]:
+    """The number's quality and limit news, newest first: Meta's webhooks and what syncs found."""
+    quality = Q(phone_number=phone, field="phone_number_quality_update")
+    found_by_sync = Q(phone_number=phone, field=SYNC_FIELD, event__in=("QUALITY", "LIMIT"))
+    portfolio = Q(account_id=phone.account_id, field="business_capability_update")
+    events = AccountEvent.objects.filter(quality | found_by_sync | portfolio).order_by("-occurred_at", "-id")
+    return list(events[:limit])
+
+
+def number_news(phone: PhoneNumber) -> list[AccountEvent]:
+    """The number's banners still to act on (and the account's), for the number's page."""
+    return list(
+        AccountEvent.objects.filter(active=True, account_id=phone.account_id)
+        .filter(Q(phone_number=phone) | Q(phone_number__isnull=True))
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+        .order_by("-occurred_at", "-id")[:10]
+    )

@@ -21,7 +21,8 @@ from accounts.query_params import parse_id
 from accounts.redirects import next_url
 from accounts.services.business_profile import ProfileRefused
 from accounts.views._settings import settings_page
-from accounts.views.profile import number_for_profile, profile_page
+from accounts.views._settings import number_or_404
+from accounts.views.profile import profile_page
 
 from . import kinds, selectors
 from .forms import ProfilePictureForm, UploadForm
@@ -164,7 +165,7 @@ def asset_status(request, pk: int):
 def profile_picture_upload(request, phone_number_id: str):
     """A number's business profile picture (administrators): on to Meta, back to the profile page,
     where a refusal is shown under the picture box."""
-    phone = number_for_profile(phone_number_id)
+    phone = number_or_404(phone_number_id)
     form = ProfilePictureForm(request.POST, request.FILES)
     problem = ""
     if not form.is_valid():

@@ -12,10 +12,12 @@ class MessagingConfig(AppConfig):
         # All of these import models, which cannot load before the app registry is ready.
         from accounts import roles
         from accounts.models import BusinessAccount
+        from accounts.services.health import register_health_source
         from media_lib.services import register_usage_provider
 
         from . import webhook_events
         from .services.media import message_usages
+        from .services.webhook_health import last_heard_checks
         from .services.webhook_inbox import forget_app_secrets
 
         roles.contribute(roles.OPERATOR, _CONSOLE + ["messaging.send_message", "messaging.change_contact"])
@@ -36,6 +38,8 @@ class MessagingConfig(AppConfig):
         webhook_events.register_handlers()
         # media_lib asks before deleting a file: messages that carry it count as uses.
         register_usage_provider(message_usages)
+        # The Settings health page asks when we last heard from Meta: the webhook rows are ours.
+        register_health_source(last_heard_checks)
         # The receiver caches app secrets; a changed account must not wait for the cache to age.
         for signal in (post_save, post_delete):
             signal.connect(forget_app_secrets, sender=BusinessAccount, dispatch_uid=f"forget-secrets-{signal}")

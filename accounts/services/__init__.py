@@ -2,7 +2,9 @@
 
 What Meta reports about accounts and numbers (webhooks) is applied in ``meta_reports``; the
 account event log behind the console banner lives in ``account_events``; a number's business
-profile (read from Meta, changed at Meta, audited) in ``business_profile``.
+profile (read from Meta, changed at Meta, audited) in ``business_profile``. The Settings number
+pages use ``phone_numbers`` (sync, codes, register, PIN), ``registration_limits`` (Meta's 72-hour
+allowance), ``health`` (can a number send) and ``admin_notifications`` (e-mail to administrators).
 """
 
 from dataclasses import dataclass

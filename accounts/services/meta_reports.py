@@ -20,6 +20,7 @@ from ..meta_terms import (
 )
 from ..models import AccountEvent, BusinessAccount, PhoneNumber
 from .account_events import record_account_news, resolve_topic
+from .admin_notifications import notify_administrators
 
 Severity = AccountEvent.Severity
 
@@ -343,13 +344,16 @@ def record_account_alert(
 
 
 def _record(account, report: Report, **fields):
-    return record_account_news(
+    recorded = record_account_news(
         account=account,
         occurred_at=report.occurred_at,
         details=report.details,
         webhook_event_id=report.webhook_event_id,
         **fields,
     )
+    if recorded.latest:  # not a redelivery, not overtaken by newer news
+        notify_administrators(recorded.event)
+    return recorded
 
 
 def _quality_news(phone: PhoneNumber, event: str, limit: str, *, lowered: bool) -> tuple[str, str, bool, str]:

@@ -2,14 +2,23 @@
 
 from .audit_log import audit_log, audit_log_csv
 from .home import settings_home
+from .number_health import number_health_page
+from .numbers import number_action, number_deregister, number_detail, number_list, number_status, number_sync
 from .people import person_active, person_add, person_detail, person_password_link, people_list
 from .profile import number_profile, number_profile_check
 
 __all__ = [
     "audit_log",
     "audit_log_csv",
+    "number_action",
+    "number_deregister",
+    "number_detail",
+    "number_health_page",
+    "number_list",
     "number_profile",
     "number_profile_check",
+    "number_status",
+    "number_sync",
     "people_list",
     "person_active",
     "person_add",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages as flash
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -20,24 +19,14 @@ from ..services.business_profile import (
     fetch_business_profile,
     save_business_profile,
 )
-from ._settings import settings_page
+from ._settings import number_or_404, settings_page
 
 PAGE = "accounts/settings/number_profile.html"
 
 
-def number_for_profile(phone_number_id: str) -> PhoneNumber:
-    """The number Meta knows by ``phone_number_id`` (digits only), or 404."""
-    if not (phone_number_id.isascii() and phone_number_id.isdecimal()) or len(phone_number_id) > 64:
-        raise Http404("No such phone number")
-    phone = PhoneNumber.objects.select_related("account").filter(phone_number_id=phone_number_id).first()
-    if phone is None:
-        raise Http404("No such phone number")
-    return phone
-
-
 @settings_page
 def number_profile(request, phone_number_id: str):
-    phone = number_for_profile(phone_number_id)
+    phone = number_or_404(phone_number_id)
     if request.method != "POST":
         return profile_page(request, phone)
     form = BusinessProfileForm(request.POST, current_vertical=cached_business_profile(phone_number=phone).vertical)
@@ -56,7 +45,7 @@ def number_profile(request, phone_number_id: str):
 @settings_page
 def number_profile_check(request, phone_number_id: str):
     """The rules checked as the administrator types (htmx): each field's errors and the preview."""
-    phone = number_for_profile(phone_number_id)
+    phone = number_or_404(phone_number_id)
     cached = cached_business_profile(phone_number=phone)
     form = BusinessProfileForm(request.POST, current_vertical=cached.vertical)
     form.is_valid()

@@ -78,3 +78,8 @@ class PhoneNumbersMixin(_Transport):
         """Take the number off Cloud API (it stops sending and receiving); 10 per 72 h, as for register."""
         data = self._request("POST", f"/{segment(phone_number_id)}/deregister")
         return success(data, what="deregister")
+
+    def set_two_step_pin(self, *, phone_number_id: str, pin: str) -> bool:
+        """Set or change the number's 6-digit two-step verification PIN (it cannot be turned off here)."""
+        data = self._request("POST", f"/{segment(phone_number_id)}", json={"pin": pin})
+        return success(data, what="two-step PIN")

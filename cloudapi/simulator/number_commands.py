@@ -1,6 +1,7 @@
 """Commands acting as Meta's side of phone numbers: display-name review, quality rating, the portfolio's
 messaging limit, and the 72-hour register/deregister allowance. Each queues the webhook Meta sends
-(docs/simulator.md "Webhooks"); register, deregister and code verification send none, as at Meta."""
+(docs/simulator.md "Webhooks"); register, deregister and code verification send none, as at Meta
+(a two-step PIN change sends ``security`` PIN_CHANGED, from graph/phone_numbers.py)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,7 @@ class NumberCommandsMixin:
         with self._lock:
             state = dict(phone_numbers.state(self.context(), number))
         state.pop("code_requested", None)
+        state.pop("pin_digest", None)
         state["verified_name"] = state.get("verified_name") or number.verified_name
         state[portfolio.NEW_LIMIT_FIELD] = portfolio.messaging_limit(self._store, number)
         return state

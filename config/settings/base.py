@@ -219,6 +219,19 @@ SIMULATOR_ENABLED = env.bool("SIMULATOR_ENABLED", default=False)
 SIMULATOR_PORT = env.int("SIMULATOR_PORT", default=8100)
 SIMULATOR_URL = env("SIMULATOR_URL", default=f"http://127.0.0.1:{SIMULATOR_PORT}")
 
+# --- E-mail (administrators hear about quality, limit, name and account news) ----------------
+# No EMAIL_HOST: no e-mail is sent (the console's banner still shows the news).
+EMAIL_HOST = env("EMAIL_HOST", default="")
+EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="switchboard@localhost")
+# The console's address as administrators open it (e-mails link to the number's health page).
+CONSOLE_URL = env("CONSOLE_URL", default="").rstrip("/")
+
 # Seconds between two syncs of every account's message templates with Meta's list.
 TEMPLATE_SYNC_INTERVAL = env.int("TEMPLATE_SYNC_INTERVAL", default=900)
 

@@ -104,6 +104,16 @@ PAGES: dict[str, str] = {
     "settings:audit-log-csv":               "GET  login 200   403   403   403   403   403",
     # Anybody may open a set-password link; a wrong one says it does not work (and sets nothing).
     "password-set":                         "GET  200   200   200   200   200   200   200",
+    "settings:number-list":                 "GET  login 200   403   403   403   403   403",
+    "settings:number-sync":                 "POST login 400   403   403   403   403   403",  # which account?
+    "settings:number-detail":               "GET  login 200   403   403   403   403   403",
+    "settings:number-status":               "GET  login 200   403   403   403   403   403",
+    "settings:number-health":               "GET  login 200   403   403   403   403   403",
+    "settings:number-deregister":           "GET  login 200   403   403   403   403   403",
+    "settings:number-request-code":         "POST login 400   403   403   403   403   403",
+    "settings:number-verify-code":          "POST login 400   403   403   403   403   403",
+    "settings:number-register":             "POST login 400   403   403   403   403   403",
+    "settings:number-pin":                  "POST login 400   403   403   403   403   403",
 }
 
 # The admin's own pages (not a model's), as PAGES. Only Administrator and Support get in.

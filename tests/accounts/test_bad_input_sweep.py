@@ -74,6 +74,16 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "settings:audit-log": ("person", "action", "object", "since", "until", "page"),
     "settings:audit-log-csv": ("person", "action", "object", "since", "until"),
     "password-set": (),
+    "settings:number-list": (),
+    "settings:number-sync": (),
+    "settings:number-detail": (),
+    "settings:number-status": (),
+    "settings:number-health": (),
+    "settings:number-deregister": (),
+    "settings:number-request-code": (),
+    "settings:number-verify-code": (),
+    "settings:number-register": (),
+    "settings:number-pin": (),
 }
 # Django's admin reads its own query parameters; the changelist's are the ones a person edits.
 ADMIN_QUERY_PARAMS = ("p", "o", "q", "e", "_popup", "_to_field", "_changelist_filters")

@@ -68,6 +68,7 @@ def admin_page(browser, live_server, phone, account):
 def _pages(conversation, template):
     """(name, path, selectors of the controls a person came to that page for)."""
     c, t = conversation.pk, template.pk
+    number = conversation.phone_number.phone_number_id
     return [
         ("inbox", reverse("messaging:inbox"), ["input[name=q]", ".conversation-list a", "nav a >> nth=0"]),
         ("thread", reverse("messaging:conversation-detail", args=[c]),
@@ -90,6 +91,11 @@ def _pages(conversation, template):
          ["input[name=roles] >> nth=0", ".person-actions button >> nth=0"]),
         ("audit log", reverse("settings:audit-log"), ["input[name=person]", "button[type=submit] >> nth=-1",
                                                       "a[href*='export.csv']"]),
+        ("phone numbers", reverse("settings:number-list"), ["form button[type=submit]", "table a >> nth=0"]),
+        ("number", reverse("settings:number-detail", args=[number]),
+         ["input[name=request_code-language]", "input[name=register-pin]", "button[type=submit] >> nth=-1"]),
+        ("number health", reverse("settings:number-health", args=[number]), [".crumbs a >> nth=-1"]),
+        ("deregister", reverse("settings:number-deregister", args=[number]), ["input[name=confirm]"]),
     ]
 
 

@@ -139,3 +139,10 @@ def test_it_reports_too_many_register_attempts_as_permanent(client, graph):
         client.register(phone_number_id=PHONE, pin="654321")
 
     assert (caught.value.code, caught.value.retryable) == (133016, False)
+
+
+def test_it_sets_the_two_step_pin_on_the_number_node(client, graph):
+    graph.post(f"{BASE}/v24.0/{PHONE}", match=[matchers.json_params_matcher({"pin": "135790"})],
+               json={"success": True})
+
+    assert client.set_two_step_pin(phone_number_id=PHONE, pin="135790") is True

@@ -74,6 +74,22 @@ def test_it_counts_register_and_deregister_apart_and_locks_the_number_after_the_
     assert env.sim.take_webhooks() == []  # Meta sends no webhook for register / deregister
 
 
+def test_a_pin_change_sends_the_security_webhook_and_register_needs_that_pin(sim_env: SimEnv,
+                                                                            client: CloudApiClient) -> None:
+    client.set_two_step_pin(phone_number_id=PHONE, pin="135790")
+    security = _signed_values(sim_env, "security")
+    with pytest.raises(CloudApiError) as mismatch:
+        client.register(phone_number_id=PHONE, pin="123456")
+    client.register(phone_number_id=PHONE, pin="135790")
+
+    assert security == [{"display_phone_number": "15550783881", "event": "PIN_CHANGED"}]
+    assert mismatch.value.code == 133005
+    assert sim_env.sim.registration_limits(PHONE)["register"]["used"] == 2  # the refused call counted too
+    assert "pin_digest" not in sim_env.sim.number_state(PHONE)
+    assert "pin_digest" not in json.dumps(_raw(sim_env, "GET", f"/{PHONE}",
+                                               params={"fields": ",".join(("id", "is_pin_enabled"))}).json())
+
+
 def test_it_refuses_locale_and_sends_the_code_in_the_language(sim_env: SimEnv, client: CloudApiClient) -> None:
     with_locale = _raw(sim_env, "POST", f"/{PHONE}/request_code", json={"code_method": "SMS", "locale": "en_US"})
     without = _raw(sim_env, "POST", f"/{PHONE}/request_code", json={"code_method": "SMS"})

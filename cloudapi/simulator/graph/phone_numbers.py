@@ -8,6 +8,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from .. import events
 from ..config import SimNumber
 from ..events import iso_time
 from ..request import Request, json_param
@@ -34,6 +35,9 @@ PROFILE_NODE = fields.Node("WhatsAppBusinessProfile", fields=(*PROFILE_FIELDS, "
                            default=PROFILE_FIELDS, always=("messaging_product",))
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PIN_RE = re.compile(r"^\d{6}$")
+# Kept in the number's state but never served: whether a code is out, and the PIN's digest.
+_PRIVATE = ("code_requested", "pin_digest")
+SECURITY_FIELD = "security"
 _LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$")
 # A profile picture must be a JPEG or PNG image (a PDF or video handle is refused).
 _PICTURE_TYPES = ("image/jpeg", "image/jpg", "image/png")
@@ -63,7 +67,7 @@ def _save(ctx: Context, number: SimNumber, changes: dict[str, Any]) -> None:
 
 
 def _public(ctx: Context, number: SimNumber, request: Request) -> dict[str, Any]:
-    document = {key: value for key, value in state(ctx, number).items() if key != "code_requested"}
+    document = {key: value for key, value in state(ctx, number).items() if key not in _PRIVATE}
     document.update(id=number.phone_number_id, display_phone_number=number.display_phone_number,
                     verified_name=document.get("verified_name") or number.verified_name,
                     webhook_configuration={"application": ctx.config.webhook_url})
@@ -119,8 +123,15 @@ def set_pin(ctx: Context, request: Request, number: SimNumber) -> Response:
     pin = request.params().get("pin")
     if not isinstance(pin, str) or not _PIN_RE.match(pin):
         raise invalid_parameter("pin must be 6 digits")
-    _save(ctx, number, {"is_pin_enabled": True})
+    _save(ctx, number, {"is_pin_enabled": True, "pin_digest": _digest(number, pin)})
+    # Meta tells the WABA's subscribers that the PIN changed (the ``security`` field).
+    events.queue_event(ctx.store, number, SECURITY_FIELD,
+                       {"display_phone_number": number.display_phone_number, "event": "PIN_CHANGED"}, now=ctx.now)
     return 200, {"success": True}
+
+
+def _digest(number: SimNumber, pin: str) -> str:
+    return hashlib.sha256(f"{number.phone_number_id}:{pin}".encode()).hexdigest()
 
 
 def request_code(ctx: Context, request: Request, number: SimNumber) -> Response:
@@ -165,7 +176,13 @@ def register(ctx: Context, request: Request, number: SimNumber) -> Response:
     if not isinstance(pin, str) or not _PIN_RE.match(pin):
         raise invalid_parameter("pin must be 6 digits")
     ctx.limits.count_registration(number.phone_number_id, action="register", now=ctx.now)
-    _save(ctx, number, {"status": "CONNECTED", "is_pin_enabled": True, "last_onboarded_time": iso_time(ctx.now)})
+    known = state(ctx, number).get("pin_digest")
+    if known and known != _digest(number, pin):
+        # Counted like any register call: a wrong PIN still uses one of the 10.
+        raise graph_error(400, 133005, "(#133005) Two step verification PIN Mismatch",
+                          "The PIN does not match the number's two-step verification PIN.")
+    _save(ctx, number, {"status": "CONNECTED", "is_pin_enabled": True, "pin_digest": _digest(number, pin),
+                        "last_onboarded_time": iso_time(ctx.now)})
     return 200, {"success": True}
 
 
