@@ -37,6 +37,10 @@ class WindowClosed(ValidationError):
     """The customer has not written in 24 hours: only an approved template may be sent."""
 
 
+class SendingBlocked(ValidationError):
+    """The business account is disconnected or its access token expired: nothing may be sent."""
+
+
 class RetryLater(Exception):
     """Delivery hit a retryable error; the task should try again later."""
 
@@ -92,6 +96,9 @@ def queue_message(
     A media message sent from the library names its ``media_asset``; a reaction its ``target``;
     support's resend the failed message it sends again (``resend_of``).
     """
+    blocked = conversation.phone_number.account.sending_blocked_reason()
+    if blocked:
+        raise SendingBlocked(blocked)
     if requires_window and not conversation.window_is_open():
         raise WindowClosed(window_closed_reason(conversation))
     if client_uuid is not None:
@@ -135,6 +142,9 @@ def deliver_message(*, message_id: int) -> None:
     phone = message.conversation.phone_number
     log = CallLog()
     try:
+        blocked = phone.account.sending_blocked_reason()
+        if blocked:  # queued before the account was disconnected (or its token ran out)
+            raise NotSendable(blocked)
         result = _send(message, phone, log)
     except NotSendable as refused:
         local = CloudApiError(message=str(refused), details=str(refused), title=LOCAL_FAILURE_TITLE)

@@ -63,6 +63,14 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "media_lib:asset-retry": (),
     "media_lib:asset-status": (),
     "settings:home": (),
+    "settings:account-list": (),
+    "settings:account-connect": (),
+    "settings:account-detail": (),
+    "settings:account-test": (),
+    "settings:account-subscribe": (),
+    "settings:account-rotate": (),
+    "settings:account-disconnect": (),
+    "settings:account-reconnect": (),
 }
 # Django's admin reads its own query parameters; the changelist's are the ones a person edits.
 ADMIN_QUERY_PARAMS = ("p", "o", "q", "e", "_popup", "_to_field", "_changelist_filters")
