@@ -75,9 +75,10 @@ class ConnectAccountForm(forms.Form):
 class RotateCredentialForm(forms.Form):
     """One new secret (the access token or the app secret): written, never read back."""
 
-    FIELDS = {"access_token": "New access token", "app_secret": "New app secret"}
+    FIELDS = {"access_token": "access token", "app_secret": "app secret"}
 
-    field = forms.ChoiceField(choices=list(FIELDS.items()), widget=forms.HiddenInput)
+    field = forms.ChoiceField(choices=[(name, label.capitalize()) for name, label in FIELDS.items()],
+                              widget=forms.HiddenInput)
     value = forms.CharField(max_length=1000, strip=True,
                             widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}))
 
@@ -88,7 +89,7 @@ class RotateCredentialForm(forms.Form):
         field = field or self.data.get("field", "")
         if field in self.FIELDS:
             self.fields["field"].initial = field
-            self.fields["value"].label = self.FIELDS[field]
+            self.fields["value"].label = f"New {self.FIELDS[field]}"
 
 
 class DisconnectAccountForm(forms.Form):

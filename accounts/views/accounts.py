@@ -70,7 +70,7 @@ def account_rotate(request, pk: int):
         return _detail(request, account, rotate_form=form, status=400)
     field = form.cleaned_data["field"]
     rotate_credential(account=account, field=field, value=form.cleaned_data["value"], actor=request.user)
-    _test_and_report(request, account, done=f"{RotateCredentialForm.FIELDS[field].removeprefix('New ')} replaced.")
+    _test_and_report(request, account, done=f"{RotateCredentialForm.FIELDS[field].capitalize()} replaced.")
     return redirect("settings:account-detail", pk=pk)
 
 
