@@ -35,6 +35,10 @@ class BusinessAccountAdminForm(forms.ModelForm):
             value = self.cleaned_data.get(f"new_{name}")
             if value:
                 setattr(account, name, value)
+        if self.cleaned_data.get("new_access_token"):
+            # What was known of the old token (its expiry) no longer holds; the next connection test says.
+            account.token_expires_at = None
+            account.token_scopes = []
         if commit:
             account.save()
         return account
