@@ -60,6 +60,15 @@ def check_connection(*, account: BusinessAccount) -> list[ConnectionCheck]:
     return checks
 
 
+def check_connected_accounts() -> list[tuple[str, bool]]:
+    """Test every connected account, one after another: ``(waba_id, passed)`` each."""
+    outcomes = []
+    for account in BusinessAccount.objects.filter(disconnected_at__isnull=True).order_by("pk"):
+        checks = check_connection(account=account)
+        outcomes.append((account.waba_id, all(check.ok is not False for check in checks)))
+    return outcomes
+
+
 def _check_token(client: CloudApiClient, account: BusinessAccount, *, now: datetime):
     if not account.app_id:
         return ConnectionCheck("token", None, (

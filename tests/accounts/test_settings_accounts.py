@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts import roles
 from accounts.models import AuditEntry, BusinessAccount
 from accounts.services import ensure_user
+from accounts.tasks import check_connections_task
 from messaging.models import Conversation, WebhookEvent
 from messaging.services.sending import SendingBlocked, queue_message
 
@@ -373,3 +374,16 @@ def test_reconnecting_is_audited_and_runs_the_test(client, administrator, accoun
     assert account.disconnected_at is None and account.sending_blocked_reason() == ""
     assert "is connected again. The connection test passed." in html
     assert AuditEntry.objects.get(action="business_account.reconnect").actor == administrator
+
+
+def test_the_daily_task_tests_every_connected_account_but_not_a_disconnected_one(account, meta):
+    account.app_id = APP_ID
+    account.save()
+    BusinessAccount.objects.create(name="Gone", waba_id="444", access_token="t", app_secret="s", verify_token="v",
+                                   disconnected_at=timezone.now())
+    meta_knows(meta, waba_id=WABA_ID, token=_token(targets=(WABA_ID,)))
+
+    assert check_connections_task() == f"{WABA_ID}: ok"
+
+    account.refresh_from_db()
+    assert account.connection_ok is True and account.connection_tested_at is not None

@@ -81,3 +81,14 @@ def test_an_unsubscribed_waba_is_subscribed_from_the_console(simulator, client, 
 
     account.refresh_from_db()
     assert account.subscribed is True and "Our app is subscribed to this WABA" in html
+
+
+def test_a_token_without_the_messaging_permission_is_explained(simulator, client, administrator):
+    simulator.config.tokens.append(SimToken(token="management-only-token", waba_ids=(WABA_ID,),
+                                            scopes=("whatsapp_business_management",)))
+    client.force_login(administrator)
+
+    html = _connect(client, token="management-only-token")
+
+    assert "The token lacks the whatsapp_business_messaging permission" in html
+    assert BusinessAccount.objects.get(waba_id=WABA_ID).connection_ok is False
