@@ -83,6 +83,10 @@ def _pages(conversation, template):
         ("builder", reverse("templates_mgr:template-create"), ["input[name=name]", "textarea >> nth=0", "button[type=submit] >> nth=-1"]),
         ("template send", reverse("templates_mgr:conversation-send", args=[c]), ["select[name=template]"]),
         ("start with a template", reverse("templates_mgr:conversation-start"), ["button[type=submit] >> nth=-1"]),
+        ("accounts", reverse("settings:account-list"), ["a[href$='/settings/accounts/connect/'] >> nth=0"]),
+        ("connect an account", reverse("settings:account-connect"), ["input[name=waba_id]", "form button[type=submit] >> nth=-1"]),
+        ("account", reverse("settings:account-detail", args=[conversation.phone_number.account_id]),
+         [".settings-card button >> nth=0", "input[name=value] >> nth=0", "input[name=confirm]"]),
     ]
 
 
