@@ -13,6 +13,7 @@ everybody sees it once sending is blocked.
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from cloudapi.client import CloudApiClient, TokenInfo
@@ -48,15 +49,19 @@ def check_connection(*, account: BusinessAccount) -> list[ConnectionCheck]:
     now = timezone.now()
     token_check, token = _check_token(client, account, now=now)
     checks = [token_check]
+    subscription = None
     if token is not None and not token.is_valid:
         checks.append(ConnectionCheck("waba", None, "Not checked: the access token does not work."))
     else:
         checks += [_check_waba(client, account), _check_numbers(client, account)]
         subscription = read_subscription(client, account)
-        store_subscription(account, subscription, at=now)
         checks.append(_subscription_check(subscription))
-    _store(account, checks, token, now=now)
-    _record_token_banners(account, token, now=now)
+    # Written once Meta has answered everything: no transaction stays open across a network call.
+    with transaction.atomic():
+        if subscription is not None:
+            store_subscription(account, subscription, at=now)
+        _store(account, checks, token, now=now)
+        _record_token_banners(account, token, now=now)
     return checks
 
 

@@ -52,7 +52,6 @@ def store_subscription(account: BusinessAccount, state: SubscriptionState, *, at
     account.save(update_fields=["subscribed", "subscription_callback_uri", "subscription_checked_at", "updated_at"])
 
 
-@transaction.atomic
 def subscribe_account(*, account: BusinessAccount, actor) -> SubscriptionState:
     """Subscribe our app to the WABA's webhooks (``POST subscribed_apps``), then read back what Meta
     holds. Audited as ``business_account.subscribe``; raises :class:`SubscriptionRefused` with the
@@ -66,7 +65,8 @@ def subscribe_account(*, account: BusinessAccount, actor) -> SubscriptionState:
     state = read_subscription(client, account)
     if state.subscribed is None:  # subscribed, but could not read it back: Meta said yes
         state = SubscriptionState(True)
-    store_subscription(account, state, at=timezone.now())
-    record_audit(actor=actor, action="business_account.subscribe", obj=account,
-                 details={"waba_id": account.waba_id})
+    with transaction.atomic():  # after Meta's answers: no transaction waits on the network
+        store_subscription(account, state, at=timezone.now())
+        record_audit(actor=actor, action="business_account.subscribe", obj=account,
+                     details={"waba_id": account.waba_id})
     return state
