@@ -1,7 +1,10 @@
 """The verbs of the accounts app: connecting accounts, demo set-up, users and roles.
 
 What Meta reports about accounts and numbers (webhooks) is applied in ``meta_reports``; the
-account event log behind the console banner lives in ``account_events``.
+account event log behind the console banner lives in ``account_events``. Settings → Accounts:
+the connection test in ``connection_check`` (its explanations in ``connection_problems``), the
+webhook subscription in ``subscription``, secrets rotated in ``credentials``, disconnecting and
+reconnecting in ``disconnection``.
 """
 
 from dataclasses import dataclass

@@ -19,6 +19,7 @@ CONNECTION_TOPIC = "connection"
 @transaction.atomic
 def disconnect_account(*, account: BusinessAccount, actor, reason: str = "") -> BusinessAccount:
     """Stop the account: sending refused, webhooks kept unroutable. Audited as ``business_account.disconnect``."""
+    account.refresh_from_db(fields=["disconnected_at", "disconnect_reason"])  # the row decides, not a stale copy
     if account.disconnected_at is not None:
         return account
     now = timezone.now()
@@ -37,6 +38,7 @@ def disconnect_account(*, account: BusinessAccount, actor, reason: str = "") -> 
 @transaction.atomic
 def reconnect_account(*, account: BusinessAccount, actor) -> BusinessAccount:
     """Undo :func:`disconnect_account` (the caller runs the connection test). Audited as ``business_account.reconnect``."""
+    account.refresh_from_db(fields=["disconnected_at", "disconnect_reason"])
     if account.disconnected_at is None:
         return account
     account.disconnected_at = None

@@ -19,9 +19,11 @@ from django.utils import timezone
 from accounts import roles
 from accounts.models import AuditEntry, BusinessAccount
 from accounts.services import ensure_user
+from accounts.services.disconnection import reconnect_account
 from accounts.tasks import check_connections_task
 from messaging.models import Conversation, WebhookEvent
 from messaging.services.sending import SendingBlocked, queue_message
+from messaging.webhook_events import replay_webhook_event
 
 from .. import factories
 from ..conftest import ACCESS_TOKEN, APP_SECRET, VERIFY_TOKEN, WABA_ID
@@ -359,6 +361,10 @@ def test_a_disconnected_account_keeps_its_webhooks_unroutable_and_sends_nothing(
     assert [event.state for event in events] == [WebhookEvent.State.UNROUTABLE] * 2
     assert all("disconnected" in event.error for event in events)
     assert conversation.messages.count() == 0
+    # Reconnected, the kept message is applied by support's replay.
+    reconnect_account(account=phone.account, actor=administrator)
+    assert replay_webhook_event(event_id=events[0].pk).state == WebhookEvent.State.PROCESSED
+    assert conversation.messages.count() == 1
 
 
 def test_reconnecting_is_audited_and_runs_the_test(client, administrator, account, meta):
