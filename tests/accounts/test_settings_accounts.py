@@ -26,7 +26,7 @@ from messaging.services.sending import SendingBlocked, queue_message
 from messaging.webhook_events import replay_webhook_event
 
 from .. import factories
-from ..conftest import ACCESS_TOKEN, APP_SECRET, VERIFY_TOKEN, WABA_ID
+from ..conftest import APP_SECRET, VERIFY_TOKEN, WABA_ID
 
 BASE = "http://graph.test/v24.0"
 APP_ID = "300000000000777"
