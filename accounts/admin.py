@@ -42,6 +42,19 @@ class BusinessAccountAdmin(ScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin
         "ban_date",
         "restrictions",
         "restricted_until",
+        # Settings → Accounts: the last connection test and the account's connection state.
+        "connection_tested_at",
+        "connection_ok",
+        "connection_checks",
+        "token_expires_at",
+        "token_scopes",
+        "owner_business_id",
+        "owner_business_name",
+        "subscribed",
+        "subscription_callback_uri",
+        "subscription_checked_at",
+        "disconnected_at",
+        "disconnect_reason",
     )
     inlines = [PhoneNumberInline]
 

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from .encryption import EncryptedTextField
 
@@ -36,6 +37,33 @@ class BusinessAccount(models.Model):
         default=list, blank=True, help_text="Current restriction_info: [{restriction_type, expiration}]."
     )
     restricted_until = models.DateTimeField(null=True, blank=True)
+    # The last connection test (Settings → Accounts): what Meta said about the token and the WABA.
+    connection_tested_at = models.DateTimeField(null=True, blank=True)
+    connection_ok = models.BooleanField(null=True, blank=True, help_text="Outcome of the last connection test.")
+    connection_checks = models.JSONField(
+        default=list, blank=True, help_text="The last test's checks: [{check, ok, text}], in plain words, no secret."
+    )
+    token_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the access token expires (debug_token); empty if it never does."
+    )
+    token_scopes = models.JSONField(default=list, blank=True, help_text="The token's permissions (debug_token).")
+    owner_business_id = models.CharField(
+        "business portfolio id", max_length=64, blank=True,
+        help_text="The business portfolio owning the WABA (owner_business_info): messaging limits are shared by it.",
+    )
+    owner_business_name = models.CharField("business portfolio", max_length=200, blank=True)
+    subscribed = models.BooleanField(
+        null=True, blank=True, help_text="Whether our app receives this WABA's webhooks (subscribed_apps)."
+    )
+    subscription_callback_uri = models.CharField(
+        max_length=500, blank=True, help_text="The WABA's override_callback_uri, if Meta reports one."
+    )
+    subscription_checked_at = models.DateTimeField(null=True, blank=True)
+    disconnected_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Set when an administrator disconnects the account: sending stops, webhooks are kept unroutable.",
+    )
+    disconnect_reason = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -45,6 +73,21 @@ class BusinessAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.waba_id})"
+
+    @property
+    def is_connected(self) -> bool:
+        return self.disconnected_at is None
+
+    def sending_blocked_reason(self, *, now=None) -> str:
+        """Why nothing may be sent for this account now, or ``""``: disconnected, or its token expired."""
+        if self.disconnected_at is not None:
+            reason = f" ({self.disconnect_reason})" if self.disconnect_reason else ""
+            return (f"The business account {self.name} was disconnected by an administrator{reason}: "
+                    "nothing can be sent until it is reconnected in Settings → Accounts.")
+        if self.token_expires_at is not None and self.token_expires_at <= (now or timezone.now()):
+            return (f"The access token of {self.name} expired on {self.token_expires_at:%d %b %Y %H:%M} UTC: "
+                    "nothing can be sent until an administrator renews it in Settings → Accounts.")
+        return ""
 
 
 class PhoneNumber(models.Model):
@@ -181,9 +224,17 @@ class AccountEvent(models.Model):
     details = models.JSONField(default=dict, blank=True, help_text="The webhook value, as Meta sent it.")
     severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.INFO)
     active = models.BooleanField(default=False, help_text="Shown as a banner in the console until resolved.")
+    class Audience(models.TextChoices):
+        EVERYONE = "everyone", "Everyone who works the account"
+        ADMINISTRATORS = "administrators", "Administrators only"
+
     expires_at = models.DateTimeField(
         null=True, blank=True, help_text="The banner goes away by itself then (a restriction's expiration)."
     )
+    shown_from = models.DateTimeField(
+        null=True, blank=True, help_text="The banner appears only from then (a token's expiry warning, 7 days ahead)."
+    )
+    audience = models.CharField(max_length=16, choices=Audience.choices, default=Audience.EVERYONE)
     resolved_at = models.DateTimeField(null=True, blank=True)
     occurred_at = models.DateTimeField()
     webhook_event_id = models.BigIntegerField(null=True, blank=True, help_text="messaging.WebhookEvent id")

@@ -2,11 +2,13 @@
 
 import re
 
-from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.contrib.auth.models import Group
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from cloudapi.webhook_payloads import InvalidPayload, UnknownAccount
 
+from . import roles
 from .access import accessible_accounts
 from .models import AccountEvent, BusinessAccount, PhoneNumber
 
@@ -36,7 +38,17 @@ def phone_for_display_number(account: BusinessAccount, display_phone_number: str
 
 
 def account_banners_for(user) -> QuerySet[AccountEvent]:
-    """The active, unexpired account events of the accounts ``user`` may access: critical first."""
+    """The active, unexpired account events of the accounts ``user`` may access: critical first.
+
+    Some are shown only from a time on (``shown_from``: a token's expiry warning, 7 days ahead) and
+    some to administrators only (``audience``); both are decided in the same single query.
+    """
+    now = timezone.now()
+    audience = Q(audience=AccountEvent.Audience.EVERYONE)
+    if user.is_superuser:
+        audience = Q()
+    else:
+        audience |= Q(Exists(Group.objects.filter(user=user.pk, name=roles.ADMINISTRATOR)))
     severity_rank = Case(
         When(severity=AccountEvent.Severity.CRITICAL, then=Value(0)),
         When(severity=AccountEvent.Severity.WARNING, then=Value(1)),
@@ -47,7 +59,9 @@ def account_banners_for(user) -> QuerySet[AccountEvent]:
     first_number = PhoneNumber.objects.filter(account=OuterRef("account")).order_by("display_phone_number", "pk")
     return (
         AccountEvent.objects.filter(active=True, account__in=accessible_accounts(user))
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .filter(Q(shown_from__isnull=True) | Q(shown_from__lte=now))
+        .filter(audience)
         .select_related("account", "phone_number")
         .annotate(health_number_id=Subquery(first_number.values("phone_number_id")[:1]))
         .order_by(severity_rank, "-occurred_at", "-id")

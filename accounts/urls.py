@@ -7,6 +7,14 @@ app_name = "settings"
 # <meta_id:…> is one of Meta's ids (digits only): anything else is a 404 (accounts/query_params.py).
 urlpatterns = [
     path("", views.settings_home, name="home"),
+    path("accounts/", views.account_list, name="account-list"),
+    path("accounts/connect/", views.account_connect, name="account-connect"),
+    path("accounts/<id:pk>/", views.account_detail, name="account-detail"),
+    path("accounts/<id:pk>/test/", views.account_test, name="account-test"),
+    path("accounts/<id:pk>/subscribe/", views.account_subscribe, name="account-subscribe"),
+    path("accounts/<id:pk>/rotate/", views.account_rotate, name="account-rotate"),
+    path("accounts/<id:pk>/disconnect/", views.account_disconnect, name="account-disconnect"),
+    path("accounts/<id:pk>/reconnect/", views.account_reconnect, name="account-reconnect"),
     path("people/", views.people_list, name="people"),
     path("people/add/", views.person_add, name="person-add"),
     path("people/<id:pk>/", views.person_detail, name="person-detail"),

@@ -57,12 +57,14 @@ class SignerScope:
         account = BusinessAccount.objects.filter(waba_id=waba_id).first() if waba_id else None
         if account is not None:
             self.claim(owner_id=account.pk, what=f"WABA {account.waba_id}")
+            _refuse_disconnected(account.waba_id, account.disconnected_at)
         return account
 
     def account_for_entry(self, entry: dict[str, Any]) -> BusinessAccount:
         """The signer account ``entry[].id`` names; ``UnknownAccount`` when none is connected."""
         account = account_for_entry(entry)
         self.claim(owner_id=account.pk, what=f"WABA {account.waba_id}")
+        _refuse_disconnected(account.waba_id, account.disconnected_at)
         return account
 
     def phone_by_id(self, phone_number_id: str) -> PhoneNumber:
@@ -73,6 +75,7 @@ class SignerScope:
         if phone is None:
             raise UnknownAccount(f"No phone number with id {phone_number_id!r} is connected.")
         self.claim(owner_id=phone.account_id, what=f"phone number {phone_number_id}")
+        _refuse_disconnected(phone.account.waba_id, phone.account.disconnected_at)
         return phone
 
     def phone_for_display_number(self, entry: dict[str, Any], display_phone_number: str) -> PhoneNumber:
@@ -97,8 +100,19 @@ class SignerScope:
         metadata = value.get("metadata")
         phone_number_id = text_of(metadata.get("phone_number_id"), max_length=64) if isinstance(metadata, dict) else ""
         if phone_number_id:
-            owner_id = PhoneNumber.objects.filter(phone_number_id=phone_number_id).values_list("account_id", flat=True)
-            self.claim(owner_id=owner_id.first(), what=f"phone number {phone_number_id}")
+            owner = PhoneNumber.objects.filter(phone_number_id=phone_number_id).values_list(
+                "account_id", "account__waba_id", "account__disconnected_at"
+            ).first()
+            if owner is not None:
+                self.claim(owner_id=owner[0], what=f"phone number {phone_number_id}")
+                _refuse_disconnected(owner[1], owner[2])
+
+
+def _refuse_disconnected(waba_id: str, disconnected_at) -> None:
+    """A disconnected account's events are kept but applied to nothing (``unroutable``, replayable
+    once an administrator reconnects it)."""
+    if disconnected_at is not None:
+        raise UnknownAccount(f"WABA {waba_id} is disconnected: reconnect it in Settings → Accounts, then replay.")
 
 
 # Handlers called directly (tests, commands) act for every account; processing always passes a scope.

@@ -45,6 +45,8 @@ def record_account_news(
     webhook_event_id: int | None = None,
     topic: str = "",
     expires_at: datetime | None = None,
+    shown_from: datetime | None = None,
+    audience: str = AccountEvent.Audience.EVERYONE,
 ) -> Recorded:
     """Record an account event (see :func:`record_account_event`) and tell whether it is the latest
     news of its topic, so the caller knows whether to update the account's state columns."""
@@ -69,6 +71,8 @@ def record_account_news(
         severity=severity,
         active=active and latest,
         expires_at=expires_at,
+        shown_from=shown_from,
+        audience=audience,
         occurred_at=occurred_at,
         webhook_event_id=webhook_event_id,
     )

@@ -9,7 +9,6 @@ may not be imported here.
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.utils import timezone
 
@@ -72,6 +71,7 @@ def number_health(phone: PhoneNumber) -> Health:
     """Every check for ``phone``: the account's and the number's, then those of the apps above."""
     account = phone.account
     checks = [
+        _connection(account),
         _review(account),
         _ban(account),
         _restrictions(account),
@@ -162,13 +162,20 @@ def _limit(phone: PhoneNumber) -> HealthCheck:
     return HealthCheck("Messaging limit", OK, f"{tier_label(tier)} (shared by every number of the business portfolio)")
 
 
+def _connection(account: BusinessAccount) -> HealthCheck | None:
+    if account.disconnected_at is None:
+        return None
+    return HealthCheck("Connection", BLOCKING, account.sending_blocked_reason(), "Reconnect it in Settings → Accounts.")
+
+
 def token_check(account: BusinessAccount) -> HealthCheck:
-    """The access token's expiry, if the account row knows it (``token_expires_at``, from the
-    connection test); until then it says where to look."""
-    expires_at: datetime | None = getattr(account, "token_expires_at", None)
-    if expires_at is None:
-        return HealthCheck("Access token", UNKNOWN, "Expiry not known here",
+    """The access token's expiry, as the last connection test (Settings → Accounts) read it."""
+    if account.connection_tested_at is None:
+        return HealthCheck("Access token", UNKNOWN, "Not tested yet",
                            "Run the connection test on the Accounts page.")
+    expires_at = account.token_expires_at
+    if expires_at is None:
+        return HealthCheck("Access token", OK, "Never expires (a system user's token)")
     left = expires_at - timezone.now()
     if left.total_seconds() <= 0:
         return HealthCheck("Access token", BLOCKING, f"Expired on {expires_at:%Y-%m-%d}", "Renew the token.")
@@ -178,13 +185,11 @@ def token_check(account: BusinessAccount) -> HealthCheck:
 
 
 def subscription_check(account: BusinessAccount) -> HealthCheck:
-    """Whether our app is subscribed to the WABA's webhooks, if the account row knows it
-    (``subscribed``, from the Accounts page); until then it says where to look."""
-    subscribed: bool | None = getattr(account, "subscribed", None)
-    if subscribed is None:
-        return HealthCheck("Webhook subscription", UNKNOWN, "Not checked here",
+    """Whether our app is subscribed to the WABA's webhooks, as the Accounts page last read it."""
+    if account.subscribed is None:
+        return HealthCheck("Webhook subscription", UNKNOWN, "Not checked yet",
                            "Check it on the Accounts page (subscribed_apps).")
-    if subscribed:
+    if account.subscribed:
         return HealthCheck("Webhook subscription", OK, "Our app is subscribed to the WABA")
     # Sending still works, but no status or reply would come back.
     return HealthCheck("Webhook subscription", WARNING, "Our app is not subscribed: no webhook will arrive",

@@ -1,5 +1,15 @@
 """The console's Settings area (/settings/): administrators run accounts, numbers, people and the log."""
 
+from .accounts import (
+    account_connect,
+    account_detail,
+    account_disconnect,
+    account_list,
+    account_reconnect,
+    account_rotate,
+    account_subscribe,
+    account_test,
+)
 from .audit_log import audit_log, audit_log_csv
 from .home import settings_home
 from .number_health import number_health_page
@@ -8,6 +18,14 @@ from .people import person_active, person_add, person_detail, person_password_li
 from .profile import number_profile, number_profile_check
 
 __all__ = [
+    "account_connect",
+    "account_detail",
+    "account_disconnect",
+    "account_list",
+    "account_reconnect",
+    "account_rotate",
+    "account_subscribe",
+    "account_test",
     "audit_log",
     "audit_log_csv",
     "number_action",

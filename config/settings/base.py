@@ -258,6 +258,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "templates_mgr.tasks.sync_templates_task",
         "schedule": float(TEMPLATE_SYNC_INTERVAL),
     },
+    # The connection test of every account, so a token's expiry or revocation reaches the banner.
+    "check-account-connections": {
+        "task": "accounts.tasks.check_connections_task",
+        "schedule": env.float("ACCOUNT_CHECK_EVERY", default=24 * 60 * 60.0),
+    },
 }
 
 LOGGING = {

@@ -38,6 +38,10 @@ class WindowClosed(ValidationError):
     """The customer has not written in 24 hours: only an approved template may be sent."""
 
 
+class SendingBlocked(ValidationError):
+    """The business account is disconnected or its access token expired: nothing may be sent."""
+
+
 class RetryLater(Exception):
     """Delivery hit a retryable error; the task should try again later."""
 
@@ -97,6 +101,9 @@ def queue_message(
     message by id and type, never its content; a resend is audited by ``resend_message`` instead,
     and a send with no person (a task, a campaign) by its own caller.
     """
+    blocked = conversation.phone_number.account.sending_blocked_reason()
+    if blocked:
+        raise SendingBlocked(blocked)
     if requires_window and not conversation.window_is_open():
         raise WindowClosed(window_closed_reason(conversation))
     if client_uuid is not None:
@@ -153,6 +160,9 @@ def deliver_message(*, message_id: int) -> None:
     phone = message.conversation.phone_number
     log = CallLog()
     try:
+        blocked = phone.account.sending_blocked_reason()
+        if blocked:  # queued before the account was disconnected (or its token ran out)
+            raise NotSendable(blocked)
         result = _send(message, phone, log)
     except NotSendable as refused:
         local = CloudApiError(message=str(refused), details=str(refused), title=LOCAL_FAILURE_TITLE)

@@ -114,6 +114,14 @@ PAGES: dict[str, str] = {
     "settings:number-verify-code":          "POST login 400   403   403   403   403   403",
     "settings:number-register":             "POST login 400   403   403   403   403   403",
     "settings:number-pin":                  "POST login 400   403   403   403   403   403",
+    "settings:account-list":                "GET  login 200   403   403   403   403   403",
+    "settings:account-connect":             "GET  login 200   403   403   403   403   403",
+    "settings:account-detail":              "GET  login 200   403   403   403   403   403",
+    "settings:account-test":                "POST login 302   403   403   403   403   403",  # Meta answers 100
+    "settings:account-subscribe":           "POST login 302   403   403   403   403   403",  # refused: flash
+    "settings:account-rotate":              "POST login 400   403   403   403   403   403",  # no value
+    "settings:account-disconnect":          "POST login 400   403   403   403   403   403",  # not confirmed
+    "settings:account-reconnect":           "POST login 302   403   403   403   403   403",
 }
 
 # The admin's own pages (not a model's), as PAGES. Only Administrator and Support get in.
@@ -326,6 +334,8 @@ def _fill(world, template: str, converters: dict) -> str:
             values[name] = "x"
         elif name == "conversation_pk":
             values[name] = objects["messaging.conversation"].pk
+        elif template.startswith("/settings/accounts/"):
+            values[name] = objects["accounts.businessaccount"].pk
         elif "notices" in template:
             values[name] = world["notice"].pk
         else:

@@ -84,6 +84,14 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "settings:number-verify-code": (),
     "settings:number-register": (),
     "settings:number-pin": (),
+    "settings:account-list": (),
+    "settings:account-connect": (),
+    "settings:account-detail": (),
+    "settings:account-test": (),
+    "settings:account-subscribe": (),
+    "settings:account-rotate": (),
+    "settings:account-disconnect": (),
+    "settings:account-reconnect": (),
 }
 # Django's admin reads its own query parameters; the changelist's are the ones a person edits.
 ADMIN_QUERY_PARAMS = ("p", "o", "q", "e", "_popup", "_to_field", "_changelist_filters")

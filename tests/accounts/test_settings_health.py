@@ -71,7 +71,7 @@ def test_it_says_why_a_number_cannot_send(admin_client, account, phone, post_web
     assert "No — this number cannot send:" in page
     assert "Disconnected: the number cannot send" in page and "Register the number" in page
     assert "2,000 customers / 24 h (shared by every number of the business portfolio)" in page
-    assert "Expiry not known here" in page and "Run the connection test on the Accounts page." in page
+    assert "Not tested yet" in page and "Run the connection test on the Accounts page." in page
     assert "Meta&#x27;s account review is rejected" in page
     assert "Meta has sent no account alerts." not in page
 
@@ -84,8 +84,33 @@ def test_a_healthy_number_can_send(admin_client, account, phone):
 
     page = admin_client.get(HEALTH_URL).content.decode()
 
-    # The token's expiry and the subscription are not known here: unknown is not a warning.
+    # The token's expiry and the subscription are not tested yet: unknown is not a warning.
     assert "Yes — nothing stands in the way of sending." in page
+
+
+def test_it_reads_the_token_and_the_subscription_from_the_last_connection_test(admin_client, account, phone):
+    PhoneNumber.objects.filter(pk=phone.pk).update(status="CONNECTED", quality_rating="GREEN")
+    now = timezone.now()
+    account.connection_tested_at, account.token_expires_at, account.subscribed = now, now + timedelta(days=3), False
+    account.save()
+
+    page = admin_client.get(HEALTH_URL).content.decode()
+
+    assert "Yes, but look at: Access token; Webhook subscription" in page
+    assert f"Expires on {account.token_expires_at:%Y-%m-%d}" in page and "Renew the token soon." in page
+    assert "Our app is not subscribed: no webhook will arrive" in page
+
+
+def test_a_disconnected_account_cannot_send_and_the_page_says_where_to_reconnect(admin_client, account, phone):
+    PhoneNumber.objects.filter(pk=phone.pk).update(status="CONNECTED", quality_rating="GREEN")
+    account.disconnected_at, account.disconnect_reason = timezone.now(), "moving to a new app"
+    account.save()
+
+    page = admin_client.get(HEALTH_URL).content.decode()
+
+    assert "No — this number cannot send:" in page
+    assert "was disconnected by an administrator (moving to a new app)" in page
+    assert "Reconnect it in Settings → Accounts." in page
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plan")

@@ -96,6 +96,10 @@ def _pages(conversation, template):
          ["input[name=request_code-language]", "input[name=register-pin]", "button[type=submit] >> nth=-1"]),
         ("number health", reverse("settings:number-health", args=[number]), [".crumbs a >> nth=-1"]),
         ("deregister", reverse("settings:number-deregister", args=[number]), ["input[name=confirm]"]),
+        ("accounts", reverse("settings:account-list"), ["a[href$='/settings/accounts/connect/'] >> nth=0"]),
+        ("connect an account", reverse("settings:account-connect"), ["input[name=waba_id]", "form button[type=submit] >> nth=-1"]),
+        ("account", reverse("settings:account-detail", args=[conversation.phone_number.account_id]),
+         [".settings-card button >> nth=0", "input[name=value] >> nth=0", "input[name=confirm]"]),
     ]
 
 

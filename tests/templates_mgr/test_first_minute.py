@@ -31,10 +31,11 @@ def _list_calls(meta) -> int:
 
 
 def _connect():
-    return connect_account(credentials=AccountCredentials(
+    account = connect_account(credentials=AccountCredentials(
         waba_id=WABA_ID, phone_number_id=PHONE_NUMBER_ID, access_token=ACCESS_TOKEN, app_secret=APP_SECRET,
         verify_token=VERIFY_TOKEN, display_phone_number="15550783881",
     ))
+    return account.phone_numbers.get()
 
 
 def test_it_syncs_an_account_as_soon_as_it_is_connected(meta_lists_hello_world, django_capture_on_commit_callbacks):

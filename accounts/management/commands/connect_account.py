@@ -5,7 +5,10 @@ from accounts.services import AccountCredentials, connect_account
 
 
 class Command(BaseCommand):
-    help = "Create or update the business account and phone number from the WHATSAPP_* variables."
+    help = (
+        "Create or update the business account and phone number from the WHATSAPP_* variables "
+        "(the same service as the console's Settings → Accounts → Connect)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--name", default="", help="A name for the account in the console.")
@@ -21,7 +24,8 @@ class Command(BaseCommand):
             app_id=settings.WHATSAPP_APP_ID,
             name=options["name"],
         )
-        missing = credentials.missing()
+        order = ("waba_id", "phone_number_id", "access_token", "app_secret", "verify_token")
+        missing = [name for name in order if not getattr(credentials, name)]
         if missing:
             names = {
                 "waba_id": "WHATSAPP_BUSINESS_ACCOUNT_ID",
@@ -31,5 +35,8 @@ class Command(BaseCommand):
                 "verify_token": "WHATSAPP_VERIFY_TOKEN",
             }
             raise CommandError("Set " + ", ".join(names[m] for m in missing) + " (see .env.example).")
-        phone = connect_account(credentials=credentials)
-        self.stdout.write(f"Connected phone number {phone.phone_number_id} of WABA {phone.account.waba_id}.")
+        account = connect_account(credentials=credentials)
+        self.stdout.write(
+            f"Connected phone number {credentials.phone_number_id} of WABA {account.waba_id}. "
+            "Run the connection test from Settings → Accounts."
+        )

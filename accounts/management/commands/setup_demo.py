@@ -22,7 +22,8 @@ class Command(BaseCommand):
             raise CommandError("setup_demo is for the embedded default (SIMULATOR_ENABLED=true).")
         values = demo.embedded_account(lambda name: getattr(settings, name, ""))
         credentials = AccountCredentials(**values, name="Demo business")
-        phone = connect_account(credentials=credentials)
+        account = connect_account(credentials=credentials)
+        phone = account.phone_numbers.get(phone_number_id=credentials.phone_number_id)
         if not phone.verified_name:
             phone.verified_name = demo.VERIFIED_NAME
             phone.save(update_fields=["verified_name"])
