@@ -3,7 +3,6 @@ and the business public key the Flows data endpoint encrypts with."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,8 +23,11 @@ FLOW_FIELDS = (
     "health_status",
     "whatsapp_business_account",
     "application",
+    "updated_at",
 )
 FLOW_LIST_FIELDS = ("id", "name", "categories", "status", "validation_errors")
+# What the console's flow list shows, read in the same paged call.
+FLOW_SYNC_FIELDS = (*FLOW_LIST_FIELDS, "json_version", "data_api_version", "data_channel_uri", "updated_at")
 
 
 class FlowsMixin(_Transport):
@@ -55,17 +57,20 @@ class FlowsMixin(_Transport):
         data = self._request("POST", f"/{segment(waba_id)}/flows", json=body)
         return required_text(data, "id", what="flow creation")
 
-    def upload_flow_json(self, *, flow_id: str, flow_json: str | dict[str, Any]) -> list[FlowValidationError]:
-        """Replace a draft flow's JSON; returns Meta's validation errors (empty = valid).
+    def upload_flow_json(self, *, flow_id: str, flow_json: str) -> list[FlowValidationError]:
+        """Replace a draft flow's JSON with exactly ``flow_json`` (text, UTF-8); returns Meta's
+        validation errors (empty = valid).
 
-        A dict is sent indented, so the line numbers in the errors point at something readable.
+        The text is sent byte for byte as given: Meta's ``line_start``/``column_start`` point into
+        these bytes, so re-serialising it would move every error away from what the user edited.
         """
-        text = flow_json if isinstance(flow_json, str) else json.dumps(flow_json, indent=2, ensure_ascii=False)
+        if not isinstance(flow_json, str):
+            raise TypeError("upload_flow_json takes the Flow JSON as text, exactly as it is to be uploaded")
         data = self._request(
             "POST",
             f"/{segment(flow_id)}/assets",
             data={"name": "flow.json", "asset_type": "FLOW_JSON"},
-            files={"file": ("flow.json", text.encode("utf-8"), "application/json")},
+            files={"file": ("flow.json", flow_json.encode("utf-8"), "application/json")},
         )
         errors = list(validation_errors(data))
         if not errors and data.get("success") is not True:
@@ -77,6 +82,32 @@ class FlowsMixin(_Transport):
         """A flow's status, validation errors, preview link and health (can it be sent?)."""
         data = self._request("GET", f"/{segment(flow_id)}", params={"fields": ",".join(fields)})
         return FlowInfo.from_graph(data)
+
+    def update_flow(
+        self, *, flow_id: str, name: str | None = None, categories: Sequence[str] | None = None,
+        endpoint_uri: str | None = None,
+    ) -> bool:
+        """Change a flow's name, categories or endpoint (only what is given; ``""`` clears the endpoint)."""
+        body: dict[str, Any] = {}
+        if name is not None:
+            body["name"] = name
+        if categories is not None:
+            body["categories"] = list(categories)
+        if endpoint_uri is not None:
+            body["endpoint_uri"] = endpoint_uri
+        return success(self._request("POST", f"/{segment(flow_id)}", json=body), what="flow update")
+
+    def get_flow_preview(self, *, flow_id: str, invalidate: bool = False) -> FlowInfo:
+        """The flow's web preview link (``preview.preview_url``, ``expires_at``); ``invalidate`` asks
+        Meta for a new link, the old one stops working."""
+        fields = f"id,preview.invalidate({'true' if invalidate else 'false'})"
+        return FlowInfo.from_graph(self._request("GET", f"/{segment(flow_id)}", params={"fields": fields}))
+
+    def get_flow_health(self, *, flow_id: str, phone_number_id: str) -> FlowInfo:
+        """Whether the flow can be sent from this number: ``health_status`` with one entity each for
+        the flow, the WABA, the business and the app, and Meta's errors and suggested fixes."""
+        fields = f"id,status,health_status.phone_number({segment(phone_number_id)})"
+        return FlowInfo.from_graph(self._request("GET", f"/{segment(flow_id)}", params={"fields": fields}))
 
     def publish_flow(self, *, flow_id: str) -> bool:
         """DRAFT → PUBLISHED (the JSON must be valid); published flows can be sent."""

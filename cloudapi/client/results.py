@@ -343,6 +343,7 @@ class FlowInfo:
     preview: FlowPreview | None = None
     can_send_message: str | None = None
     health_status: dict[str, Any] | None = None
+    updated_at: str | None = None
 
     @classmethod
     def from_graph(cls, data: Any) -> FlowInfo:
@@ -365,6 +366,7 @@ class FlowInfo:
             ),
             can_send_message=_text(health, "can_send_message") if health else None,
             health_status=health,
+            updated_at=_text(data, "updated_at"),
         )
 
 

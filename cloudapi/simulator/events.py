@@ -77,8 +77,11 @@ def template_category_value(template: dict[str, Any], previous: str, new: str) -
     return {**_template_ids(template), "previous_category": previous, "new_category": new}
 
 
-def flow_status_value(flow: dict[str, Any], old: str, new: str) -> dict[str, Any]:
-    """``flows`` FLOW_STATUS_CHANGE value."""
+def flow_status_value(flow: dict[str, Any], old: str | None, new: str) -> dict[str, Any]:
+    """``flows`` FLOW_STATUS_CHANGE value; a new flow (``old`` None) has no ``old_status``."""
+    if old is None:
+        return {"event": "FLOW_STATUS_CHANGE", "message": f"Flow {flow['name']} has been created with status {new}",
+                "flow_id": flow["id"], "new_status": new}
     return {
         "event": "FLOW_STATUS_CHANGE",
         "message": f"Flow {flow['name']} changed status from {old} to {new}",

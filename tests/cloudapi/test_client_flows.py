@@ -85,7 +85,7 @@ def test_it_clones_a_flow(client, graph):
 
 def test_it_uploads_flow_json_and_returns_metas_validation_errors(client, graph):
     graph.post(f"{BASE}/v24.0/{FLOW}/assets", json={"success": True, "validation_errors": [VALIDATION_ERROR]})
-    flow_json = {"version": "6.0", "screens": [{"id": "WELCOME", "layout": {"type": "Nope", "children": []}}]}
+    flow_json = '{"version": "6.0",\n "screens": [{"id": "WELCOME", "layout": {"type": "Nope", "children": []}}]}'
 
     errors = client.upload_flow_json(flow_id=FLOW, flow_json=flow_json)
 
@@ -106,16 +106,22 @@ def test_it_uploads_flow_json_and_returns_metas_validation_errors(client, graph)
     assert fields["asset_type"][2] == b"FLOW_JSON"
     filename, content_type, content = fields["file"]
     assert (filename, content_type) == ("flow.json", "application/json")
-    assert json.loads(content) == flow_json
-    assert content.count(b"\n") > 3  # indented, so error line numbers point at something readable
+    assert content == flow_json.encode()  # the user's text, so Meta's lines and columns point into it
+
+
+def test_it_refuses_to_serialise_a_dict_itself(client, graph):
+    with pytest.raises(TypeError):
+        client.upload_flow_json(flow_id=FLOW, flow_json={"version": "6.0", "screens": []})
+
+    assert len(graph.calls) == 0
 
 
 def test_it_uploads_a_json_string_as_given(client, graph):
     graph.post(f"{BASE}/v24.0/{FLOW}/assets", json={"success": True, "validation_errors": []})
-    text = '{"version": "6.0", "screens": []}'
+    text = '{\n\t"version" :"6.0",   "screens": [],\n  "note": "caf\u00e9 \\u00e9"}\n'
 
     assert client.upload_flow_json(flow_id=FLOW, flow_json=text) == []
-    assert multipart_fields(graph.calls[0].request)["file"][2] == text.encode()
+    assert multipart_fields(graph.calls[0].request)["file"][2] == text.encode("utf-8")
 
 
 def test_it_reads_a_flow_with_its_preview_and_health(client, graph):

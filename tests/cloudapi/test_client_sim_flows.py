@@ -25,8 +25,9 @@ from .sim_env import (
 
 pytestmark = pytest.mark.against_simulator
 
-VALID_FLOW = {"version": "6.0", "data_api_version": "3.0", "screens": [{"id": "WELCOME", "title": "Hi",
-                                                                        "terminal": True, "layout": {}}]}
+VALID_FLOW = json.dumps({"version": "6.0", "data_api_version": "3.0", "screens": [
+    {"id": "WELCOME", "title": "Hi", "terminal": True, "layout": {"type": "SingleColumnLayout", "children": [
+        {"type": "Footer", "label": "Done", "on-click-action": {"name": "complete", "payload": {}}}]}}]})
 
 
 def pem(key: Any) -> str:
@@ -67,16 +68,17 @@ def test_it_creates_a_flow_uploads_valid_json_and_reads_it(client: CloudApiClien
 def test_it_uploads_flow_json_given_as_text(client: CloudApiClient) -> None:
     flow_id = new_flow(client)
 
-    assert client.upload_flow_json(flow_id=flow_id, flow_json=json.dumps(VALID_FLOW)) == []
+    assert client.upload_flow_json(flow_id=flow_id, flow_json=VALID_FLOW) == []
 
 
 @pytest.mark.parametrize(
     ("flow_json", "error", "line"),
     [
         pytest.param('{\n  "version": "6.0",\n  "screens": [\n}', "INVALID_JSON", 4, id="not JSON"),
-        pytest.param({"version": "6.0", "screens": []}, "MISSING_REQUIRED_PROPERTY", 1, id="no screens"),
-        pytest.param({"version": "6.0", "screens": [{"title": "No id"}]}, "INVALID_PROPERTY_VALUE", 1,
-                     id="screen without id"),
+        pytest.param('{"version": "6.0"}', "MISSING_REQUIRED_PROPERTY", 1, id="no screens"),
+        pytest.param('{"version": "6.0",\n "screens": [{"id": "A", "layout": {"type": "SingleColumnLayout",\n'
+                     ' "children": [{"type": "Carousel"}]}}]}', "INVALID_PROPERTY_VALUE", 3,
+                     id="unknown component type"),
     ],
 )
 def test_it_returns_validation_errors_for_invalid_flow_json_and_refuses_to_publish(
@@ -107,8 +109,8 @@ def test_it_publishes_and_deprecates_a_flow_with_its_webhooks(sim_env: SimEnv, c
     flow = client.get_flow(flow_id=flow_id)
     assert flow.status == "DEPRECATED"
     assert flow.can_send_message == "BLOCKED"
-    changes = [(v["flow_id"], v["old_status"], v["new_status"]) for v in webhook_values(sim_env.sim, "flows")]
-    assert changes == [(flow_id, "DRAFT", "PUBLISHED"), (flow_id, "PUBLISHED", "DEPRECATED")]
+    changes = [(v["flow_id"], v.get("old_status"), v["new_status"]) for v in webhook_values(sim_env.sim, "flows")]
+    assert changes == [(flow_id, None, "DRAFT"), (flow_id, "DRAFT", "PUBLISHED"), (flow_id, "PUBLISHED", "DEPRECATED")]
 
 
 def test_it_gets_errors_for_lifecycle_steps_the_status_does_not_allow(client: CloudApiClient) -> None:
@@ -144,7 +146,7 @@ def test_it_deletes_a_draft_flow(client: CloudApiClient) -> None:
 def test_it_lists_the_wabas_flows(client: CloudApiClient) -> None:
     first = new_flow(client)
     second = new_flow(client, categories=("SURVEY",))
-    client.upload_flow_json(flow_id=second, flow_json={"version": "6.0"})
+    client.upload_flow_json(flow_id=second, flow_json='{"version": "6.0"}')
 
     flows = {f.id: f for f in client.list_flows(waba_id=WABA)}
 
@@ -203,3 +205,36 @@ def test_it_gets_an_error_for_a_key_that_is_not_an_rsa_pem(client: CloudApiClien
         client.set_business_public_key(phone_number_id=PHONE, pem=bad)
 
     assert_graph_error(caught.value, code=100, http_status=400, retryable=False, details="RSA public key")
+
+
+def test_it_renames_a_flow_and_renews_its_preview_link(client: CloudApiClient) -> None:
+    flow_id = new_flow(client)
+    name = unique("Renamed")
+
+    assert client.update_flow(flow_id=flow_id, name=name, categories=["SURVEY"], endpoint_uri="") is True
+    first = client.get_flow_preview(flow_id=flow_id)
+    same = client.get_flow_preview(flow_id=flow_id)
+    renewed = client.get_flow_preview(flow_id=flow_id, invalidate=True)
+
+    flow = client.get_flow(flow_id=flow_id)
+    assert (flow.name, flow.categories, flow.endpoint_uri) == (name, ("SURVEY",), None)
+    assert first.preview and first.preview == same.preview
+    assert renewed.preview and renewed.preview.preview_url != first.preview.preview_url
+
+
+def test_it_reads_the_health_of_a_flow_for_a_sending_number(sim_env: SimEnv, client: CloudApiClient) -> None:
+    flow_id = new_flow(client)
+    client.upload_flow_json(flow_id=flow_id, flow_json=VALID_FLOW)
+    client.publish_flow(flow_id=flow_id)
+    sim_env.sim.set_flow_status(flow_id, "BLOCKED")
+
+    health = client.get_flow_health(flow_id=flow_id, phone_number_id=PHONE)
+
+    assert health.can_send_message == "BLOCKED"
+    entities = {e["entity_type"]: e for e in health.health_status["entities"]}
+    assert set(entities) == {"FLOW", "WABA", "BUSINESS", "APP"}
+    assert entities["FLOW"]["errors"][0]["error_code"] == 132068
+    assert entities["FLOW"]["errors"][0]["possible_solution"]
+    assert entities["WABA"]["can_send_message"] == "AVAILABLE"
+    with pytest.raises(CloudApiError):
+        client.get_flow_health(flow_id=flow_id, phone_number_id="999999999999999")

@@ -3,6 +3,7 @@ and the status webhooks that follow."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -30,9 +31,9 @@ from .sim_env import (
 pytestmark = pytest.mark.against_simulator
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-VALID_FLOW = {"version": "6.0", "screens": [{"id": "WELCOME", "title": "Hi", "terminal": True, "layout": {
+VALID_FLOW = json.dumps({"version": "6.0", "screens": [{"id": "WELCOME", "title": "Hi", "terminal": True, "layout": {
     "type": "SingleColumnLayout", "children": [{"type": "Footer", "label": "Done",
-                                                "on-click-action": {"name": "complete", "payload": {}}}]}}]}
+                                                "on-click-action": {"name": "complete", "payload": {}}}]}}]})
 
 
 @pytest.fixture

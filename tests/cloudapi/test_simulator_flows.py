@@ -103,7 +103,10 @@ def test_it_publishes_and_deprecates_with_metas_webhooks(api: Api, sim: Simulato
     assert_error(update, 400, 100, details="only DRAFT")
     assert_error(delete, 400, 100, details="only DRAFT")
     assert_error(api.post(f"/{flow_id}/publish"), 400, 100)
-    [(first_body, first_headers), (second_body, _)] = sim.take_webhooks()
+    [(created_body, _), (first_body, first_headers), (second_body, _)] = sim.take_webhooks()
+    assert json.loads(created_body)["entry"][0]["changes"][0]["value"] == {
+        "event": "FLOW_STATUS_CHANGE", "message": "Flow Flow Webhook 3 has been created with status DRAFT",
+        "flow_id": flow_id, "new_status": "DRAFT"}
     payload = verify(first_body, first_headers)
     assert_shape(payload, fixture("webhook_flows_status_change_published.json"))
     assert payload["entry"][0]["changes"][0]["value"] == {
@@ -143,6 +146,57 @@ def test_it_throttles_and_blocks_flows_on_command(api: Api, sim: Simulator, serv
     assert_error(over, 400, 132069)
     assert_error(api.send(send), 400, 132068)
     assert [v["new_status"] for v in webhook_values(sim.take_webhooks(), "flows")] == [
-        "PUBLISHED", "THROTTLED", "BLOCKED"]
+        "DRAFT", "PUBLISHED", "THROTTLED", "BLOCKED"]
     assert requests.post(f"{server}/_sim/flows/{flow_id}/status", json={"status": "MELTED"}, timeout=5
                          ).status_code == 400
+
+
+UNKNOWN_COMPONENT = """{
+  "version": "7.3",
+  "screens": [
+    {
+      "id": "WELCOME",
+      "title": "Welcome",
+      "terminal": true,
+      "layout": {
+        "type": "SingleColumnLayout",
+        "children": [
+          {"type": "TextSubheadline", "text": "Hi"}
+        ]
+      }
+    }
+  ]
+}"""
+
+
+def test_it_refuses_an_unknown_component_type_at_its_line_and_column(api: Api) -> None:
+    flow_id = create_flow(api).json()["id"]
+
+    [error] = upload_json(api, flow_id, UNKNOWN_COMPONENT.encode()).json()["validation_errors"]
+
+    # Line 11 is `          {"type": "TextSubheadline", "text": "Hi"}`: the value starts at column 20.
+    line = UNKNOWN_COMPONENT.splitlines()[10]
+    start = line.index('"TextSubheadline"') + 1
+    assert (error["error"], error["error_type"]) == ("INVALID_PROPERTY_VALUE", "FLOW_JSON_ERROR")
+    assert error["message"] == "Invalid value found for property 'type'."
+    assert (error["line_start"], error["column_start"], error["line_end"], error["column_end"]) == (
+        11, start, 11, start + len('"TextSubheadline"') - 1)
+    assert error["pointers"][0]["path"] == "screens[0].layout.children[0].type"
+    assert_error(api.post(f"/{flow_id}/publish"), 400, 100, details="validation errors")
+
+
+def test_it_places_syntax_and_schema_errors_where_they_are(api: Api) -> None:
+    flow_id = create_flow(api).json()["id"]
+    syntax = '{\n  "version": "7.3",\n  "screens": [\n    {"id": "A",}\n  ]\n}'
+    schema = '{"version": "9.9",\n "screens": [{"id": "A", "layout": {"type": "SingleColumnLayout"}},\n' \
+             '             {"id": "A", "layout": {"type": "SingleColumnLayout", "children": []}}]}'
+
+    [syntax_error] = upload_json(api, flow_id, syntax.encode()).json()["validation_errors"]
+    schema_errors = upload_json(api, flow_id, schema.encode()).json()["validation_errors"]
+
+    assert (syntax_error["error"], syntax_error["line_start"], syntax_error["column_start"]) == ("INVALID_JSON", 4, 16)
+    assert [(e["error"], e["line_start"], e["pointers"][0]["path"]) for e in schema_errors] == [
+        ("INVALID_PROPERTY_VALUE", 1, "version"),
+        ("MISSING_REQUIRED_PROPERTY", 2, "screens[0].layout.children"),
+        ("INVALID_PROPERTY_VALUE", 3, "screens[1].id"),
+    ]

@@ -3,13 +3,14 @@ deprecate and delete, with the ``flows`` status-change webhook (docs/cloudapi.md
 
 from __future__ import annotations
 
-import json
+import re
 import secrets
 from typing import Any
 
 from .. import events
 from ..request import Request, json_param
-from . import fields, listing
+from . import fields, listing, portfolio
+from .flow_json import validate as validate_flow_json
 from .context import Context, new_id
 from .errors import Response, invalid_parameter, missing_parameter, unsupported_request
 
@@ -75,6 +76,8 @@ def create_flow(ctx: Context, request: Request, waba_id: str) -> Response:
         source = flow_for(ctx, str(clone_id), "POST")
         flow.update({key: source[key] for key in ("asset", "validation_errors", "json_version", "data_api_version")})
     _save(ctx, flow)
+    # Meta announces a new flow too: FLOW_STATUS_CHANGE to DRAFT, without old_status.
+    _queue_status(ctx, flow, None, "DRAFT")
     return 200, {"id": flow["id"]}
 
 
@@ -109,34 +112,6 @@ def upload_asset(ctx: Context, request: Request, flow: dict[str, Any]) -> Respon
     return 200, {"success": True, "validation_errors": errors}
 
 
-def validate_flow_json(text: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Flow JSON checks: it parses, has a ``version`` and a non-empty ``screens`` list of objects with ids."""
-    try:
-        document = json.loads(text)
-    except ValueError as exc:
-        line, column = getattr(exc, "lineno", 1), getattr(exc, "colno", 1)
-        return [_error("INVALID_JSON", "JSON_PARSE_ERROR", f"Invalid JSON: {exc}", line, column)], {}
-    if not isinstance(document, dict):
-        return [_error("INVALID_JSON", "JSON_SCHEMA_ERROR", "The Flow JSON must be an object", 1, 1)], {}
-    errors = []
-    if "version" not in document:
-        errors.append(_error("MISSING_REQUIRED_PROPERTY", "JSON_SCHEMA_ERROR", "The property 'version' is required",
-                             1, 1, pointers=[{"path": "version"}]))
-    screens = document.get("screens")
-    if not isinstance(screens, list) or not screens:
-        errors.append(_error("MISSING_REQUIRED_PROPERTY", "JSON_SCHEMA_ERROR",
-                             "The property 'screens' must be a non-empty array", 1, 1, pointers=[{"path": "screens"}]))
-    elif not all(isinstance(s, dict) and isinstance(s.get("id"), str) and s["id"] for s in screens):
-        errors.append(_error("INVALID_PROPERTY_VALUE", "JSON_SCHEMA_ERROR", "Every screen needs a string 'id'",
-                             1, 1, pointers=[{"path": "screens"}]))
-    return errors, document
-
-
-def _error(error: str, error_type: str, message: str, line: int, column: int, **extra: Any) -> dict[str, Any]:
-    return {"error": error, "error_type": error_type, "message": message, "line_start": line, "line_end": line,
-            "column_start": column, "column_end": column, **extra}
-
-
 def get_flow(ctx: Context, request: Request, flow: dict[str, Any]) -> Response:
     """``GET /{flow-id}?fields=…`` including ``preview`` (``preview.invalidate(true)`` for a new link)."""
     requested = NODE.requested(request.query)
@@ -150,19 +125,56 @@ def _public(ctx: Context, flow: dict[str, Any], requested: dict[str, str]) -> di
     document["updated_at"] = events.iso_time(flow.get("updated_at") or ctx.now)
     if "preview" in requested:
         document["preview"] = _preview(ctx, flow, invalidate="invalidate(true)" in requested["preview"])
-    can_send = "AVAILABLE" if flow["status"] in ("PUBLISHED", "DRAFT") else "BLOCKED"
-    document["health_status"] = {"can_send_message": can_send, "entities": [
-        {"entity_type": "FLOW", "id": flow["id"], "can_send_message": can_send},
-        {"entity_type": "WABA", "id": flow["waba_id"], "can_send_message": "AVAILABLE"},
-        {"entity_type": "APP", "id": ctx.config.app_id, "can_send_message": "AVAILABLE"},
-    ]}
     number = ctx.waba_number(flow["waba_id"])
+    document["health_status"] = _health(ctx, flow, number, requested.get("health_status", ""))
     document["whatsapp_business_account"] = {"id": flow["waba_id"], "name": number.verified_name or "Simulated WABA",
                                              "timezone_id": "1", "business_type": "ent",
                                              "message_template_namespace": f"sim_{flow['waba_id']}"}
     document["application"] = {"link": f"https://www.facebook.com/games/?app_id={ctx.config.app_id}",
                                "name": "Switchboard (simulated app)", "id": ctx.config.app_id}
     return document
+
+
+# Why a flow can't be sent, as Meta words it in health_status (error_code, description, possible solution).
+_FLOW_PROBLEMS = {
+    "BLOCKED": (132068, "The flow is blocked: it can't be sent or opened.",
+                "Fix the problems Meta reported about the flow's endpoint; it moves to THROTTLED, then PUBLISHED."),
+    "THROTTLED": (132069, "The flow is throttled: at most 10 messages with it can be sent per hour.",
+                  "Fix the problems Meta reported about the flow's endpoint; it moves back to PUBLISHED."),
+    "DEPRECATED": (139002, "The flow is deprecated and can't be sent any more.",
+                   "Clone it into a new flow and publish that one."),
+}
+_PHONE_MODIFIER = re.compile(r"\.phone_number\((?P<id>[^)]*)\)")
+
+
+def _health(ctx: Context, flow: dict[str, Any], number: Any, modifiers: str) -> dict[str, Any]:
+    """``health_status`` of the flow for a number: one entity each for the flow, WABA, business and app.
+
+    ``health_status.phone_number(<id>)`` names the sending number; a number of another WABA (or
+    unknown) is Meta's 100/33 on that id.
+    """
+    match = _PHONE_MODIFIER.search(modifiers or "")
+    if match:
+        phone_id = match.group("id").strip()
+        chosen = ctx.numbers.get(phone_id)
+        if chosen is None or chosen.waba_id != flow["waba_id"]:
+            raise unsupported_request("GET", phone_id)
+        number = chosen
+    problem = _FLOW_PROBLEMS.get(flow["status"])
+    flow_entity: dict[str, Any] = {"entity_type": "FLOW", "id": flow["id"], "can_send_message": "AVAILABLE"}
+    if problem:
+        code, description, solution = problem
+        flow_entity["can_send_message"] = "LIMITED" if flow["status"] == "THROTTLED" else "BLOCKED"
+        flow_entity["errors"] = [{"error_code": code, "error_description": description, "possible_solution": solution}]
+    entities = [
+        flow_entity,
+        {"entity_type": "WABA", "id": flow["waba_id"], "can_send_message": "AVAILABLE"},
+        {"entity_type": "BUSINESS", "id": portfolio.business_id(number), "can_send_message": "AVAILABLE"},
+        {"entity_type": "APP", "id": ctx.config.app_id, "can_send_message": "AVAILABLE"},
+    ]
+    order = ("BLOCKED", "LIMITED", "AVAILABLE")
+    overall = min((e["can_send_message"] for e in entities), key=order.index)
+    return {"can_send_message": overall, "entities": entities}
 
 
 def _preview(ctx: Context, flow: dict[str, Any], *, invalidate: bool) -> dict[str, Any]:
@@ -206,6 +218,10 @@ def set_status(ctx: Context, flow: dict[str, Any], status: str) -> dict[str, Any
     old = flow["status"]
     flow["status"] = status
     _save(ctx, flow)
-    value = events.flow_status_value(flow, old, status)
-    events.queue_event(ctx.store, ctx.waba_number(flow["waba_id"]), events.FLOWS_FIELD, value, now=ctx.now)
+    _queue_status(ctx, flow, old, status)
     return flow
+
+
+def _queue_status(ctx: Context, flow: dict[str, Any], old: str | None, new: str) -> None:
+    value = events.flow_status_value(flow, old, new)
+    events.queue_event(ctx.store, ctx.waba_number(flow["waba_id"]), events.FLOWS_FIELD, value, now=ctx.now)
