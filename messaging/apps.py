@@ -2,6 +2,11 @@ from django.apps import AppConfig
 from django.db.models.signals import post_delete, post_save
 
 _CONSOLE = ["messaging.view_conversation", "messaging.view_message", "messaging.view_contact"]
+# Authoring WhatsApp Flows (the /flows/ pages): template managers; administrators get every permission.
+_FLOW_AUTHORING = [
+    "messaging.view_flow", "messaging.add_flow", "messaging.change_flow", "messaging.delete_flow",
+    "messaging.view_flowstatuschange", "messaging.view_flowjsonversion",
+]
 
 
 class MessagingConfig(AppConfig):
@@ -21,7 +26,7 @@ class MessagingConfig(AppConfig):
         from .services.webhook_inbox import forget_app_secrets
 
         roles.contribute(roles.OPERATOR, _CONSOLE + ["messaging.send_message", "messaging.change_contact"])
-        roles.contribute(roles.TEMPLATE_MANAGER, _CONSOLE)
+        roles.contribute(roles.TEMPLATE_MANAGER, _CONSOLE + _FLOW_AUTHORING)
         roles.contribute(
             roles.SUPPORT,
             _CONSOLE

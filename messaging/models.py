@@ -290,6 +290,15 @@ class Flow(models.Model):
     alerts = models.JSONField(
         default=dict, blank=True, help_text="Latest alert per kind (ENDPOINT_ERROR_RATE …) from the flows webhook."
     )
+    meta_updated_at = models.DateTimeField(null=True, blank=True, help_text="Meta's updated_at of the flow.")
+    synced_at = models.DateTimeField(null=True, blank=True, help_text="When Meta's list last included it.")
+    preview_url = models.URLField(max_length=1000, blank=True)
+    preview_expires_at = models.DateTimeField(null=True, blank=True)
+    health_phone_number = models.ForeignKey(
+        PhoneNumber, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The sending number health_status was last read for.",
+    )
+    health_checked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -298,6 +307,76 @@ class Flow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name or 'Flow'} ({self.flow_id})"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def can_deprecate(self) -> bool:
+        return self.status in (self.Status.PUBLISHED, self.Status.THROTTLED, self.Status.BLOCKED)
+
+
+class FlowStatusChange(models.Model):
+    """One step of a flow's history: a status change or an alert, as the webhook, a sync or the console saw it."""
+
+    class Source(models.TextChoices):
+        WEBHOOK = "webhook", "Meta (webhook)"
+        SYNC = "sync", "Sync with Meta"
+        CONSOLE = "console", "Console"
+
+    STATUS_CHANGE = "FLOW_STATUS_CHANGE"
+
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="history")
+    event = models.CharField(max_length=64, help_text="FLOW_STATUS_CHANGE, or the alert (ENDPOINT_ERROR_RATE …).")
+    old_status = models.CharField(max_length=32, blank=True)
+    new_status = models.CharField(max_length=32, blank=True)
+    message = models.CharField(max_length=255, blank=True, help_text="What Meta said, or what was done here.")
+    details = models.JSONField(default=dict, blank=True, help_text="The webhook value (alerts: rates, thresholds).")
+    source = models.CharField(max_length=16, choices=Source.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    webhook_event = models.ForeignKey(
+        "WebhookEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    occurred_at = models.DateTimeField(help_text="Meta's time for webhooks; ours otherwise.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["flow", "-occurred_at"], name="flowstatuschange_flow_idx")]
+
+    def __str__(self) -> str:
+        if self.event == self.STATUS_CHANGE:
+            return f"{self.flow}: {self.old_status or '—'} → {self.new_status}"
+        return f"{self.flow}: {self.event}"
+
+    @property
+    def is_status_change(self) -> bool:
+        return self.event == self.STATUS_CHANGE
+
+
+class FlowJsonVersion(models.Model):
+    """A Flow JSON text as uploaded to Meta (exactly those characters) and the problems Meta found in it."""
+
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="json_versions")
+    text = models.TextField()
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    validation_errors = models.JSONField(default=list, blank=True, help_text="Meta's validation_errors, as sent.")
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.flow} JSON of {self.uploaded_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.validation_errors
 
 
 class FlowResponse(models.Model):

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views, webhooks
+from .views import flows
 
 app_name = "messaging"
 
@@ -20,5 +21,16 @@ urlpatterns = [
     path("contacts/", views.contact_list, name="contact-list"),
     path("contacts/<id:pk>/", views.contact_detail, name="contact-detail"),
     path("contacts/<id:pk>/notes/", views.contact_notes, name="contact-notes"),
+    path("flows/", flows.flow_list, name="flow-list"),
+    path("flows/sync/", flows.flow_sync, name="flow-sync"),
+    path("flows/new/", flows.flow_create, name="flow-create"),
+    path("flows/<id:pk>/", flows.flow_detail, name="flow-detail"),
+    path("flows/<id:pk>/edit/", flows.flow_edit, name="flow-edit"),
+    path("flows/<id:pk>/json/", flows.flow_json, name="flow-json"),
+    path("flows/<id:pk>/publish/", flows.flow_publish, name="flow-publish"),
+    path("flows/<id:pk>/deprecate/", flows.flow_deprecate, name="flow-deprecate"),
+    path("flows/<id:pk>/delete/", flows.flow_delete, name="flow-delete"),
+    path("flows/<id:pk>/preview/", flows.flow_preview, name="flow-preview"),
+    path("flows/<id:pk>/health/", flows.flow_health, name="flow-health"),
     path("webhooks/whatsapp/", webhooks.whatsapp_webhook, name="webhook"),
 ]

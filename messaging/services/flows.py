@@ -9,7 +9,7 @@ from accounts.models import AccountEvent, BusinessAccount
 from accounts.services import record_account_event
 from cloudapi.webhook_payloads import as_dict, clean_json, text_of
 
-from ..models import Flow, FlowResponse, Message, WebhookEvent
+from ..models import Flow, FlowResponse, FlowStatusChange, Message, WebhookEvent
 
 # Alerts Meta raises about a flow's endpoint or client (docs/cloudapi.md §5, flows field).
 ALERT_EVENTS = {"CLIENT_ERROR_RATE", "ENDPOINT_ERROR_RATE", "ENDPOINT_LATENCY", "ENDPOINT_AVAILABILITY"}
@@ -66,6 +66,8 @@ def apply_flow_status_change(
     new_status = text_of(value.get("new_status"), max_length=32)
     message = text_of(value.get("message"), max_length=255)
     flow = upsert_flow(account=account, flow_id=flow_id, message=message)
+    _remember(flow, value, FlowStatusChange.STATUS_CHANGE, message, occurred_at, event,
+              old_status=text_of(value.get("old_status"), max_length=32), new_status=new_status)
     if new_status and (flow.status_changed_at is None or flow.status_changed_at <= occurred_at):
         flow.status, flow.status_changed_at = new_status, occurred_at
         flow.save(update_fields=["status", "status_changed_at", "updated_at"])
@@ -90,6 +92,7 @@ def record_flow_alert(
     message = text_of(value.get("message"), max_length=255)
     flow = upsert_flow(account=account, flow_id=flow_id, message=message) if flow_id else None
     if flow is not None:
+        _remember(flow, value, kind, message, occurred_at, event, new_status="")
         alerts = dict(flow.alerts) if isinstance(flow.alerts, dict) else {}
         previous = as_dict(alerts.get(kind))
         if not previous.get("at") or previous["at"] <= occurred_at.isoformat():
@@ -103,6 +106,16 @@ def record_flow_alert(
     severity = AccountEvent.Severity.WARNING if raised else AccountEvent.Severity.INFO
     _record(account, value, kind, title, severity, occurred_at, event, topic=f"flows:{flow_id}:{kind}", active=raised)
     return flow
+
+
+def _remember(flow: Flow, value, kind: str, message: str, occurred_at: datetime, event: WebhookEvent | None, *,
+              new_status: str, old_status: str = "") -> None:
+    """The flow's history row for this webhook change, once (a replayed event adds nothing)."""
+    row = {"flow": flow, "event": kind[:64], "old_status": old_status, "new_status": new_status,
+           "occurred_at": occurred_at, "source": FlowStatusChange.Source.WEBHOOK}
+    if event is not None and FlowStatusChange.objects.filter(webhook_event=event, **row).exists():
+        return
+    FlowStatusChange.objects.create(**row, webhook_event=event, message=message, details=clean_json(dict(value)))
 
 
 def _record(account, value, kind, title, severity, occurred_at, event, *, topic: str, active: bool) -> None:

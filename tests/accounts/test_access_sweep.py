@@ -82,6 +82,18 @@ PAGES: dict[str, str] = {
     # Dismisses only the user's own notice (another's stays as it was): the same redirect for all.
     "templates_mgr:notice-dismiss":         "POST login 302   302   302   302   302   302",
     "templates_mgr:notice-dismiss-all":     "POST login 302   302   302   302   302   302",
+    # Flows: authoring is for template managers and administrators; Meta refuses every call (flash, 302).
+    "messaging:flow-list":                  "GET  login 200   403   200   403   403   403",
+    "messaging:flow-sync":                  "POST login 400   403   400   403   403   403",  # which account?
+    "messaging:flow-create":                "GET  login 200   403   200   403   403   403",
+    "messaging:flow-detail":                "GET  login 200   403   200   403   403   403",
+    "messaging:flow-edit":                  "GET  login 200   403   200   403   403   403",
+    "messaging:flow-json":                  "GET  login 200   403   200   403   403   403",
+    "messaging:flow-publish":               "POST login 302   403   302   403   403   403",
+    "messaging:flow-deprecate":             "GET  login 200   403   200   403   403   403",  # the confirm page
+    "messaging:flow-delete":                "GET  login 200   403   200   403   403   403",  # the confirm page
+    "messaging:flow-preview":               "POST login 302   403   302   403   403   403",
+    "messaging:flow-health":                "POST login 400   403   400   403   403   403",  # no number chosen
     "media_lib:asset-list":                 "GET  login 200   200   200   200   403   200",
     "media_lib:asset-upload":               "POST login 400   400   400   403   403   400",
     "media_lib:asset-picker":               "GET  login 200   200   200   200   403   200",
@@ -310,7 +322,7 @@ def _fill(world, template: str, converters: dict) -> str:
     objects = {**world["objects"], **world["axes"]}
     first = template.split("/")[1]
     by_prefix = {"c": "messaging.conversation", "contacts": "messaging.contact", "templates": "templates_mgr.messagetemplate",
-                 "media": "media_lib.mediaasset"}
+                 "media": "media_lib.mediaasset", "flows": "messaging.flow"}
     values = {}
     for name in converters:
         if name == "object_id" and template.startswith("/admin/r/"):  # "view on site"
