@@ -7,7 +7,7 @@ import pytest
 
 from accounts.models import AccountEvent
 from messaging.models import Flow, WebhookEvent
-from messaging.webhook_events import process_webhook_event
+from messaging.webhook_events import process_webhook_event, replay_webhook_event
 
 from ..conftest import load_fixture
 
@@ -143,3 +143,17 @@ def test_a_status_change_without_a_flow_id_is_rejected(post_webhook, account):
     event = WebhookEvent.objects.get()
     assert event.state == WebhookEvent.State.REJECTED and "flow_id" in event.error
     assert not Flow.objects.exists() and not AccountEvent.objects.exists()
+
+
+def test_status_changes_and_alerts_join_the_flows_history_once_even_when_replayed(post_webhook, account):
+    _processed(post_webhook, _status_change("DRAFT", "PUBLISHED", 1684969340))
+    _processed(post_webhook, load_fixture("webhook_flows_endpoint_error_rate_activated.json"))
+    event = WebhookEvent.objects.order_by("-pk").first()
+
+    replay_webhook_event(event_id=event.pk)
+
+    flow = Flow.objects.get()
+    steps = list(flow.history.order_by("id"))
+    assert [(s.event, s.old_status, s.new_status, s.source) for s in steps] == [
+        ("FLOW_STATUS_CHANGE", "DRAFT", "PUBLISHED", "webhook"), ("ENDPOINT_ERROR_RATE", "", "", "webhook")]
+    assert steps[1].details["alert_state"] == "ACTIVATED" and steps[1].webhook_event == event
