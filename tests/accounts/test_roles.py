@@ -24,6 +24,12 @@ EXPECTED = {
         "media_lib.add_mediaasset",
         "media_lib.change_mediaasset",
         "media_lib.delete_mediaasset",
+        "messaging.view_flow",
+        "messaging.add_flow",
+        "messaging.change_flow",
+        "messaging.delete_flow",
+        "messaging.view_flowstatuschange",
+        "messaging.view_flowjsonversion",
     },
     roles.SUPPORT: CONSOLE
     | {
