@@ -309,6 +309,14 @@ class Flow(models.Model):
         return f"{self.name or 'Flow'} ({self.flow_id})"
 
     @property
+    def status_label(self) -> str:
+        """Our words for Meta's status (the field keeps any status Meta sends, so it has no choices)."""
+        try:
+            return self.Status(self.status).label
+        except ValueError:
+            return self.status
+
+    @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
 

@@ -38,6 +38,7 @@ class FlowMetadataForm(forms.Form):
 
 
 class FlowCreateForm(FlowMetadataForm):
+    field_order = ["account", "name", "categories", "endpoint_uri", "clone_from"]
     account = forms.ModelChoiceField(queryset=None, empty_label=None, label="Business account")
     clone_from = forms.ModelChoiceField(
         queryset=None, required=False, label="Copy of", empty_label="— start empty —",

@@ -98,7 +98,7 @@ def upload_flow_json(*, flow: Flow, user, text: str) -> FlowJsonVersion:
     if problem is not None:
         raise FlowJsonSyntaxError(problem)
     if not flow.is_draft:
-        raise FlowActionFailed(f"The flow is {flow.get_status_display().lower()}: only a draft's JSON can be changed. "
+        raise FlowActionFailed(f"The flow is {flow.status_label.lower()}: only a draft's JSON can be changed. "
                                "Clone it to make a new draft.")
     try:
         errors = client_for(flow.account).upload_flow_json(flow_id=flow.flow_id, flow_json=text)
@@ -121,7 +121,7 @@ def upload_flow_json(*, flow: Flow, user, text: str) -> FlowJsonVersion:
 def publish_flow(*, flow: Flow, user) -> Flow:
     """DRAFT → PUBLISHED: the flow can be sent. Meta refuses while its JSON has validation errors."""
     if not flow.is_draft:
-        raise FlowActionFailed(f"Only a draft can be published; this flow is {flow.get_status_display().lower()}.")
+        raise FlowActionFailed(f"Only a draft can be published; this flow is {flow.status_label.lower()}.")
     try:
         client_for(flow.account).publish_flow(flow_id=flow.flow_id)
     except CloudApiError as error:
@@ -132,7 +132,7 @@ def publish_flow(*, flow: Flow, user) -> Flow:
 def deprecate_flow(*, flow: Flow, user) -> Flow:
     """PUBLISHED → DEPRECATED, for good: it can no longer be sent or opened."""
     if not flow.can_deprecate:
-        raise FlowActionFailed(f"Only a published flow can be deprecated; this one is {flow.get_status_display().lower()}.")
+        raise FlowActionFailed(f"Only a published flow can be deprecated; this one is {flow.status_label.lower()}.")
     try:
         client_for(flow.account).deprecate_flow(flow_id=flow.flow_id)
     except CloudApiError as error:

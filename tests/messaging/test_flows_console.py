@@ -81,6 +81,7 @@ def test_it_syncs_every_page_of_metas_list_with_statuses_into_the_history(client
     step = ours.history.get()
     assert (step.old_status, step.new_status, step.source) == ("DRAFT", "PUBLISHED", "sync")
     assert "https://acme.example/flows" in page and "THROTTLED" in page
+    assert "30 Nov 2026, 10:00" in page  # Meta's last update of the flow
 
 
 def test_a_failing_sync_says_why_in_plain_words(client, manager, account, meta):
@@ -255,3 +256,14 @@ def test_the_top_bar_links_flows_for_those_who_may_see_them(client, manager, ope
     assert 'href="/flows/"' in client.get(reverse("messaging:flow-list")).content.decode()
     client.force_login(operator)
     assert 'href="/flows/"' not in client.get(reverse("messaging:inbox")).content.decode()
+
+
+def test_a_published_flow_is_not_published_again_nor_its_json_changed(client, manager, account, meta):
+    flow = _flow(account, status="PUBLISHED")
+
+    publish = client.post(reverse("messaging:flow-publish", args=[flow.pk]), follow=True).content.decode()
+    upload = client.post(reverse("messaging:flow-json", args=[flow.pk]), {"flow_json": TEXT})
+
+    assert "Only a draft can be published; this flow is published." in publish
+    assert upload.status_code == 400 and "only a draft&#x27;s JSON can be changed" in upload.content.decode()
+    assert len(meta.calls) == 0 and not flow.json_versions.exists()
