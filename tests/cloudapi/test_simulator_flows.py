@@ -200,3 +200,15 @@ def test_it_places_syntax_and_schema_errors_where_they_are(api: Api) -> None:
         ("MISSING_REQUIRED_PROPERTY", 2, "screens[0].layout.children"),
         ("INVALID_PROPERTY_VALUE", 3, "screens[1].id"),
     ]
+
+
+def test_it_names_a_components_missing_property_at_the_component(api: Api) -> None:
+    flow_id = create_flow(api).json()["id"]
+    text = ('{"version": "7.3", "screens": [{"id": "A", "terminal": true, "layout": {"type": "SingleColumnLayout",\n'
+            '  "children": [{"type": "Footer", "label": "Done"}]}}]}')
+
+    [error] = upload_json(api, flow_id, text.encode()).json()["validation_errors"]
+
+    assert (error["error"], error["message"]) == ("MISSING_REQUIRED_PROPERTY", "The property 'on-click-action' is required.")
+    assert (error["line_start"], error["column_start"]) == (2, text.splitlines()[1].index("{") + 1)
+    assert error["pointers"][0]["path"] == "screens[0].layout.children[0].on-click-action"

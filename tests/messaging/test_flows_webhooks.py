@@ -4,8 +4,11 @@ import hashlib
 from datetime import UTC, datetime
 
 import pytest
+from django.urls import reverse
 
+from accounts import roles
 from accounts.models import AccountEvent
+from accounts.services import ensure_user, grant_phone_number
 from messaging.models import Flow, WebhookEvent
 from messaging.webhook_events import process_webhook_event, replay_webhook_event
 
@@ -157,3 +160,14 @@ def test_status_changes_and_alerts_join_the_flows_history_once_even_when_replaye
     assert [(s.event, s.old_status, s.new_status, s.source) for s in steps] == [
         ("FLOW_STATUS_CHANGE", "DRAFT", "PUBLISHED", "webhook"), ("ENDPOINT_ERROR_RATE", "", "", "webhook")]
     assert steps[1].details["alert_state"] == "ACTIVATED" and steps[1].webhook_event == event
+
+
+def test_an_active_alert_shows_on_the_flow_list(post_webhook, account, client, phone):
+    _processed(post_webhook, load_fixture("webhook_flows_endpoint_error_rate_activated.json"))
+    manager = ensure_user(username="tina", password="pw-tina-123", role=roles.TEMPLATE_MANAGER)
+    grant_phone_number(user=manager, phone_number=phone)
+    client.force_login(manager)
+
+    page = client.get(reverse("messaging:flow-list")).content.decode()
+
+    assert "ENDPOINT_ERROR_RATE alert active" in page

@@ -8,8 +8,8 @@ each value and key starts and ends; ``json`` would only say where it gave up.
 Checked (docs/cloudapi.md §8, Meta's Flow JSON reference): the text is JSON and an object; ``version``
 is a known Flow JSON version; ``data_api_version`` (if given) is 3.0 or 4.0; ``screens`` is a non-empty
 array of objects, each with a unique string ``id`` (``SUCCESS`` is reserved) and a ``layout`` of type
-``SingleColumnLayout`` whose ``children`` are components of a known ``type`` (inside ``Form``, ``If`` and
-``Switch`` too).
+``SingleColumnLayout`` whose ``children`` are components of a known ``type`` with the properties that type
+requires (inside ``Form``, ``If`` and ``Switch`` too).
 """
 
 from __future__ import annotations
@@ -29,6 +29,18 @@ COMPONENT_TYPES = (
     "NavigationList", "If", "Switch", "Form",
 )
 RESERVED_SCREEN_IDS = ("SUCCESS",)
+# The properties a component can't do without (Meta's component reference); others are optional.
+REQUIRED_PROPERTIES = {
+    "TextHeading": ("text",), "TextSubheading": ("text",), "TextBody": ("text",), "TextCaption": ("text",),
+    "RichText": ("text",), "TextInput": ("name", "label"), "TextArea": ("name", "label"),
+    "CheckboxGroup": ("name", "data-source"), "RadioButtonsGroup": ("name", "data-source"),
+    "ChipsSelector": ("name", "label", "data-source"), "Dropdown": ("name", "label", "data-source"),
+    "DatePicker": ("name", "label"), "CalendarPicker": ("name", "label"), "OptIn": ("name", "label"),
+    "EmbeddedLink": ("text", "on-click-action"), "Footer": ("label", "on-click-action"), "Image": ("src",),
+    "ImageCarousel": ("images",), "PhotoPicker": ("name", "label"), "DocumentPicker": ("name", "label"),
+    "NavigationList": ("name", "list-items"), "If": ("condition", "then"), "Switch": ("value", "cases"),
+    "Form": ("name", "children"),
+}
 
 
 class JsonSyntaxError(ValueError):
@@ -299,6 +311,9 @@ def _check_component(report: _Report, component: Node, path: str) -> None:
     if kind.value not in COMPONENT_TYPES:
         report.invalid(kind, "type", f"{path}.type")
         return
+    for key in REQUIRED_PROPERTIES.get(kind.value, ()):
+        if component.member(key) is None:
+            report.missing(component, key, path)
     for nested in ("children", "then", "else"):  # Form's children; If's branches
         node = component.member(nested)
         if node is not None:
