@@ -13,7 +13,9 @@ from .models import (
     ContactEvent,
     Conversation,
     Flow,
+    FlowJsonVersion,
     FlowResponse,
+    FlowStatusChange,
     Message,
     MessageSendAttempt,
     MessageStatusEvent,
@@ -171,6 +173,32 @@ class MessageStatusEventAdmin(ScopedAdminMixin, AuditedAdminMixin, ReadOnlyHisto
     raw_id_fields = ("message", "webhook_event")
 
 
+class FlowStatusChangeInline(admin.TabularInline):
+    """The flow's history (webhooks, syncs, console actions): a record, so nobody edits it here."""
+
+    model = FlowStatusChange
+    extra = 0
+    fields = ("occurred_at", "event", "old_status", "new_status", "message", "source", "user", "webhook_event")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class FlowJsonVersionInline(admin.TabularInline):
+    """Every Flow JSON uploaded from the console, as uploaded, with Meta's validation errors."""
+
+    model = FlowJsonVersion
+    extra = 0
+    fields = ("uploaded_at", "uploaded_by", "validation_errors", "text")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Flow)
 class FlowAdmin(ScopedAdminMixin, AuditedAdminMixin, FixedOnceSavedMixin, admin.ModelAdmin):
     fixed_once_saved = ("account", "flow_id", "status")
@@ -181,6 +209,7 @@ class FlowAdmin(ScopedAdminMixin, AuditedAdminMixin, FixedOnceSavedMixin, admin.
     search_fields = ("flow_id", "name", "account__waba_id")
     raw_id_fields = ("account",)
     readonly_fields = ("status_changed_at", "alerts", "created_at", "updated_at")
+    inlines = [FlowStatusChangeInline, FlowJsonVersionInline]
 
 
 @admin.register(FlowResponse)
