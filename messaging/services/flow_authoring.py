@@ -5,7 +5,6 @@ Nothing is written here before Meta accepted the call, so a refusal leaves every
 """
 
 import json
-from dataclasses import asdict
 from typing import Any
 
 from django.db import transaction
@@ -14,11 +13,10 @@ from django.utils import timezone
 from accounts.graph import client_for
 from accounts.models import BusinessAccount
 from accounts.services.audit import record_audit
-from cloudapi.client import FlowValidationError
 from cloudapi.errors import CloudApiError
 
 from ..models import Flow, FlowJsonVersion, FlowStatusChange
-from .flow_errors import FlowActionFailed, SyntaxProblem, check_json_syntax, refused
+from .flow_errors import FlowActionFailed, SyntaxProblem, check_json_syntax, refused, validation_error_dict
 
 Status = Flow.Status
 
@@ -104,7 +102,7 @@ def upload_flow_json(*, flow: Flow, user, text: str) -> FlowJsonVersion:
         errors = client_for(flow.account).upload_flow_json(flow_id=flow.flow_id, flow_json=text)
     except CloudApiError as error:
         raise refused(error, action="take the Flow JSON") from None
-    found = [_as_dict(error) for error in errors]
+    found = [validation_error_dict(error) for error in errors]
     document = json.loads(text)
     with transaction.atomic():
         version = FlowJsonVersion.objects.create(flow=flow, text=text, uploaded_by=user, validation_errors=found)
@@ -186,12 +184,6 @@ def _copy_json(source: Flow, clone: Flow, user) -> None:
     if latest is not None:
         FlowJsonVersion.objects.create(flow=clone, text=latest.text, uploaded_by=user,
                                        validation_errors=latest.validation_errors)
-
-
-def _as_dict(error: FlowValidationError) -> dict[str, Any]:
-    found = asdict(error)
-    found["pointers"] = [dict(pointer) for pointer in error.pointers]
-    return {key: value for key, value in found.items() if value not in (None, [])}
 
 
 def _short(value: Any) -> str:

@@ -1,8 +1,10 @@
 """What Meta (or the road to it) answered to a flow action, in plain words, and a local check of the JSON syntax."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
+from cloudapi.client import FlowValidationError
 from cloudapi.errors import CloudApiError
 
 # Meta's answers worth a sentence of our own (docs/cloudapi.md §2 and §8).
@@ -55,6 +57,13 @@ def _meaning_of_100(error: CloudApiError) -> str:
 
 def _user_message(error: CloudApiError) -> str:
     return str(error.raw.get("error_user_msg") or "") if isinstance(error.raw, dict) else ""
+
+
+def validation_error_dict(error: FlowValidationError) -> dict[str, Any]:
+    """One of Meta's validation errors as stored (and shown by the editor): only the keys Meta gave."""
+    found = asdict(error)
+    found["pointers"] = [dict(pointer) for pointer in error.pointers]
+    return {key: value for key, value in found.items() if value not in (None, [])}
 
 
 @dataclass(frozen=True)

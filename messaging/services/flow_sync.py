@@ -14,8 +14,7 @@ from cloudapi.client.flows import FLOW_SYNC_FIELDS
 from cloudapi.errors import CloudApiError
 
 from ..models import Flow, FlowStatusChange
-from .flow_authoring import _as_dict
-from .flow_errors import refused
+from .flow_errors import refused, validation_error_dict
 
 _META_TIME = "%Y-%m-%dT%H:%M:%S%z"
 
@@ -58,7 +57,7 @@ def _reconcile(account: BusinessAccount, info: FlowInfo, now: datetime, result: 
     fields = {
         "name": (info.name or "")[:200],
         "categories": list(info.categories),
-        "validation_errors": [_as_dict(error) for error in info.validation_errors],
+        "validation_errors": [validation_error_dict(error) for error in info.validation_errors],
         "json_version": (info.json_version or "")[:16],
         "data_api_version": (info.data_api_version or "")[:16],
         "endpoint_uri": (info.endpoint_uri or "")[:500],

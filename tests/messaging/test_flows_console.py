@@ -11,7 +11,7 @@ from django.urls import reverse
 from accounts import roles
 from accounts.models import AuditEntry
 from accounts.services import ensure_user, grant_phone_number
-from messaging.models import Flow, FlowJsonVersion, FlowStatusChange
+from messaging.models import Flow, FlowJsonVersion
 
 from ..cloudapi.conftest import multipart_fields
 from ..conftest import PHONE_NUMBER_ID, WABA_ID, user_of_another_account
