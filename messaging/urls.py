@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, webhooks
+from . import flow_endpoint, views, webhooks
 
 app_name = "messaging"
 
@@ -21,4 +21,6 @@ urlpatterns = [
     path("contacts/<id:pk>/", views.contact_detail, name="contact-detail"),
     path("contacts/<id:pk>/notes/", views.contact_notes, name="contact-notes"),
     path("webhooks/whatsapp/", webhooks.whatsapp_webhook, name="webhook"),
+    path("flows/endpoint/", flow_endpoint.flow_data_endpoint, name="flow-endpoint"),
+    path("flows/<id:pk>/endpoint/", views.flow_endpoint_settings, name="flow-endpoint-settings"),
 ]
