@@ -141,10 +141,11 @@ def flow_key_status(*, phone: PhoneNumber) -> FlowKeyStatus:
 
 # -- for the data endpoint ---------------------------------------------------------------------
 
-# Parsed private keys by FlowKey id: parsing a PEM (and decrypting it at rest) costs more than the
-# request itself. Which keys are accepted is read from the database on every request, so a retired
-# key stops working at once; only the parsed object is reused.
-_loaded: dict[int, rsa.RSAPrivateKey] = {}
+# Parsed private keys by (FlowKey id, public key): parsing a PEM (and decrypting it at rest) costs more
+# than the request itself. Which keys are accepted is read from the database on every request, so a
+# retired key stops working at once; only the parsed object is reused (the public key is part of the
+# cache key, so a reused id never brings back another key).
+_loaded: dict[tuple[int, str], rsa.RSAPrivateKey] = {}
 _loaded_lock = threading.Lock()
 _MAX_LOADED = 512
 
@@ -162,18 +163,19 @@ def endpoint_keys(*, account_ids: list[int]) -> list[EndpointKey]:
     rows = list(
         FlowKey.objects.filter(phone_number__account_id__in=account_ids, state__in=ACCEPTED_STATES)
         .order_by("state", "-id")  # "current" sorts before "retiring"
-        .values_list("pk", "phone_number_id", "state")
+        .values_list("pk", "phone_number_id", "state", "public_key")
     )
-    missing = [pk for pk, _, _ in rows if pk not in _loaded]
-    parsed: dict[int, rsa.RSAPrivateKey] = {}
+    missing = [pk for pk, _, _, public in rows if (pk, public) not in _loaded]
+    parsed: dict[tuple[int, str], rsa.RSAPrivateKey] = {}
     if missing:
-        parsed = {pk: flow_crypto.load_private_key(pem)
-                  for pk, pem in FlowKey.objects.filter(pk__in=missing).values_list("pk", "private_key")}
+        parsed = {(pk, public): flow_crypto.load_private_key(pem) for pk, public, pem in
+                  FlowKey.objects.filter(pk__in=missing).values_list("pk", "public_key", "private_key")}
         with _loaded_lock:
             if len(_loaded) + len(parsed) > _MAX_LOADED:
                 _loaded.clear()
             _loaded.update(parsed)
-    keys = [(pk, phone_pk, state, parsed.get(pk) or _loaded.get(pk)) for pk, phone_pk, state in rows]
+    keys = [(pk, phone_pk, state, parsed.get((pk, public)) or _loaded.get((pk, public)))
+            for pk, phone_pk, state, public in rows]
     return [EndpointKey(pk, phone_pk, state, key) for pk, phone_pk, state, key in keys if key is not None]
 
 
