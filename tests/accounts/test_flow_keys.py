@@ -106,3 +106,12 @@ def test_the_command_generates_when_missing_uploads_and_prints_the_public_key(ph
     assert _held_by_meta(simulator) == key.public_key
     with pytest.raises(CommandError, match="No connected number"):
         call_command("flow_keys", phone_number_id="123", stdout=io.StringIO())
+
+
+def test_the_command_does_every_number_for_make_run(phone, add_phone, simulator):
+    add_phone("106540352242999")  # the simulator does not serve it: Meta's refusal is reported, the rest done
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="Meta did not take the key"):
+        call_command("flow_keys", all=True, stdout=io.StringIO(), stderr=err)
+    assert "Meta has the flow key" in err.getvalue()
+    assert _held_by_meta(simulator) == FlowKey.objects.get(phone_number=phone).public_key

@@ -60,3 +60,15 @@ def test_bad_configurations_are_refused_with_the_reason(client, manager, flow, h
 def test_another_accounts_template_manager_cannot_open_it(client, flow):
     client.force_login(user_of_another_account(username="tom", role=roles.TEMPLATE_MANAGER))
     assert client.get(f"/flows/{flow.pk}/endpoint/").status_code == 404
+
+
+def test_demo_slots_are_seeded_once(account):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from messaging.models import AppointmentSlot
+
+    call_command("seed_appointment_slots", days=2, stdout=StringIO())
+    call_command("seed_appointment_slots", days=2, stdout=StringIO())
+    assert AppointmentSlot.objects.filter(account=account).count() == 14
