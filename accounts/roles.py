@@ -20,8 +20,8 @@ DESCRIPTIONS = {
     "and the Django admin.",
     OPERATOR: "Reads and answers the conversations of their numbers, starts conversations with approved "
     "templates, uploads media.",
-    TEMPLATE_MANAGER: "Builds, submits, edits and deletes the templates of their numbers' accounts and keeps "
-    "the media library; reads conversations but sends nothing.",
+    TEMPLATE_MANAGER: "Builds, submits, edits and deletes the templates of their numbers' accounts, sets up "
+    "their flows' data endpoint and keeps the media library; reads conversations but sends nothing.",
     SUPPORT: "Helps in the Django admin (contacts, messages, webhook events: replay, resend) and answers "
     "the conversations of their numbers; reads templates.",
 }

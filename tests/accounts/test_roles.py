@@ -24,6 +24,7 @@ EXPECTED = {
         "media_lib.add_mediaasset",
         "media_lib.change_mediaasset",
         "media_lib.delete_mediaasset",
+        "messaging.change_flow",  # a flow's data-endpoint handler and configuration
     },
     roles.SUPPORT: CONSOLE
     | {
