@@ -186,6 +186,7 @@ class _Channel:
         if data is not None:
             payload["data"] = data
         if _version(self.flow.get("data_api_version")) >= (4, 0) and _version(self.flow.get("json_version")) >= (7, 3):
+            payload["version"] = "4.0"
             payload["flow_token_signature"] = _jwt({"flow_token": self.token, "iat": int(time.time())},
                                                    self.number.app_secret)
         return self.call(payload)

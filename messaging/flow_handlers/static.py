@@ -8,7 +8,7 @@ Config::
 
 ``INIT`` opens ``first_screen`` with its data; ``data_exchange`` from a screen goes to its ``next``
 with that screen's data (``SUCCESS``, or no ``next``, ends the flow, and what the customer sent on the
-last screen goes back in the reply's params); ``BACK`` shows the screen again with its data.
+last screen goes back in the reply's params); ``BACK`` shows the named screen again with its data (the first screen when Meta names none).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ def handle(exchange: FlowExchange) -> dict[str, Any]:
     screens = config.get("screens") if isinstance(config.get("screens"), dict) else {}
     if exchange.action == "INIT":
         return _show(screens, str(config.get("first_screen") or ""))
-    if exchange.action == "BACK":
-        return _show(screens, exchange.screen)
+    if exchange.action == "BACK":  # Meta may leave the screen out of a BACK: then the first screen
+        return _show(screens, exchange.screen if exchange.screen in screens else str(config.get("first_screen") or ""))
     step = screens.get(exchange.screen)
     if not isinstance(step, dict):
         raise FlowHandlerError("This step is not set up yet. Please try again later.", screen=exchange.screen)

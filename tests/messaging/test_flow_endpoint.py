@@ -85,6 +85,8 @@ def test_it_goes_init_data_exchange_back_and_completes_with_the_static_handler(c
 
     back = post_flow(client, _request(token, "BACK", "WELCOME"), key, secret=APP_SECRET)
     assert back.answer() == {"screen": "WELCOME", "data": {"greeting": "Hello"}}
+    unnamed = post_flow(client, {**_request(token, "BACK"), "screen": None}, key, secret=APP_SECRET)
+    assert unnamed.answer() == {"screen": "WELCOME", "data": {"greeting": "Hello"}}  # Meta may name no screen
 
     done = post_flow(client, _request(token, "data_exchange", "DETAILS", {"email": "s@example.com"}), key,
                      secret=APP_SECRET)

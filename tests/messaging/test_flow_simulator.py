@@ -1,6 +1,7 @@
 """A simulated customer opens a flow: the simulator plays Meta against our data endpoint with real crypto
 (the key our Settings service uploaded), then sends the nfm_reply webhook."""
 
+import json
 from urllib.parse import urlsplit
 
 import pytest
@@ -9,7 +10,9 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 
 from accounts.graph import client_for
+from accounts.models import FlowKey
 from accounts.services.flow_keys import ensure_flow_key_uploaded
+from cloudapi import flow_crypto
 from cloudapi.simulator.flow_customer import FlowEndpointError
 from messaging.flow_handlers.appointments import FLOW_JSON
 from messaging.models import AppointmentSlot, Conversation, Flow, FlowResponse
@@ -101,3 +104,22 @@ def test_the_simulator_page_offers_the_command_and_refuses_bad_input(simulator, 
                                                                         "answers": "[1]"}, timeout=5)
     assert unknown.status_code == 400 and "No message" in unknown.json()["error"]
     assert bad_answers.status_code == 400 and "answers" in bad_answers.json()["error"]
+
+
+
+def test_a_data_api_4_flow_carries_a_token_signature_our_endpoint_accepts(client, simulator, booking):
+    flow = simulator._store.get("flow", booking["flow"].flow_id)
+    simulator._store.put("flow", flow["id"], {**flow, "data_api_version": "4.0", "json_version": "7.3"},
+                         owner=flow["waba_id"])
+    seen = []
+
+    def spy(url, body, headers):
+        seen.append(body)
+        return _through_django(client)(url, body, headers)
+
+    result = simulator.customer_open_flow(wa_id=WA_ID, context_id=booking["wamid"], post=spy)
+
+    assert result["screens"] == ["DATE", "TIME"] and len(seen) == 3  # INIT, DATE → TIME, TIME → SUCCESS
+    private = flow_crypto.load_private_key(FlowKey.objects.get().private_key)
+    first = flow_crypto.decrypt_request(json.loads(seen[0]), [(1, private)]).payload
+    assert first["version"] == "4.0" and first["flow_token_signature"].count(".") == 2  # checked by our side
