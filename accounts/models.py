@@ -143,6 +143,39 @@ class PhoneNumber(models.Model):
         return f"+{self.display_phone_number} ({label})"
 
 
+class FlowKey(models.Model):
+    """An RSA key pair of a number for the WhatsApp Flows data endpoint (docs/flows.md "Keys").
+
+    Meta encrypts each endpoint request with the public half it was given for the number; the private
+    half (encrypted at rest) decrypts it. During a rotation the new key is ``current`` and the old one
+    ``retiring``: both decrypt until the old one is retired.
+    """
+
+    class State(models.TextChoices):
+        CURRENT = "current", "Current"
+        RETIRING = "retiring", "Retiring (still accepted)"
+        RETIRED = "retired", "Retired (refused)"
+
+    phone_number = models.ForeignKey(PhoneNumber, on_delete=models.CASCADE, related_name="flow_keys")
+    private_key = EncryptedTextField(help_text="PKCS#8 PEM (stored encrypted); never shown.")
+    public_key = models.TextField(help_text="The PEM given to Meta as business_public_key.")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.CURRENT, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField(null=True, blank=True, help_text="When Meta last took this public key.")
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phone_number"], condition=models.Q(state="current"), name="flowkey_one_current_per_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Flow key {self.pk} of {self.phone_number_id} ({self.state})"
+
+
 class RegistrationAttempt(models.Model):
     """One register or deregister call we made for a number, whatever Meta answered.
 

@@ -21,7 +21,7 @@ DESCRIPTIONS = {
     OPERATOR: "Reads and answers the conversations of their numbers, starts conversations with approved "
     "templates, uploads media.",
     TEMPLATE_MANAGER: "Builds, submits, edits and deletes the templates and WhatsApp Flows of their numbers' "
-    "accounts, keeps the media library; reads conversations but sends nothing.",
+    "accounts, sets up their flows' data endpoint, keeps the media library; reads conversations but sends nothing.",
     SUPPORT: "Helps in the Django admin (contacts, messages, webhook events: replay, resend) and answers "
     "the conversations of their numbers; reads templates.",
 }

@@ -37,4 +37,13 @@ urlpatterns = [
     path("numbers/<meta_id:phone_number_id>/register/", views.number_action, {"action": "register"},
          name="number-register"),
     path("numbers/<meta_id:phone_number_id>/pin/", views.number_action, {"action": "pin"}, name="number-pin"),
+    path("numbers/<meta_id:phone_number_id>/flow-key/", views.number_flow_key_status, name="number-flow-key-status"),
+    path("numbers/<meta_id:phone_number_id>/flow-key/generate/", views.number_flow_key, {"action": "generate"},
+         name="number-flow-key-generate"),
+    path("numbers/<meta_id:phone_number_id>/flow-key/upload/", views.number_flow_key, {"action": "upload"},
+         name="number-flow-key-upload"),
+    path("numbers/<meta_id:phone_number_id>/flow-key/rotate/", views.number_flow_key, {"action": "rotate"},
+         name="number-flow-key-rotate"),
+    path("numbers/<meta_id:phone_number_id>/flow-key/retire/", views.number_flow_key, {"action": "retire"},
+         name="number-flow-key-retire"),
 ]

@@ -21,6 +21,7 @@ class MessagingConfig(AppConfig):
         from media_lib.services import register_usage_provider
 
         from . import webhook_events
+        from .flow_handlers import register_builtin_handlers
         from .services.media import message_usages
         from .services.webhook_health import last_heard_checks
         from .services.webhook_inbox import forget_app_secrets
@@ -41,6 +42,7 @@ class MessagingConfig(AppConfig):
         )
         roles.register_admin_app(self.label)
         webhook_events.register_handlers()
+        register_builtin_handlers()
         # media_lib asks before deleting a file: messages that carry it count as uses.
         register_usage_provider(message_usages)
         # The Settings health page asks when we last heard from Meta: the webhook rows are ours.

@@ -292,13 +292,17 @@ class Flow(models.Model):
     )
     meta_updated_at = models.DateTimeField(null=True, blank=True, help_text="Meta's updated_at of the flow.")
     synced_at = models.DateTimeField(null=True, blank=True, help_text="When Meta's list last included it.")
-    preview_url = models.URLField(max_length=1000, blank=True)
+    preview_url = models.CharField(max_length=1000, blank=True, help_text="Meta's preview link (as Meta gave it).")
     preview_expires_at = models.DateTimeField(null=True, blank=True)
     health_phone_number = models.ForeignKey(
         PhoneNumber, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         help_text="The sending number health_status was last read for.",
     )
     health_checked_at = models.DateTimeField(null=True, blank=True)
+    endpoint_handler = models.CharField(
+        max_length=64, blank=True, help_text="The data endpoint's handler for this flow (messaging/flow_handlers)."
+    )
+    endpoint_config = models.JSONField(default=dict, blank=True, help_text="The handler's settings, e.g. screen data.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -385,6 +389,81 @@ class FlowJsonVersion(models.Model):
     @property
     def is_valid(self) -> bool:
         return not self.validation_errors
+
+
+def _flow_token_value() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(24)
+
+
+class FlowToken(models.Model):
+    """A ``flow_token`` we handed out with a flow message: the data endpoint accepts only these.
+
+    Unknown, expired or completed tokens are answered 427 (Meta then closes the flow with our message).
+    """
+
+    token = models.CharField(max_length=128, unique=True, default=_flow_token_value, editable=False)
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="tokens")
+    phone_number = models.ForeignKey(PhoneNumber, on_delete=models.CASCADE, related_name="flow_tokens")
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="flow_tokens"
+    )
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="flow_tokens")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, help_text="The last data endpoint request with it.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Flow token {self.pk} of {self.flow_id}"
+
+
+class FlowEndpointStat(models.Model):
+    """Data endpoint requests of one flow (none: pings and undecryptable requests) and number in one hour.
+
+    Meta retired its endpoint metrics API, so the flow's page charts these: requests, errors by HTTP
+    code and latency. Rows are added to, never read back per request.
+    """
+
+    hour = models.DateTimeField(help_text="The start of the hour (UTC).")
+    flow = models.ForeignKey(Flow, null=True, blank=True, on_delete=models.CASCADE, related_name="endpoint_stats")
+    phone_number = models.ForeignKey(
+        PhoneNumber, null=True, blank=True, on_delete=models.CASCADE, related_name="flow_endpoint_stats"
+    )
+    requests = models.PositiveIntegerField(default=0)
+    errors_421 = models.PositiveIntegerField(default=0, help_text="Could not decrypt.")
+    errors_427 = models.PositiveIntegerField(default=0, help_text="Flow token unknown, expired or completed.")
+    errors_432 = models.PositiveIntegerField(default=0, help_text="Signature mismatch.")
+    errors_other = models.PositiveIntegerField(default=0, help_text="Any other error (4xx, 500).")
+    latency_ms_total = models.PositiveBigIntegerField(default=0)
+    latency_ms_max = models.PositiveIntegerField(default=0)
+    slow = models.PositiveIntegerField(default=0, help_text="Requests answered in more than a second.")
+
+    class Meta:
+        ordering = ["-hour"]
+        indexes = [models.Index(fields=["flow", "hour"], name="flowendpointstat_flow_hour")]
+
+
+class AppointmentSlot(models.Model):
+    """A time the example "appointment booking" flow handler offers; booked by the customer's flow token."""
+
+    account = models.ForeignKey(BusinessAccount, on_delete=models.CASCADE, related_name="appointment_slots")
+    starts_at = models.DateTimeField()
+    label = models.CharField(max_length=100, blank=True, help_text="E.g. the person or room; shown with the time.")
+    booked_by = models.OneToOneField(
+        FlowToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="appointment"
+    )
+    booked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.starts_at:%Y-%m-%d %H:%M} {self.label}".strip()
 
 
 class FlowResponse(models.Model):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, webhooks
+from . import flow_endpoint, views, webhooks
 from .views import flows
 
 app_name = "messaging"
@@ -33,4 +33,6 @@ urlpatterns = [
     path("flows/<id:pk>/preview/", flows.flow_preview, name="flow-preview"),
     path("flows/<id:pk>/health/", flows.flow_health, name="flow-health"),
     path("webhooks/whatsapp/", webhooks.whatsapp_webhook, name="webhook"),
+    path("flows/endpoint/", flow_endpoint.flow_data_endpoint, name="flow-endpoint"),
+    path("flows/<id:pk>/endpoint/", views.flow_endpoint_settings, name="flow-endpoint-settings"),
 ]

@@ -58,6 +58,7 @@ def main() -> int:
     supervisor.start()
     if _wait_until_up(f"http://{HOST}:{PORT}/login/", supervisor, stopping):
         _sync_templates(env, supervisor, stopping)
+        _upload_flow_keys(env)
         _banner()
     parent = os.getppid()
     while not stopping.wait(0.5):
@@ -92,6 +93,18 @@ def _sync_templates(env: dict, supervisor: Supervisor, stopping) -> None:
         print(f"[run] templates: {line}", flush=True)
 
 
+def _upload_flow_keys(env: dict) -> None:
+    """Give the simulator each number's Flows key (made on the first run), so a flow with the data
+    endpoint http://127.0.0.1:<port>/flows/endpoint/ opens from the /_sim/ page; and offer demo slots
+    to the appointment booking example."""
+    for command in (["flow_keys", "--all"], ["seed_appointment_slots"]):
+        done = subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=False,
+                              capture_output=True, text=True, timeout=60)
+        for line in done.stderr.splitlines() if command[0] == "flow_keys" else done.stdout.splitlines():
+            if "INFO" not in line:
+                print(f"[run] flows: {line}", flush=True)
+
+
 def _banner() -> None:
     print(
         f"""
@@ -99,7 +112,8 @@ def _banner() -> None:
 [run] Switchboard is up:    http://{HOST}:{PORT}/
 [run]   operator login:     operator / operator
 [run]   administrator:      admin / admin   (Django admin at /admin/)
-[run] Cloud API simulator:  http://{HOST}:{SIM_PORT}/_sim/log
+[run] Cloud API simulator:  http://{HOST}:{SIM_PORT}/_sim/  (JSON: /_sim/log)
+[run] Flows data endpoint:  http://{HOST}:{PORT}/flows/endpoint/
 [run] Make a customer write (another terminal, same environment):
 [run]   {_port_env()}.venv/bin/python manage.py simulate_inbound --from 16505551234 --name "Sheena" --text "Hi!"
 [run] A process that dies is restarted; Ctrl-C stops everything.

@@ -11,6 +11,7 @@ from .accounts import (
     account_test,
 )
 from .audit_log import audit_log, audit_log_csv
+from .flow_keys import number_flow_key, number_flow_key_status
 from .home import settings_home
 from .number_health import number_health_page
 from .numbers import number_action, number_deregister, number_detail, number_list, number_status, number_sync
@@ -28,6 +29,8 @@ __all__ = [
     "account_test",
     "audit_log",
     "audit_log_csv",
+    "number_flow_key",
+    "number_flow_key_status",
     "number_action",
     "number_deregister",
     "number_detail",

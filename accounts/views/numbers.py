@@ -4,7 +4,7 @@ from django.contrib import messages as flash
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from ..models import BusinessAccount, PhoneNumber
+from ..models import BusinessAccount, FlowKey, PhoneNumber
 from ..number_forms import DeregisterForm, PinForm, RegisterForm, RequestCodeForm, SyncNumbersForm, VerifyCodeForm
 from ..selectors import number_news, number_quality_history
 from ..services.phone_numbers import (
@@ -120,7 +120,7 @@ def _facts(phone: PhoneNumber) -> dict:
     return {"phone": phone, "account": phone.account, "news": number_news(phone)}
 
 
-def _detail(request, phone: PhoneNumber, bound: dict, *, status: int = 200):
+def _detail(request, phone: PhoneNumber, bound: dict, *, status: int = 200, extra: dict | None = None):
     forms = {name: bound.get(name) or form_class(prefix=name) for name, (form_class, _, _) in ACTIONS.items()}
     context = {
         **_facts(phone),
@@ -128,5 +128,7 @@ def _detail(request, phone: PhoneNumber, bound: dict, *, status: int = 200):
         "allowance": registration_allowance(phone),
         "limit": LIMIT,
         "quality_history": number_quality_history(phone),
+        "flow_keys": list(phone.flow_keys.exclude(state=FlowKey.State.RETIRED)),
+        **(extra or {}),
     }
     return render(request, "accounts/settings/number_detail.html", context, status=status)

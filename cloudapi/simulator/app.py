@@ -16,6 +16,7 @@ from . import graph, sim_routes, template_lifecycle, webhooks, wsgi
 from .commands import CommandsMixin
 from .config import SimNumber, SimulatorConfig
 from .customers import CustomersMixin
+from .flow_customer import FlowCustomerMixin
 from .faults import Fault, FaultInjector
 from .graph.context import Context
 from .graph.limits import Limits
@@ -28,7 +29,7 @@ logger = logging.getLogger(__name__)
 Response = tuple[int, Any]
 
 
-class Simulator(CustomersMixin, CommandsMixin, NumberCommandsMixin):
+class Simulator(CustomersMixin, FlowCustomerMixin, CommandsMixin, NumberCommandsMixin):
     """A stateful stand-in for the Graph endpoints Switchboard uses, calling our webhook back signed."""
 
     def __init__(self, config: SimulatorConfig) -> None:

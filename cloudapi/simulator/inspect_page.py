@@ -44,12 +44,42 @@ def render(sim: Simulator) -> str:
         _section("Templates", ("id", "name", "language", "category", "status", "reason", "quality"),
                  ((t["id"], t["name"], t["language"], t["category"], t["status"], t["rejected_reason"],
                    t["quality_score"]["score"]) for t in sim.templates())),
+        _flow_messages(sim),
+        _section("Flow sessions (customers who opened a flow)", ("session", "flow", "number", "screens", "steps",
+                                                               "outcome"),
+                 ((f["id"], f["flow_name"] or f["flow_id"], f["phone_number_id"], " → ".join(f["screens"]),
+                   ", ".join(f"{st['action']} {st['screen']} {st['status']}".replace("  ", " ") for st in f["steps"]),
+                   f["outcome"]) for f in sim.flow_sessions()[-ROWS:][::-1])),
         _section("Sent messages", ("wamid", "to", "type", "biz_opaque_callback_data", "time"),
                  ((m["wamid"], m["to"], m["type"], m["biz_opaque_callback_data"] or "", _time(m["created"]))
                   for m in sim.sent_messages()[-ROWS:][::-1])),
         "</body></html>",
     ]
     return "\n".join(parts)
+
+
+def _flow_messages(sim: Simulator) -> str:
+    """Each flow message we sent, with a button: the customer opens it (our data endpoint is called)."""
+    rows = []
+    for message in sim.sent_messages()[-ROWS:][::-1]:
+        interactive = message["body"].get("interactive") if message["type"] == "interactive" else None
+        if not isinstance(interactive, dict) or interactive.get("type") != "flow":
+            continue
+        parameters = interactive.get("action", {}).get("parameters", {})
+        wa_id = "".join(ch for ch in str(message["to"]) if ch.isdigit())
+        rows.append(
+            f"<tr><td>{_e(parameters.get('flow_id') or parameters.get('flow_name') or '')}</td><td>{_e(message['to'])}</td>"
+            f"<td>{_e(_time(message['created']))}</td><td><form method='post' action='/_sim/inbound/flow_open'>"
+            f"<input type='hidden' name='from_page' value='1'><input type='hidden' name='from' value='{_e(wa_id)}'>"
+            f"<input type='hidden' name='context_id' value='{_e(message['wamid'])}'>"
+            "<input name='answers' placeholder='answers as JSON (optional)' size='28'> "
+            "<button type='submit'>Customer opens the flow</button></form></td></tr>")
+    head = "<h2>Flow messages</h2><p class='muted'>Opening one calls the flow's data endpoint as Meta does " \
+           "(encrypted with the uploaded key, signed), then sends the customer's nfm_reply.</p>"
+    if not rows:
+        return head + "<p class='muted'>No flow message sent yet.</p>"
+    return (head + "<table><thead><tr><th>flow</th><th>to</th><th>sent</th><th></th></tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table>")
 
 
 def _section(title: str, headings: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:

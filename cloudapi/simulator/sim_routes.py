@@ -24,6 +24,7 @@ _CUSTOMER_ACTIONS = {
     "button_reply": "customer_button_reply", "list_reply": "customer_list_reply",
     "flow_reply": "customer_flow_reply", "quick_reply": "customer_quick_reply", "reaction": "customer_reaction",
     "location": "customer_location", "contacts": "customer_contacts", "media": "customer_media",
+    "flow_open": "customer_open_flow",
 }
 _TEMPLATE_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "approve": ("approve_template", ()), "reject": ("reject_template", ("reason",)),
@@ -69,6 +70,8 @@ def _route(sim: Simulator, parts: list[str]) -> tuple[Callable[[Request], Reply]
         return _number_route(sim, parts)
     if len(parts) == 3 and parts[0] == "flows" and parts[2] == "status":
         return (lambda r: Reply(200, sim.set_flow_status(parts[1], str(_body(r).get("status"))))), ("POST",)
+    if len(parts) == 3 and parts[0] == "flows" and parts[2] == "ping":
+        return (lambda r: Reply(200, sim.ping_flow_endpoint(parts[1]))), ("POST",)
     if len(parts) == 3 and parts[0] == "flows" and parts[2] == "preview":
         return (lambda r: _flow_preview(sim, r, parts[1])), ("GET",)
     raise KeyError(f"Unknown simulator path /_sim/{key}")
@@ -136,6 +139,11 @@ def _inbound(sim: Simulator, request: Request) -> Reply:
 
 def _customer(sim: Simulator, request: Request, method: str) -> Reply:
     payload = dict(_body(request))
+    from_page = payload.pop("from_page", None) is not None  # the /_sim/ page's forms: back to the page
+    if isinstance(payload.get("answers"), str):  # a form field holding JSON
+        payload["answers"] = parse_json(payload["answers"].encode()) if payload["answers"].strip() else None
+        if payload["answers"] is not None and not isinstance(payload["answers"], dict):
+            raise ValueError("answers must be a JSON object of form field values")
     wa_id = payload.pop("from", None)
     if not isinstance(wa_id, str) or not wa_id:
         raise ValueError("from is required and must be a string")
@@ -145,10 +153,12 @@ def _customer(sim: Simulator, request: Request, method: str) -> Reply:
         except (binascii.Error, ValueError):
             raise ValueError("data_base64 is not base64") from None
     try:
-        wamid = getattr(sim, method)(wa_id=wa_id, **payload)
+        result = getattr(sim, method)(wa_id=wa_id, **payload)
     except TypeError as error:
         raise ValueError(f"Unexpected or missing field: {error}") from None
-    return Reply(200, {"id": wamid})
+    if from_page:
+        return Reply(303, "", content_type="text/plain", headers=(("Location", "/_sim/"),))
+    return Reply(200, result if isinstance(result, dict) else {"id": result})
 
 
 def _undeliverable(sim: Simulator, request: Request) -> Reply:

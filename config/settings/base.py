@@ -235,6 +235,10 @@ CONSOLE_URL = env("CONSOLE_URL", default="").rstrip("/")
 # Seconds between two syncs of every account's message templates with Meta's list.
 TEMPLATE_SYNC_INTERVAL = env.int("TEMPLATE_SYNC_INTERVAL", default=900)
 
+# --- WhatsApp Flows ----------------------------------------------------------------------------
+# Days a flow token we hand out (with a flow message) stays valid at the data endpoint (docs/flows.md).
+FLOW_TOKEN_TTL_DAYS = env.int("FLOW_TOKEN_TTL_DAYS", default=7)
+
 # --- Celery ----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}

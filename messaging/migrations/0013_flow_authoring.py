@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='flow',
             name='preview_url',
-            field=models.URLField(blank=True, max_length=1000),
+            field=models.CharField(blank=True, help_text="Meta's preview link (as Meta gave it).", max_length=1000),
         ),
         migrations.AddField(
             model_name='flow',

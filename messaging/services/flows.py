@@ -10,6 +10,7 @@ from accounts.services import record_account_event
 from cloudapi.webhook_payloads import as_dict, clean_json, text_of
 
 from ..models import Flow, FlowResponse, FlowStatusChange, Message, WebhookEvent
+from .flow_tokens import complete_flow_token
 
 # Alerts Meta raises about a flow's endpoint or client (docs/cloudapi.md §5, flows field).
 ALERT_EVENTS = {"CLIENT_ERROR_RATE", "ENDPOINT_ERROR_RATE", "ENDPOINT_LATENCY", "ENDPOINT_AVAILABILITY"}
@@ -38,6 +39,8 @@ def record_flow_response(*, message: Message, nfm_reply: dict[str, Any]) -> Flow
         raw_response=raw_text,
         parse_error=error[:255],
     )
+    if record.flow_token:
+        complete_flow_token(token=record.flow_token)  # answered: the data endpoint refuses it from now on
     summary = ", ".join(f"{key}: {text_of(value) or json.dumps(value)}" for key, value in record.fields)
     if summary:
         message.text = f"{message.text}\n{summary}" if message.text else summary

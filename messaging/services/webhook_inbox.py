@@ -80,6 +80,25 @@ def signing_account_id(*, body: bytes, signature: str | None, refresh: bool = Fa
     return None
 
 
+def signing_account_ids(*, body: bytes, signature: str | None) -> list[int]:
+    """Every account whose app secret signed ``body`` (accounts of one Meta app share a secret).
+
+    The Flows data endpoint looks for its decryption key among these accounts' numbers.
+    """
+    if not signature:
+        return []
+    tried = None
+    for reload in (False, True):
+        secrets = _app_secrets(refresh=reload)
+        if secrets is tried:
+            continue
+        tried = secrets
+        found = [account_id for account_id, secret in secrets if is_valid(body, signature, secret)]
+        if found:
+            return found
+    return []
+
+
 class _AccountGone(Exception):
     pass
 

@@ -3,6 +3,7 @@
 from .compose import conversation_compose, conversation_send
 from .composer import composer_enter_preference, conversation_compose_check
 from .contacts import contact_detail, contact_list, contact_notes, conversation_new
+from .flow_endpoint_settings import flow_endpoint_settings
 from .inbox import conversation_assign, inbox
 from .thread import (
     conversation_detail,
@@ -27,5 +28,6 @@ __all__ = [
     "conversation_send",
     "conversation_read",
     "conversation_typing",
+    "flow_endpoint_settings",
     "inbox",
 ]

@@ -53,6 +53,8 @@ PAGES: dict[str, str] = {
     "login":                                "GET  200   200   200   200   200   200   200",
     "logout":                               "GET  405   405   405   405   405   405   405",  # POST only
     "messaging:webhook":                    "GET  403   403   403   403   403   403   403",  # no verify token
+    "messaging:flow-endpoint":              "POST 432   432   432   432   432   432   432",  # unsigned
+    "messaging:flow-endpoint-settings":     "GET  login 200   403   200   403   403   403",  # operators: 403
     "messaging:inbox":                      "GET  login 200   200   200   200   403   200",
     "messaging:conversation-new":           "GET  login 200   200   403   200   403   200",
     "messaging:conversation-detail":        "GET  login 200   200   200   200   403   404",
@@ -126,6 +128,11 @@ PAGES: dict[str, str] = {
     "settings:number-verify-code":          "POST login 400   403   403   403   403   403",
     "settings:number-register":             "POST login 400   403   403   403   403   403",
     "settings:number-pin":                  "POST login 400   403   403   403   403   403",
+    "settings:number-flow-key-status":      "GET  login 200   403   403   403   403   403",  # Meta's refusal, shown
+    "settings:number-flow-key-generate":    "POST login 302   403   403   403   403   403",
+    "settings:number-flow-key-upload":      "POST login 400   403   403   403   403   403",  # no key yet
+    "settings:number-flow-key-rotate":      "POST login 400   403   403   403   403   403",  # no key yet
+    "settings:number-flow-key-retire":      "POST login 400   403   403   403   403   403",  # nothing retiring
     "settings:account-list":                "GET  login 200   403   403   403   403   403",
     "settings:account-connect":             "GET  login 200   403   403   403   403   403",
     "settings:account-detail":              "GET  login 200   403   403   403   403   403",
