@@ -509,6 +509,9 @@ class WebhookEvent(models.Model):
     body_sha256 = models.CharField(max_length=64, unique=True)
     field = models.CharField(max_length=64, blank=True, db_index=True)
     phone_number_id = models.CharField(max_length=64, blank=True, db_index=True)
+    # The first entry's WABA id as the body names it: the signer may be another account of the same
+    # Meta app (accounts sharing an app share its secret), so ``account`` alone can't tell whose it is.
+    waba_id = models.CharField("WABA id", max_length=64, blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING, db_index=True)
     error = models.TextField(blank=True)
     unhandled_fields = models.JSONField(default=list, blank=True)
@@ -529,6 +532,7 @@ class WebhookEvent(models.Model):
             # the newest row is the first entry of the index, not a sort of all of them.
             models.Index(fields=["account", "received_at"], name="webhookevent_account_last_idx"),
             models.Index(fields=["phone_number_id", "received_at"], name="webhookevent_number_last_idx"),
+            models.Index(fields=["waba_id", "received_at"], name="webhookevent_waba_last_idx"),
         ]
 
     def __str__(self) -> str:

@@ -19,7 +19,7 @@ _CHECK = "Check the webhook subscription (Accounts page) and the callback URL in
 def last_heard_checks(phone: PhoneNumber) -> list[HealthCheck]:
     """One check for the account's newest webhook; the number's newest is told beside it."""
     now = timezone.now()
-    last = last_webhook_at(account_id=phone.account_id)
+    last = last_webhook_at(account_id=phone.account_id, waba_id=phone.account.waba_id)
     if last is None:
         return [HealthCheck("Last heard from Meta", WARNING, "No webhook received yet for this account", _CHECK)]
     number_last = last_number_webhook_at(phone_number_id=phone.phone_number_id)

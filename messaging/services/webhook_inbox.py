@@ -166,7 +166,7 @@ def _lock_wait(seconds: float) -> Iterator[None]:
 
 
 def _event_row(*, body: bytes, account_id: int) -> WebhookEvent:
-    field, phone_number_id = _routing_hints(body)
+    field, phone_number_id, waba_id = _routing_hints(body)
     return WebhookEvent(
         account_id=account_id,
         # PostgreSQL text cannot hold NUL; the hash is of the exact bytes.
@@ -175,6 +175,7 @@ def _event_row(*, body: bytes, account_id: int) -> WebhookEvent:
         body_sha256=hashlib.sha256(body).hexdigest(),
         field=field,
         phone_number_id=phone_number_id,
+        waba_id=waba_id,
     )
 
 
@@ -325,16 +326,19 @@ def enqueue_processing(event_id: int) -> None:
     process_webhook_event_task.delay(event_id)
 
 
-def _routing_hints(body: bytes) -> tuple[str, str]:
-    """The first change's field and phone number id, for the admin's filters. Never raises."""
+def _routing_hints(body: bytes) -> tuple[str, str, str]:
+    """The first change's field, phone number id and WABA id, for the admin's filters and the
+    health page's "last heard". Never raises."""
     try:
-        change = json.loads(body)["entry"][0]["changes"][0]
+        entry = json.loads(body)["entry"][0]
+        change = entry["changes"][0]
         field = change.get("field")
         metadata = change.get("value", {}).get("metadata", {}) or {}
         phone_number_id = metadata.get("phone_number_id")
     except (ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError):
-        return "", ""
-    return _hint(field), _hint(phone_number_id)
+        return "", "", ""
+    waba_id = entry.get("id")
+    return _hint(field), _hint(phone_number_id), _hint(str(waba_id) if isinstance(waba_id, int) else waba_id)
 
 
 def _hint(value) -> str:

@@ -9,12 +9,12 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts import roles
-from accounts.models import PhoneNumber
+from accounts.models import BusinessAccount, PhoneNumber
 from accounts.services import ensure_user
 from messaging.models import WebhookEvent
-from messaging.selectors.webhook_activity import account_webhook_times, number_webhook_times
+from messaging.selectors.webhook_activity import account_webhook_times, number_webhook_times, waba_webhook_times
 
-from ..conftest import PHONE_NUMBER_ID, WABA_ID
+from ..conftest import APP_SECRET, PHONE_NUMBER_ID, WABA_ID
 
 HEALTH_URL = f"/settings/numbers/{PHONE_NUMBER_ID}/health/"
 
@@ -113,12 +113,28 @@ def test_a_disconnected_account_cannot_send_and_the_page_says_where_to_reconnect
     assert "Reconnect it in Settings → Accounts." in page
 
 
+def test_it_hears_webhooks_signed_by_another_account_of_the_same_meta_app(admin_client, account, phone, post_webhook):
+    # Accounts of one Meta app share its secret: the receiver files the event under the first
+    # account the secret matches ("Aardvark" sorts first), while the body names Acme's WABA.
+    sibling = BusinessAccount.objects.create(name="Aardvark", waba_id="555", access_token="t", app_secret=APP_SECRET,
+                                             verify_token="v")
+    assert post_webhook("webhook_message_text.json").status_code == 200
+    assert WebhookEvent.objects.get().account == sibling
+
+    page = admin_client.get(HEALTH_URL).content.decode()
+
+    assert "No webhook received yet for this account" not in page
+    assert "Last webhook 0\xa0minutes ago" in page
+
+
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plan")
 def test_the_last_webhook_reads_use_their_index(db, account):
     account_plan = account_webhook_times(account_id=account.pk)[:1].explain()
+    waba_plan = waba_webhook_times(waba_id=WABA_ID)[:1].explain()
     number_plan = number_webhook_times(phone_number_id=PHONE_NUMBER_ID)[:1].explain()
 
     assert "webhookevent_account_last_idx" in account_plan and "TEMP B-TREE" not in account_plan
+    assert "webhookevent_waba_last_idx" in waba_plan and "TEMP B-TREE" not in waba_plan
     assert "webhookevent_number_last_idx" in number_plan and "TEMP B-TREE" not in number_plan
 
 
