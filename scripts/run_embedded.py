@@ -114,6 +114,8 @@ def _banner() -> None:
 [run]   administrator:      admin / admin   (Django admin at /admin/)
 [run] Cloud API simulator:  http://{HOST}:{SIM_PORT}/_sim/  (JSON: /_sim/log)
 [run] Flows data endpoint:  http://{HOST}:{PORT}/flows/endpoint/
+[run] Connect a second account in Settings → Accounts: WABA 200000000000002, app 300000000000001,
+[run]   token sim-second-access-token, app secret sim-demo-app-secret (docs/simulator.md)
 [run] Make a customer write (another terminal, same environment):
 [run]   {_port_env()}.venv/bin/python manage.py simulate_inbound --from 16505551234 --name "Sheena" --text "Hi!"
 [run] A process that dies is restarted; Ctrl-C stops everything.

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import demo
 from .app import Simulator
-from .config import REVIEW_OUTCOMES, SimNumber, SimulatorConfig
+from .config import MANAGEMENT_SCOPE, REVIEW_OUTCOMES, SimNumber, SimToken, SimulatorConfig
 from .faults import parse_spec
 from .server import serve
 
@@ -54,12 +54,30 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def config_from_args(args: argparse.Namespace, number: SimNumber) -> SimulatorConfig:
-    """The simulator settings the command line asks for."""
+    """The simulator settings the command line asks for: ``number``, plus the demo's second account
+    and trial tokens (``demo``) to connect from Settings → Accounts."""
     number.mps = args.mps
+    second = second_number(number)
+    wabas = (number.waba_id, second.waba_id)
     return SimulatorConfig(
-        numbers=[number], webhook_url=args.webhook_url, db_path=args.db, faults=args.fault_settings,
+        numbers=[number, second], webhook_url=args.webhook_url, db_path=args.db, faults=args.fault_settings,
         template_review_delay=args.review_delay, template_review_outcome=args.review_outcome,
         pair_rate_limit=args.pair_limit, public_url=args.public_url,
+        tokens=[SimToken(demo.EXPIRED_ACCESS_TOKEN, waba_ids=wabas, expires_at=1),
+                SimToken(demo.MANAGEMENT_ONLY_ACCESS_TOKEN, waba_ids=wabas, scopes=(MANAGEMENT_SCOPE,))],
+    )
+
+
+def second_number(first: SimNumber) -> SimNumber:
+    """The demo's second business account: another WABA of the same Meta app as ``first``."""
+    return SimNumber(
+        phone_number_id=demo.SECOND_PHONE_NUMBER_ID,
+        display_phone_number=demo.SECOND_DISPLAY_PHONE_NUMBER,
+        waba_id=demo.SECOND_BUSINESS_ACCOUNT_ID,
+        access_token=demo.SECOND_ACCESS_TOKEN,
+        app_secret=first.app_secret,
+        verified_name=demo.SECOND_VERIFIED_NAME,
+        mps=first.mps,
     )
 
 

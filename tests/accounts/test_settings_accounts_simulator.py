@@ -92,3 +92,41 @@ def test_a_token_without_the_messaging_permission_is_explained(simulator, client
 
     assert "The token lacks the whatsapp_business_messaging permission" in html
     assert BusinessAccount.objects.get(waba_id=WABA_ID).connection_ok is False
+
+
+# -- what `make run` offers: the demo's second account and its trial tokens -------------------------
+
+
+@pytest.fixture
+def embedded_simulator(settings):
+    """The simulator as `make run` starts it (its command line's configuration)."""
+    from cloudapi.simulator import Simulator, serve
+    from cloudapi.simulator.__main__ import config_from_args, number_from, parse_args
+
+    config = config_from_args(parse_args([]), number_from(lambda name: ""))
+    config.auto_dispatch = False
+    sim = Simulator(config)
+    running = serve(sim)
+    settings.GRAPH_API_BASE_URL = running.url
+    yield sim
+    running.shutdown()
+    sim.close()
+
+
+@pytest.mark.parametrize("token, explained", [
+    (demo.SECOND_ACCESS_TOKEN, "The connection test passed."),
+    (demo.EXPIRED_ACCESS_TOKEN, "expired"),
+    (demo.MANAGEMENT_ONLY_ACCESS_TOKEN, "whatsapp_business_messaging"),
+])
+def test_the_embedded_simulator_offers_a_second_account_and_tokens_to_explain(embedded_simulator, client,
+                                                                                administrator, token, explained):
+    client.force_login(administrator)
+
+    html = client.post(reverse("settings:account-connect"), {
+        "name": "Demo two", "waba_id": demo.SECOND_BUSINESS_ACCOUNT_ID, "app_id": demo.APP_ID,
+        "access_token": token, "app_secret": demo.APP_SECRET, "verify_token": "two-verify",
+    }, follow=True).content.decode()
+
+    assert explained in html
+    assert BusinessAccount.objects.get(waba_id=demo.SECOND_BUSINESS_ACCOUNT_ID).connection_ok is (
+        token == demo.SECOND_ACCESS_TOKEN)
