@@ -278,6 +278,8 @@ class AccountEvent(models.Model):
         indexes = [
             models.Index(fields=["account", "active"], name="account_event_active_idx"),
             models.Index(fields=["account", "topic", "occurred_at"], name="account_event_topic_idx"),
+            # Every console page first asks whether any banner is up at all (accounts.context_processors).
+            models.Index(fields=["id"], condition=models.Q(active=True), name="account_event_banner_idx"),
         ]
 
     def __str__(self) -> str:

@@ -341,12 +341,17 @@ def test_administrators_see_every_accounts_banner(post_webhook, client, phone):
     assert list(accessible_accounts(admin)) == [phone.account]
 
 
-def test_the_banners_cost_one_query_and_none_for_anonymous_users(rf, operator, django_assert_num_queries):
+def test_the_banners_cost_one_query_when_none_is_up_two_when_one_is_and_none_for_anonymous_users(
+    rf, operator, post_webhook, django_assert_num_queries
+):
     request = rf.get("/")
     request.user = operator
 
     with django_assert_num_queries(1):
-        list(account_banners(request)["account_banners"])
+        assert list(account_banners(request)["account_banners"]) == []
+    post_webhook(load_fixture("webhook_account_update_disabled.json"))
+    with django_assert_num_queries(2):
+        assert len(list(account_banners(request)["account_banners"])) == 1
 
     from django.contrib.auth.models import AnonymousUser
 
@@ -451,3 +456,12 @@ def test_support_staff_see_what_meta_reported_in_the_admin(post_webhook, client,
     assert "SCHEDULE_FOR_DISABLE" in account_page and "April 17, 2025" in account_page
     assert "test-app-secret" not in account_page
     assert "Account scheduled to be disabled" in events_page
+
+
+def test_the_banner_check_reads_only_the_active_events(db):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("reads SQLite's query plan")
+    plan = AccountEvent.objects.filter(active=True).only("id")[:1].explain()
+    assert "account_event_banner_idx" in plan
