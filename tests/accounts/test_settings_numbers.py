@@ -4,6 +4,7 @@ Each number action shows its rule, explains Meta's refusal on its form, and leav
 """
 
 from datetime import timedelta
+from datetime import timezone as dt_timezone
 
 import pytest
 import responses
@@ -193,6 +194,11 @@ def test_the_eleventh_register_is_refused_here_before_meta_locks_the_number(admi
     assert response.status_code == 400
     assert "All 10 register calls of the last 72 hours are used: one more would lock the number" in page
     assert "Register: <strong>0 of 10 left</strong>" in page
+    # The disabled button says why, beside it.
+    frees = (start + timedelta(hours=72)).astimezone(dt_timezone.utc)
+    assert ('<button type="submit" disabled aria-describedby="register-why">Register</button>\n'
+            f'        <span class="muted" id="register-why">No register calls left: the next one frees at '
+            f'{frees:%-d %b, %H:%M} UTC</span>') in page
     assert len(meta.calls) == 0
     assert _audit("phone_number.register") == [{"outcome": "refused", "reason": "allowance used"}]
 
