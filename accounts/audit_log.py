@@ -70,9 +70,13 @@ def search_audit_entries(filters: dict) -> QuerySet[AuditEntry]:
 
 
 def detail_lines(details: dict) -> list[tuple[str, str]]:
-    """An entry's details as (name, text) lines for the page: lists joined, anything nested as JSON."""
+    """An entry's details as (name, text) lines for the page: lists joined, anything nested as JSON.
+    Empty values (None, "", [], {}) say nothing and are left out; False and 0 are kept. The CSV
+    export keeps every value."""
     lines = []
     for key, value in (details or {}).items():
+        if value is None or value in ("", [], {}):
+            continue
         if isinstance(value, list) and all(isinstance(item, (str, int, float)) for item in value):
             text = ", ".join(str(item) for item in value)
         elif isinstance(value, (dict, list)):

@@ -82,5 +82,9 @@ def restriction_label(code: str) -> str:
 
 def humanize(code: str) -> str:
     """``PIN_RESET_REQUEST`` → ``Pin reset request``: a readable fallback for codes we do not know."""
-    words = code.replace("_", " ").strip().lower()
+    words = " ".join(_ACRONYMS.get(word, word) for word in code.replace("_", " ").strip().lower().split())
     return words[:1].upper() + words[1:]
+
+
+# Short forms Meta's codes spell out, kept in capitals: ``CLOUD_API`` → ``Cloud API``.
+_ACRONYMS = {"api": "API", "waba": "WABA", "oba": "OBA", "smb": "SMB", "id": "ID"}

@@ -20,6 +20,7 @@ urlpatterns = [
     path("people/<id:pk>/", views.person_detail, name="person-detail"),
     path("people/<id:pk>/active/", views.person_active, name="person-active"),
     path("people/<id:pk>/password-link/", views.person_password_link, name="person-password-link"),
+    path("people/<id:pk>/welcome/", views.person_welcome, name="person-welcome"),
     path("audit/", views.audit_log, name="audit-log"),
     path("audit/export.csv", views.audit_log_csv, name="audit-log-csv"),
     path("numbers/", views.number_list, name="number-list"),

@@ -35,11 +35,13 @@ _FIELD = "connection_test"
 
 @dataclass(frozen=True)
 class ConnectionCheck:
-    """One line of the test: ``ok`` True (passed), False (failed) or None (works, but look at it)."""
+    """One line of the test: ``ok`` True (passed), False (failed) or None (works, but look at it);
+    ``skipped`` when it was not run at all (``ok`` is then None)."""
 
     check: str
     ok: bool | None
     text: str
+    skipped: bool = False
 
 
 def check_connection(*, account: BusinessAccount) -> list[ConnectionCheck]:
@@ -51,7 +53,7 @@ def check_connection(*, account: BusinessAccount) -> list[ConnectionCheck]:
     checks = [token_check]
     subscription = None
     if token is not None and not token.is_valid:
-        checks.append(ConnectionCheck("waba", None, "Not checked: the access token does not work."))
+        checks.append(ConnectionCheck("waba", None, "Not checked: the access token does not work.", skipped=True))
     else:
         checks += [_check_waba(client, account), _check_numbers(client, account)]
         subscription = read_subscription(client, account)

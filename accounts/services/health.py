@@ -10,6 +10,7 @@ may not be imported here.
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.urls import reverse
 from django.utils import timezone
 
 from ..meta_terms import humanize, restriction_label, tier_label
@@ -25,6 +26,7 @@ class HealthCheck:
     state: str  # OK, WARNING, BLOCKING or UNKNOWN
     summary: str
     action: str = ""  # what to do about it, in plain words
+    link: str = ""  # where to do it: the action is shown as a link to this URL
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,10 @@ class Health:
         return [c for c in self.checks if c.state == WARNING]
 
     @property
+    def unknown(self) -> list[HealthCheck]:
+        return [c for c in self.checks if c.state == UNKNOWN]
+
+    @property
     def can_send(self) -> bool:
         return not self.blocking
 
@@ -49,6 +55,9 @@ class Health:
             return "No — this number cannot send: " + "; ".join(c.summary for c in self.blocking)
         if self.warnings:
             return "Yes, but look at: " + "; ".join(c.topic for c in self.warnings)
+        if self.unknown:
+            # An unchecked token or subscription may still stop the number: say so, don't promise.
+            return "Yes, as far as we know — not checked yet: " + "; ".join(c.topic for c in self.unknown)
         return "Yes — nothing stands in the way of sending."
 
 
@@ -137,9 +146,12 @@ def _number_status(phone: PhoneNumber) -> HealthCheck:
     if status in ("FLAGGED", "RATE_LIMITED"):
         return HealthCheck("Number status", WARNING, f"{humanize(status)} by Meta",
                            "Improve message quality; Meta may lower the number's limits.")
-    action = "Register the number (Phone numbers page)." if status in ("DISCONNECTED", "PENDING", "UNVERIFIED") else (
-        "Check the number in WhatsApp Manager.")
-    return HealthCheck("Number status", BLOCKING, f"{humanize(status)}: the number cannot send", action)
+    # The summary follows "this number cannot send:" in the verdict, so it names the check itself.
+    summary = f"Number status is {humanize(status)}"
+    if status in ("DISCONNECTED", "PENDING", "UNVERIFIED"):
+        return HealthCheck("Number status", BLOCKING, summary, "Register the number on its page.",
+                           link=reverse("settings:number-detail", args=[phone.phone_number_id]))
+    return HealthCheck("Number status", BLOCKING, summary, "Check the number in WhatsApp Manager.")
 
 
 def _quality(phone: PhoneNumber) -> HealthCheck:
@@ -178,7 +190,8 @@ def token_check(account: BusinessAccount) -> HealthCheck:
         return HealthCheck("Access token", OK, "Never expires (a system user's token)")
     left = expires_at - timezone.now()
     if left.total_seconds() <= 0:
-        return HealthCheck("Access token", BLOCKING, f"Expired on {expires_at:%Y-%m-%d}", "Renew the token.")
+        return HealthCheck("Access token", BLOCKING, f"The access token expired on {expires_at:%Y-%m-%d}",
+                           "Renew the token.")
     if left.days < 7:
         return HealthCheck("Access token", WARNING, f"Expires on {expires_at:%Y-%m-%d}", "Renew the token soon.")
     return HealthCheck("Access token", OK, f"Valid until {expires_at:%Y-%m-%d}")

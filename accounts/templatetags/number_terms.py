@@ -11,7 +11,7 @@ register = template.Library()
 
 @register.filter
 def meta_words(code) -> str:
-    """``CLOUD_API`` → ``Cloud api``; empty stays empty (so ``|default`` applies)."""
+    """``CLOUD_API`` → ``Cloud API``; empty stays empty (so ``|default`` applies)."""
     return humanize(str(code)) if code else ""
 
 

@@ -15,7 +15,7 @@ from .flow_keys import number_flow_key, number_flow_key_status
 from .home import settings_home
 from .number_health import number_health_page
 from .numbers import number_action, number_deregister, number_detail, number_list, number_status, number_sync
-from .people import person_active, person_add, person_detail, person_password_link, people_list
+from .people import person_active, person_add, person_detail, person_password_link, person_welcome, people_list
 from .profile import number_profile, number_profile_check
 
 __all__ = [
@@ -45,5 +45,6 @@ __all__ = [
     "person_add",
     "person_detail",
     "person_password_link",
+    "person_welcome",
     "settings_home",
 ]

@@ -53,5 +53,7 @@ def _filters_query(request) -> str:
 
 def _refused(request, form):
     """The page with the search's errors on their fields, and no entries (400)."""
-    context = {"form": form, "entries": [], "page": 1, "has_next": False, "query": ""}
+    what = "dates" if set(form.errors) <= {"since", "until"} else "search"
+    context = {"form": form, "entries": [], "page": 1, "has_next": False, "query": "",
+               "refused": f"Fix the {what} above to see the entries."}
     return render(request, "accounts/settings/audit_log.html", context, status=400)

@@ -2,6 +2,7 @@
 
 from django.contrib import messages as flash
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_POST
 
 from ..models import BusinessAccount, FlowKey, PhoneNumber
@@ -50,7 +51,8 @@ def number_sync(request):
         result = sync_phone_numbers(account=account, actor=request.user)
     except NumberActionError as error:
         return _list_with_error(request, f"{account.name}: the numbers could not be read. {error.message}")
-    text = f"{account.name}: {len(result.created) + len(result.updated)} number(s) read from Meta"
+    count = len(result.created) + len(result.updated)
+    text = f"{account.name}: {count} number{pluralize(count)} read from Meta"
     if result.created:
         text += f", {len(result.created)} new"
     if result.skipped:

@@ -11,6 +11,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
 from .. import roles
+from ..encryption import decrypt, encrypt
 from ..people_forms import AccessForm, AddPersonForm
 from ..services.people import (
     add_person,
@@ -108,11 +109,33 @@ def person_password_link(request, pk: int):
     return _show_once(request, person, path=path)
 
 
+# The way in a person was just given, kept in the session between the POST and the page that shows
+# it (POST/redirect/GET): a reload of that page must not add the person again or make another link.
+_WAY_IN = "settings.person_way_in"
+
+
 def _show_once(request, person, *, temporary_password: str = "", path: str = ""):
-    """The page with the way in (a link or a temporary password): never cached, not shown again."""
+    """Keep the way in (a link or a temporary password) for the one page that shows it, and go there."""
     link = request.build_absolute_uri(path) if path else ""
     mailed = bool(link) and mail_set_password_link(user=person, url=link)
-    context = {"person": person, "temporary_password": temporary_password, "link": link, "mailed": mailed}
+    # Encrypted like every secret at rest: the session lives in the database until it is shown.
+    request.session[_WAY_IN] = {"person": person.pk, "temporary_password": encrypt(temporary_password),
+                                "link": encrypt(link), "mailed": mailed}
+    return redirect("settings:person-welcome", pk=person.pk)
+
+
+@settings_page
+def person_welcome(request, pk: int):
+    """The way in, shown once: it leaves the session as it is shown, so a reload says it was shown."""
+    person = get_object_or_404(get_user_model(), pk=pk)
+    way_in = request.session.get(_WAY_IN)
+    if way_in is not None and way_in.get("person") == person.pk:
+        del request.session[_WAY_IN]
+        way_in = {**way_in, "temporary_password": decrypt(way_in["temporary_password"]),
+                  "link": decrypt(way_in["link"])}
+    else:
+        way_in = None
+    context = {"person": person, "way_in": way_in}
     response = render(request, "accounts/settings/person_welcome.html", context)
     add_never_cache_headers(response)
     return response

@@ -52,7 +52,7 @@ def number_profile_check(request, phone_number_id: str):
     typed = form.typed()
     context = {
         "errors": {name: form.errors.get(name, []) for name in FIELDS},
-        "counts": {name: (len(str(typed[name] or "")), limit) for name, limit in LIMITS.items()},
+        "counts": _counts(typed),
         "preview": _preview(phone, typed, picture=cached.profile_picture_url),
     }
     return render(request, "accounts/settings/_profile_check.html", context)
@@ -72,11 +72,16 @@ def profile_page(request, phone: PhoneNumber, *, form=None, picture_error: str =
         form = BusinessProfileForm(initial=_initial(profile), current_vertical=profile.vertical)
     shown = form.typed() if form.is_bound else {**_initial(profile), "vertical_name": vertical_name(profile.vertical)}
     context = {
-        "phone": phone, "profile": profile, "form": form, "limits": LIMITS, "fetch_problem": fetch_problem,
-        "picture_error": picture_error, "websites": (list(shown["websites"]) + ["", ""])[:2],
+        "phone": phone, "profile": profile, "form": form, "fetch_problem": fetch_problem,
+        "picture_error": picture_error, "websites": (list(shown["websites"]) + ["", ""])[:2], "counts": _counts(shown),
         "preview": _preview(phone, shown, picture=profile.profile_picture_url),
     }
     return render(request, PAGE, context, status=status)
+
+
+def _counts(values: dict) -> dict[str, tuple[int, int]]:
+    """Each limited field's (length, limit): the page and the check as one types draw the same counter."""
+    return {name: (len(str(values.get(name) or "")), limit) for name, limit in LIMITS.items()}
 
 
 def _initial(profile: BusinessProfile) -> dict:

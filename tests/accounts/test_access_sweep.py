@@ -113,7 +113,8 @@ PAGES: dict[str, str] = {
     "settings:person-add":                  "GET  login 200   403   403   403   403   403",
     "settings:person-detail":               "GET  login 200   403   403   403   403   403",
     "settings:person-active":               "POST login 400   403   403   403   403   403",  # no action named
-    "settings:person-password-link":        "POST login 200   403   403   403   403   403",  # the link, shown once
+    "settings:person-password-link":        "POST login 302   403   403   403   403   403",  # to the link, shown once
+    "settings:person-welcome":              "GET  login 200   403   403   403   403   403",  # "shown already"
     "settings:audit-log":                   "GET  login 200   403   403   403   403   403",
     "settings:audit-log-csv":               "GET  login 200   403   403   403   403   403",
     # Anybody may open a set-password link; a wrong one says it does not work (and sets nothing).

@@ -92,7 +92,22 @@ def test_a_bad_date_range_is_an_error_on_its_field(admin_client, entries):
 
     assert response.status_code == 400
     assert response.context["form"].errors == {"until": ["The end of the range is before its start."]}
+    page = response.content.decode()
+    assert "Fix the dates above to see the entries." in page
+    assert "Nothing audited yet." not in page and '<table class="list audit">' not in page
     assert admin_client.get(reverse("settings:audit-log"), {"since": "soon"}).status_code == 400
+
+
+def test_empty_details_are_left_out_but_false_and_zero_are_kept(admin_client, administrator, phone):
+    record_audit(actor=administrator, action="phone_numbers.sync", obj=phone,
+                 details={"error_code": 190, "error_subcode": None, "skipped": [], "note": "", "retried": False,
+                          "left": 0})
+
+    page = admin_client.get(reverse("settings:audit-log"), {"action": "phone_numbers.sync"}).content.decode()
+
+    assert '<span class="hint">error_code:</span> 190' in page
+    assert '<span class="hint">retried:</span> False' in page and '<span class="hint">left:</span> 0' in page
+    assert "error_subcode" not in page and "skipped:" not in page and "note:" not in page
 
 
 def test_it_pages_through_the_log_keeping_the_search(admin_client, administrator, phone):

@@ -82,6 +82,7 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "settings:person-detail": (),
     "settings:person-active": (),
     "settings:person-password-link": (),
+    "settings:person-welcome": (),
     "settings:audit-log": ("person", "action", "object", "since", "until", "page"),
     "settings:audit-log-csv": ("person", "action", "object", "since", "until"),
     "password-set": (),

@@ -77,6 +77,7 @@ def test_it_opens_with_metas_copy_and_the_preview_a_customer_sees(admin_client, 
     preview = page[page.index('id="profile-preview"'):]
     assert "Acme" in preview and "Restaurant" in preview and "1 Main St" in preview and "A bakery." in preview
     assert '<option value="RESTAURANT" selected>Restaurant</option>' in page
+    assert '<span class="count" id="count-about">17 / 139</span>' in page
     cached = BusinessProfile.objects.get()
     assert (cached.about, cached.websites, cached.synced_at is not None) == ("Fresh bread daily",
                                                                              ["https://bakery.example/"], True)
@@ -90,6 +91,8 @@ def test_an_about_of_140_characters_is_refused_on_the_field_and_metas_copy_is_un
 
     assert response.status_code == 400
     assert "At most 139 characters (this has 140)." in _errors_of(response, "about")
+    # The page drawn by the server marks the counter as the check does while typing.
+    assert '<span class="count over" id="count-about">140 / 139</span>' in response.content.decode()
     assert _errors_of(response, "description").strip() == ""
     assert _meta(settings)["about"] == "Fresh bread daily"
     assert not AuditEntry.objects.filter(action="business_profile.update").exists()

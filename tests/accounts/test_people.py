@@ -35,7 +35,7 @@ def admin_client(client, administrator):
 def _add(admin_client, **changes):
     data = {"name": "Olivia Park", "email": "olivia@example.com", "username": "olivia", "roles": [roles.OPERATOR],
             "phone_numbers": [], "password": "link", **changes}
-    return admin_client.post(reverse("settings:person-add"), data)
+    return admin_client.post(reverse("settings:person-add"), data, follow=True)
 
 
 def _log_in(username: str, password: str) -> tuple[Client, int]:
@@ -52,10 +52,11 @@ def test_it_adds_an_operator_who_sets_a_password_by_link_and_sees_only_their_num
     response = _add(admin_client, phone_numbers=[phone.pk])
 
     assert response.status_code == 200
-    link = response.context["link"]
+    olivia = get_user_model().objects.get(username="olivia")
+    assert response.redirect_chain == [(reverse("settings:person-welcome", args=[olivia.pk]), 302)]
+    link = response.context["way_in"]["link"]
     assert link.startswith("http://testserver/password/set/") and link in response.text
     assert response["Cache-Control"].startswith("max-age=0") and "no-store" in response["Cache-Control"]
-    olivia = get_user_model().objects.get(username="olivia")
     assert (olivia.get_full_name(), olivia.email, olivia.has_usable_password()) == ("Olivia Park", "olivia@example.com", False)
 
     # Olivia opens the link she was handed, chooses a password, and logs in with it.
@@ -86,8 +87,13 @@ def test_each_role_is_offered_with_a_line_on_what_it_may_do(admin_client):
 def test_a_temporary_password_is_shown_once_and_lets_them_in(admin_client):
     response = _add(admin_client, password="temporary", roles=[roles.TEMPLATE_MANAGER, roles.SUPPORT])
 
-    temporary = response.context["temporary_password"]
+    temporary = response.context["way_in"]["temporary_password"]
     assert temporary and temporary in response.text
+    # Shown on a page of its own (POST/redirect/GET): a reload adds nobody and shows it no more.
+    again = admin_client.get(response.redirect_chain[-1][0])
+    assert again.status_code == 200 and temporary not in again.text
+    assert "The way in for olivia was shown already" in again.text and "Make a new set-password link" in again.text
+    assert get_user_model().objects.filter(username="olivia").count() == 1
     assert _log_in("olivia", temporary)[1] == 302
     olivia = get_user_model().objects.get(username="olivia")
     assert set(olivia.groups.values_list("name", flat=True)) == {roles.TEMPLATE_MANAGER, roles.SUPPORT}
@@ -97,13 +103,27 @@ def test_a_temporary_password_is_shown_once_and_lets_them_in(admin_client):
     assert temporary not in json.dumps(list(AuditEntry.objects.values()), default=str)
 
 
+def test_the_way_in_waits_in_the_session_encrypted_until_its_page_shows_it(admin_client):
+    data = {"name": "Olivia Park", "email": "olivia@example.com", "username": "olivia", "roles": [roles.OPERATOR],
+            "phone_numbers": [], "password": "temporary"}
+    posted = admin_client.post(reverse("settings:person-add"), data)
+
+    kept = admin_client.session["settings.person_way_in"]
+    page = admin_client.get(posted.url)
+
+    temporary = page.context["way_in"]["temporary_password"]
+    assert posted.status_code == 302 and temporary in page.text
+    assert temporary not in json.dumps(kept) and kept["temporary_password"].startswith("gAAAA")  # Fernet
+    assert "settings.person_way_in" not in admin_client.session
+
+
 def test_the_link_is_e_mailed_when_mail_is_configured(admin_client, settings):
     settings.EMAIL_HOST = "smtp.example.com"
 
     response = _add(admin_client)
 
     assert [message.to for message in mail.outbox] == [["olivia@example.com"]]
-    assert response.context["link"] in mail.outbox[0].body
+    assert response.context["way_in"]["link"] in mail.outbox[0].body
     assert "also e-mailed to olivia@example.com" in response.text
 
 
@@ -199,7 +219,9 @@ def test_with_a_second_administrator_the_first_can_step_down(admin_client, admin
 
 
 def test_a_new_link_can_be_made_and_a_deactivated_persons_link_does_not_work(admin_client, operator):
-    link = admin_client.post(reverse("settings:person-password-link", args=[operator.pk])).context["link"]
+    made = admin_client.post(reverse("settings:person-password-link", args=[operator.pk]), follow=True)
+    link = made.context["way_in"]["link"]
+    assert made.redirect_chain == [(reverse("settings:person-welcome", args=[operator.pk]), 302)]
     admin_client.post(reverse("settings:person-active", args=[operator.pk]), {"action": "deactivate"})
 
     assert "does not work any more" in Client().get(link, follow=True).text

@@ -175,6 +175,9 @@ def test_an_expired_token_is_explained_and_blocks_sending(client, administrator,
     assert "error 190, subcode 463" in _checks(account)["token"]["text"]
     assert "nothing can be sent" in account.sending_blocked_reason()
     assert [c.request.url.split("?")[0] for c in meta.calls] == [f"{BASE}/debug_token"]  # stops there
+    # The business account was not checked at all: the page says so, not "Check".
+    assert '<span class="verdict">Not run</span>\n      Not checked: the access token does not work.' in html
+    assert '<span class="verdict">Check</span>' not in html
 
 
 def test_a_missing_permission_names_the_scope(client, administrator, meta):

@@ -68,8 +68,10 @@ def test_it_says_why_a_number_cannot_send(admin_client, account, phone, post_web
 
     page = admin_client.get(HEALTH_URL).content.decode()
 
-    assert "No — this number cannot send:" in page
-    assert "Disconnected: the number cannot send" in page and "Register the number" in page
+    assert "No — this number cannot send: Meta&#x27;s account review is rejected; Number status is Disconnected" in page
+    assert "the number cannot send" not in page
+    number_page = f"/settings/numbers/{PHONE_NUMBER_ID}/"
+    assert f'<a href="{number_page}">Register the number on its page.</a>' in page
     assert "2,000 customers / 24 h (shared by every number of the business portfolio)" in page
     assert "Not tested yet" in page and "Run the connection test on the Accounts page." in page
     assert "Meta&#x27;s account review is rejected" in page
@@ -84,8 +86,13 @@ def test_a_healthy_number_can_send(admin_client, account, phone):
 
     page = admin_client.get(HEALTH_URL).content.decode()
 
-    # The token's expiry and the subscription are not tested yet: unknown is not a warning.
-    assert "Yes — nothing stands in the way of sending." in page
+    # The token's expiry and the subscription are not tested yet: unknown is not a warning, but no promise either.
+    assert "Yes, as far as we know — not checked yet: Access token; Webhook subscription" in page
+    assert "nothing stands in the way" not in page
+
+    account.connection_tested_at, account.subscribed = timezone.now(), True
+    account.save()
+    assert "Yes — nothing stands in the way of sending." in admin_client.get(HEALTH_URL).content.decode()
 
 
 def test_it_reads_the_token_and_the_subscription_from_the_last_connection_test(admin_client, account, phone):

@@ -4,6 +4,7 @@ Each number action shows its rule, explains Meta's refusal on its form, and leav
 """
 
 from datetime import timedelta
+from datetime import timezone as dt_timezone
 
 import pytest
 import responses
@@ -64,8 +65,11 @@ def test_it_syncs_every_page_of_the_wabas_numbers(admin_client, meta, account):
     response = admin_client.post("/settings/numbers/sync/", {"account": account.pk}, follow=True)
 
     page = response.content.decode()
-    assert "2 number(s) read from Meta, 1 new" in page
+    assert "2 numbers read from Meta, 1 new" in page
     assert "+15550783881" in page and "+15550001111" in page
+    # The list says what the number's page says, not Meta's codes.
+    assert '<td data-label="Status">Connected</td>' in page and "CONNECTED" not in page
+    assert '<td data-label="Messaging limit">2,000 customers / 24 h</td>' in page and "TIER_2K" not in page
     assert 'class="quality quality-yellow">Medium' in page
     new = PhoneNumber.objects.get(phone_number_id=SECOND_ID)
     assert (new.status, new.code_verification_status, new.platform_type, new.messaging_limit_tier) == (
@@ -77,7 +81,8 @@ def test_it_syncs_every_page_of_the_wabas_numbers(admin_client, meta, account):
 
 def test_a_sync_keeps_a_quality_change_in_the_numbers_history(admin_client, meta, account, phone):
     meta.get(f"{GRAPH}/{WABA_ID}/phone_numbers", json={"data": [_number(PHONE_NUMBER_ID, "15550783881")]})
-    admin_client.post("/settings/numbers/sync/", {"account": account.pk})
+    first = admin_client.post("/settings/numbers/sync/", {"account": account.pk}, follow=True).content.decode()
+    assert "Acme: 1 number read from Meta." in first
     meta.get(f"{GRAPH}/{WABA_ID}/phone_numbers",
              json={"data": [_number(PHONE_NUMBER_ID, "15550783881", quality_rating="RED")]})
     admin_client.post("/settings/numbers/sync/", {"account": account.pk})
@@ -116,7 +121,7 @@ def test_the_number_page_shows_the_facts_and_every_rule(admin_client, phone, acc
     page = admin_client.get(NUMBER_URL).content.decode()
 
     assert "10,000 customers / 24 h" in page and "Per business portfolio" in page
-    assert "Cloud api" in page and "80 messages/s" in page
+    assert "<dt>Platform</dt><dd>Cloud API</dd>" in page and "80 messages/s" in page
     assert "10 register and 10 deregister calls per number per 72 hours" in page
     assert "Register: <strong>10 of 10 left</strong>" in page
     assert f'hx-get="/settings/numbers/{PHONE_NUMBER_ID}/status/"' in page
@@ -189,6 +194,11 @@ def test_the_eleventh_register_is_refused_here_before_meta_locks_the_number(admi
     assert response.status_code == 400
     assert "All 10 register calls of the last 72 hours are used: one more would lock the number" in page
     assert "Register: <strong>0 of 10 left</strong>" in page
+    # The disabled button says why, beside it.
+    frees = (start + timedelta(hours=72)).astimezone(dt_timezone.utc)
+    assert ('<button type="submit" disabled aria-describedby="register-why">Register</button>\n'
+            f'        <span class="muted" id="register-why">No register calls left: the next one frees at '
+            f'{frees:%-d %b, %H:%M} UTC</span>') in page
     assert len(meta.calls) == 0
     assert _audit("phone_number.register") == [{"outcome": "refused", "reason": "allowance used"}]
 

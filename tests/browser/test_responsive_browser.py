@@ -176,3 +176,20 @@ def test_on_a_phone_every_top_bar_link_and_log_out_are_on_the_screen(admin_page,
     for n in range(controls.count()):
         box = controls.nth(n).bounding_box()
         assert box and 0 <= box["x"] and box["x"] + box["width"] <= PHONE["width"], f"{names[n]} is off-screen: {box}"
+
+
+def test_on_a_phone_the_settings_tabs_wrap_and_every_one_is_on_the_screen(admin_page, live_server):
+    page, _, _ = admin_page
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}{reverse('settings:audit-log')}")
+    nav = page.locator(".settings-nav")
+    assert nav.evaluate("n => n.scrollWidth <= n.clientWidth"), "the Settings tabs scroll sideways"
+    tabs = nav.locator("a")
+    names = [name.strip() for name in tabs.all_inner_texts()]
+    assert {"Overview", "Accounts", "Phone numbers", "People and roles", "Audit log"} <= set(names)
+    for n in range(tabs.count()):
+        box = tabs.nth(n).bounding_box()
+        assert box and 0 <= box["x"] and box["x"] + box["width"] <= PHONE["width"], f"{names[n]} is cut off: {box}"
+    tops = {round(tabs.nth(n).bounding_box()["y"]) for n in range(tabs.count())}
+    assert len(tops) >= 2, "five tabs cannot fit one line at 390 px: they should wrap"
+    assert nav.locator("a[aria-current=page]").inner_text().strip() == "Audit log"
