@@ -1,6 +1,7 @@
 """Messaging's side of the media library: inbound files handed to media_lib to download, and
 where an asset is used (media_lib asks before deleting one)."""
 
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from cloudapi.webhook_payloads import as_dict, text_of
@@ -12,28 +13,34 @@ from ..models import Message
 _USAGES_SHOWN = 20
 
 
-def register_inbound_file(message: Message) -> None:
-    """A customer's image/video/audio/document/sticker: media_lib fetches it now, the bubble shows it."""
-    if message.type not in MEDIA_TYPES:
-        return
-    payload = as_dict(message.payload)
-    media_id = text_of(payload.get("id"), max_length=64)
-    if not media_id:
-        return  # nothing Meta would give us: the bubble says so
-
-    phone = message.conversation.phone_number
-    asset = register_inbound_media(
-        account=phone.account,
-        phone_number=phone,
-        media_id=media_id,
-        mime_type=text_of(payload.get("mime_type"), max_length=127),
-        sha256=text_of(payload.get("sha256"), max_length=128),
-        filename=text_of(payload.get("filename"), max_length=255),
-        url=text_of(payload.get("url")),
-        kind=message.type,
-    )
-    Message.objects.filter(pk=message.pk).update(media_asset=asset)
-    message.media_asset = asset
+def register_inbound_files(messages: list[Message]) -> None:
+    """Customers' images/videos/audio/documents/stickers: media_lib fetches each (its download is
+    queued when the transaction commits), the bubbles show them; one UPDATE links them all."""
+    linked: dict[int, int] = {}
+    for message in messages:
+        if message.type not in MEDIA_TYPES:
+            continue
+        payload = as_dict(message.payload)
+        media_id = text_of(payload.get("id"), max_length=64)
+        if not media_id:
+            continue  # nothing Meta would give us: the bubble says so
+        phone = message.conversation.phone_number
+        message.media_asset = register_inbound_media(
+            account=phone.account,
+            phone_number=phone,
+            media_id=media_id,
+            mime_type=text_of(payload.get("mime_type"), max_length=127),
+            sha256=text_of(payload.get("sha256"), max_length=128),
+            filename=text_of(payload.get("filename"), max_length=255),
+            url=text_of(payload.get("url")),
+            kind=message.type,
+        )
+        linked[message.pk] = message.media_asset.pk
+    if linked:
+        Message.objects.filter(pk__in=linked).update(
+            media_asset_id=Case(*(When(pk=pk, then=Value(asset)) for pk, asset in linked.items()),
+                                output_field=Message._meta.get_field("media_asset"))
+        )
 
 
 def message_usages(asset) -> list[str]:
