@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import PhoneNumber
@@ -31,6 +31,7 @@ from .last_message import QUIET_TYPES, shows_in_inbox
 from .media import register_inbound_files
 from .message_content import display_text, payload_of
 from .message_updates import UPDATE_TYPES, apply_update, target_wamid_of
+from .set_updates import update_from_values
 
 # A reaction is shown on the row but is nothing new to read.
 _NOT_UNREAD = (*QUIET_TYPES, "reaction")
@@ -219,30 +220,30 @@ def _touch_conversations(messages: list[Message]) -> None:
         .order_by("pk")
         .values_list("pk", "last_inbound_at", "unread_count", "last_message_id", "last_message__created_at")
     }
-    fields: dict[str, list[When]] = {"last_inbound_at": [], "unread_count": [], "last_message": [], "last_message_at": []}
+    rows = []
     for pk, (last_inbound_at, unread, last_id, last_at) in current.items():
         mine = by_conversation[pk]
         written = [m.created_at for m in mine if m.type != "system"]  # a notice from WhatsApp, not the customer
         if written and (last_inbound_at is None or max(written) > last_inbound_at):
-            fields["last_inbound_at"].append(When(pk=pk, then=Value(max(written))))
-        new_unread = sum(1 for m in mine if m.type not in _NOT_UNREAD)
-        if new_unread:
-            fields["unread_count"].append(When(pk=pk, then=Value(unread + new_unread)))
-        shown = [m for m in mine if shows_in_inbox(m)]
-        newest = max(shown, key=lambda m: (m.created_at, m.pk), default=None)
+            last_inbound_at = max(written)
+        unread += sum(1 for m in mine if m.type not in _NOT_UNREAD)
+        newest = max((m for m in mine if shows_in_inbox(m)), key=lambda m: (m.created_at, m.pk), default=None)
+        last_message_at = None
         if newest is not None and (last_at is None or (newest.created_at, newest.pk) > (last_at, last_id or 0)):
-            fields["last_message"].append(When(pk=pk, then=Value(newest.pk)))
-            fields["last_message_at"].append(When(pk=pk, then=Value(newest.created_at)))
-    output = {"last_message": Conversation._meta.get_field("last_message")}
-    updates = {
-        ("last_message_id" if name == "last_message" else name): Case(
-            *whens, default=F("last_message_id" if name == "last_message" else name),
-            output_field=output.get(name, Conversation._meta.get_field(name)),
-        )
-        for name, whens in fields.items() if whens
-    }
-    if updates:
-        Conversation.objects.filter(pk__in=current).update(**updates)
+            last_id, last_message_at = newest.pk, newest.created_at
+        rows.append((pk, last_inbound_at, unread, last_id, last_message_at))
+    update_from_values(
+        Conversation,
+        columns={"id": "id", "last_inbound_at": "last_inbound_at", "unread_count": "unread_count",
+                 "last_message": "last_message", "last_message_at": "last_message_at"},
+        rows=rows,
+        assignments={
+            "last_inbound_at": "v.last_inbound_at",
+            "unread_count": "v.unread_count",
+            "last_message": "v.last_message",
+            "last_message_at": "COALESCE(v.last_message_at, t.last_message_at)",
+        },
+    )
 
 
 def _apply_effects(rows: list[InboundRow]) -> None:

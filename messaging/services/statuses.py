@@ -11,21 +11,20 @@ recorded, then every message moved in one UPDATE whose ``CASE`` is guarded by th
 SQL, so the database never lets a lower status overwrite a higher one, whichever worker commits first.
 """
 
-import functools
-import operator
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import IntegerField
 from django.utils import timezone
 
 from accounts.webhook_scope import SignerScope
 from cloudapi.webhook_payloads import InvalidPayload, as_dict, as_list, first_error, parse_timestamp, required_str, text_of
 
 from ..models import Conversation, Message, MessageStatusEvent, WebhookEvent
+from .set_updates import update_from_values
 
 Status = Message.Status
 RANK = {
@@ -148,8 +147,15 @@ def attach_pending_statuses(message: Message) -> None:
     message.refresh_from_db()
 
 
-def _at_or_above(rank: int) -> list[str]:
-    return [name for name, value in RANK.items() if value >= rank]
+_RANK_OF_CURRENT = "(CASE t.status " + " ".join(f"WHEN '{name}' THEN {rank}" for name, rank in RANK.items()) + " ELSE -1 END)"
+_ENDS_FAILED = (
+    f"v.failed = 1 AND ((v.status = 'failed' AND {_RANK_OF_CURRENT} < v.rank)"
+    f" OR (t.status = 'failed' AND v.rank <= {RANK[Status.FAILED]}))"
+)
+_SETS_TIME = f"t.meta_timestamp IS NULL AND v.sent_at IS NOT NULL AND {_RANK_OF_CURRENT} < {RANK[Status.SENT]}"
+_ADVANCES = f"{_RANK_OF_CURRENT} < v.rank"
+_TAKES_WAMID = "(t.wamid IS NULL OR t.wamid = '')"
+_CHANGES = f"({_ADVANCES}) OR ({_SETS_TIME}) OR ({_ENDS_FAILED}) OR {_TAKES_WAMID}"
 
 
 def advance_messages(records: Iterable[MessageStatusEvent]) -> int:
@@ -158,57 +164,46 @@ def advance_messages(records: Iterable[MessageStatusEvent]) -> int:
     Every condition is evaluated by the database on the row as it is when the UPDATE takes it:
     the status only moves up (a status without a rank moves nothing); ``sent`` gives Meta's
     send time if there is none yet; a ``failed`` with errors shows its first error only when the
-    message ends ``failed``; a message found by our UUID takes the wamid Meta gave it.
+    message ends ``failed`` (a failed that ranks below what the message already proved —
+    delivered, read — stays only on the timeline: the bubble must not show an error under a
+    message the customer read); a message found by our UUID takes the wamid Meta gave it.
     """
     by_message: dict[int, list[MessageStatusEvent]] = {}
     for record in records:
         by_message.setdefault(record.message_id, []).append(record)
-    if not by_message:
-        return 0
-    fields: dict[str, list[When]] = {name: [] for name in (
-        "status", "status_at", "meta_timestamp", "error_code", "error_title", "error_details", "wamid", "updated_at",
-    )}
     now = timezone.now()
+    rows = []
     for pk, mine in by_message.items():
-        ranked = [record for record in mine if record.status in RANK]
-        best = max(ranked, key=lambda record: RANK[record.status], default=None)
-        this = Q(pk=pk)
-        changes = []
-        if best is not None:
-            advances = this & ~Q(status__in=_at_or_above(RANK[best.status]))
-            fields["status"].append(When(advances, then=Value(best.status)))
-            fields["status_at"].append(When(advances, then=Value(best.timestamp)))
-            changes.append(advances)
-            sent = next((record for record in mine if record.status == Status.SENT), None)
-            if sent is not None:
-                sets_time = this & Q(meta_timestamp__isnull=True) & ~Q(status__in=_at_or_above(RANK[Status.SENT]))
-                fields["meta_timestamp"].append(When(sets_time, then=Value(sent.timestamp)))
-                changes.append(sets_time)
-            failed = next((record for record in mine if record.status == Status.FAILED and record.errors), None)
-            if failed is not None:
-                # Every error object stays on the timeline row; the first one is what the bubble shows.
-                # A failed that ranks below what the message already proved (delivered, read) stays only
-                # on the timeline: the bubble must not show an error under a message the customer read.
-                ends = [advances] if best.status == Status.FAILED else []
-                if RANK[best.status] <= RANK[Status.FAILED]:
-                    ends.append(this & Q(status=Status.FAILED))
-                if ends:
-                    ends_failed = functools.reduce(operator.or_, ends)
-                    code, title, details = first_error(failed.errors)
-                    fields["error_code"].append(When(ends_failed, then=Value(code)))
-                    fields["error_title"].append(When(ends_failed, then=Value(title)))
-                    fields["error_details"].append(When(ends_failed, then=Value(details)))
-                    changes.append(ends_failed)
-        takes_wamid = this & (Q(wamid__isnull=True) | Q(wamid=""))
-        fields["wamid"].append(When(takes_wamid, then=Value(mine[0].wamid)))
-        changes.append(takes_wamid)
-        for change in changes:
-            fields["updated_at"].append(When(change, then=Value(now)))
-    output = {name: Message._meta.get_field(name) for name in fields}
-    updates = {
-        name: Case(*whens, default=F(name), output_field=output[name]) for name, whens in fields.items() if whens
-    }
-    return Message.objects.filter(pk__in=by_message).update(**updates)
+        best = max((r for r in mine if r.status in RANK), key=lambda r: RANK[r.status], default=None)
+        sent = next((r for r in mine if r.status == Status.SENT), None)
+        failed = next((r for r in mine if r.status == Status.FAILED and r.errors), None)
+        # Every error object stays on the timeline row; the first one is what the bubble shows.
+        code, title, details = first_error(failed.errors) if failed else (None, "", "")
+        rows.append((
+            pk, best.status if best else None, best.timestamp if best else None, RANK[best.status] if best else -1,
+            sent.timestamp if sent else None, int(failed is not None), code, title, details, mine[0].wamid, now,
+        ))
+    return update_from_values(
+        Message,
+        columns={"id": "id", "status": "status", "status_at": "status_at", "rank": _RANK_FIELD,
+                 "sent_at": "meta_timestamp", "failed": _RANK_FIELD, "error_code": "error_code",
+                 "error_title": "error_title", "error_details": "error_details", "wamid": "wamid", "now": "updated_at"},
+        rows=rows,
+        assignments={
+            "status": f"CASE WHEN {_ADVANCES} THEN v.status ELSE t.status END",
+            "status_at": f"CASE WHEN {_ADVANCES} THEN v.status_at ELSE t.status_at END",
+            "meta_timestamp": f"CASE WHEN {_SETS_TIME} THEN v.sent_at ELSE t.meta_timestamp END",
+            "error_code": f"CASE WHEN {_ENDS_FAILED} THEN v.error_code ELSE t.error_code END",
+            "error_title": f"CASE WHEN {_ENDS_FAILED} THEN v.error_title ELSE t.error_title END",
+            "error_details": f"CASE WHEN {_ENDS_FAILED} THEN v.error_details ELSE t.error_details END",
+            "wamid": f"CASE WHEN {_TAKES_WAMID} THEN v.wamid ELSE t.wamid END",
+            "updated_at": "v.now",
+        },
+        where=_CHANGES,
+    )
+
+
+_RANK_FIELD = IntegerField()
 
 
 def find_messages(*, wamids: set[str], uuids: set[uuid.UUID]) -> tuple[dict[str, tuple[int, int]], dict[uuid.UUID, tuple[int, int]]]:

@@ -31,6 +31,7 @@ from cloudapi import webhook_registry
 from cloudapi.webhook_payloads import ForeignObject, InvalidPayload, UnknownAccount, parse_json
 
 from ..models import WebhookEvent
+from ..services.set_updates import update_from_values
 from .chunks import Item, chunk_items, event_items, pieces_of
 from .errors import UnknownPhoneNumber
 from .flows import handle_flows
@@ -214,7 +215,12 @@ def _apply_events(work: list[tuple[WebhookEvent, Plan]], *, size: int | None = N
     if len(work) == 1:
         work[0][0].save(update_fields=_EVENT_FIELDS)
     elif work:
-        WebhookEvent.objects.bulk_update([event for event, _ in work], _EVENT_FIELDS)
+        update_from_values(
+            WebhookEvent,
+            columns={"id": "id", **{name: name for name in _EVENT_FIELDS}},
+            rows=[(event.pk, *(getattr(event, name) for name in _EVENT_FIELDS)) for event, _ in work],
+            assignments={name: f"v.{name}" for name in _EVENT_FIELDS},
+        )
 
 
 def _apply_alone(item: tuple[WebhookEvent, list[Item], list[Item]]) -> None:
