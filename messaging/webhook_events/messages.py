@@ -7,8 +7,12 @@ joins the batch — and then applies the batch with a few set-based statements (
 registry, is the same thing for one change.
 """
 
+import functools
+import operator
 import uuid
 from typing import Any
+
+from django.db.models import Q
 
 from accounts.models import PhoneNumber
 from accounts.webhook_scope import ANY_ACCOUNT, SignerScope
@@ -148,8 +152,13 @@ def _record_user_ids(user_ids: list[tuple[int, str, str]]) -> None:
     wanted = {(account_id, wa_id): user_id for account_id, wa_id, user_id in user_ids}
     if not wanted:
         return
+    by_account: dict[int, set[str]] = {}
+    for account_id, wa_id in wanted:
+        by_account.setdefault(account_id, set()).add(wa_id)
+    # Account first: the (account, wa_id) unique index finds them, never a scan of every contact.
+    which = functools.reduce(operator.or_, (Q(account_id=a, wa_id__in=w) for a, w in by_account.items()))
     changed = []
-    for contact in Contact.objects.filter(wa_id__in={wa_id for _, wa_id in wanted}).only("account_id", "wa_id", "user_id"):
+    for contact in Contact.objects.filter(which).only("account_id", "wa_id", "user_id"):
         user_id = wanted.get((contact.account_id, contact.wa_id))
         if user_id and contact.user_id != user_id:
             contact.user_id = user_id
