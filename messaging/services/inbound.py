@@ -167,8 +167,12 @@ def _upsert_contacts(rows: list[InboundRow]) -> dict[tuple[int, str], Contact]:
         if (name and contact.name != name) or (user_id and contact.user_id != user_id):
             contact.name, contact.user_id, contact.updated_at = name or contact.name, user_id or contact.user_id, now
             changed.append(contact)
-    if changed:
-        Contact.objects.bulk_update(changed, ["name", "user_id", "updated_at"])
+    update_from_values(
+        Contact,
+        columns={"id": "id", "name": "name", "user_id": "user_id", "updated_at": "updated_at"},
+        rows=[(contact.pk, contact.name, contact.user_id, contact.updated_at) for contact in changed],
+        assignments={"name": "v.name", "user_id": "v.user_id", "updated_at": "v.updated_at"},
+    )
     return found
 
 

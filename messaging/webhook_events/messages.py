@@ -21,6 +21,7 @@ from cloudapi.webhook_payloads import UnknownAccount, as_dict, entry_time, optio
 from ..models import Contact, WebhookEvent
 from ..services.account_events import record_webhook_errors
 from ..services.inbound import InboundRow, parse_inbound, store_inbound_messages
+from ..services.set_updates import update_from_values
 from ..services.statuses import StatusRow, apply_statuses, callback_uuid, find_messages, parse_status
 from .errors import UnknownPhoneNumber
 
@@ -163,8 +164,10 @@ def _record_user_ids(user_ids: list[tuple[int, str, str]]) -> None:
         if user_id and contact.user_id != user_id:
             contact.user_id = user_id
             changed.append(contact)
-    if changed:
-        Contact.objects.bulk_update(changed, ["user_id"])
+    update_from_values(
+        Contact, columns={"id": "id", "user_id": "user_id"}, rows=[(contact.pk, contact.user_id) for contact in changed],
+        assignments={"user_id": "v.user_id"},
+    )
 
 
 def _phone_of(value: dict[str, Any], scope: SignerScope) -> PhoneNumber:
