@@ -1,22 +1,22 @@
 """Messaging's side of the media library: inbound files handed to media_lib to download, and
 where an asset is used (media_lib asks before deleting one)."""
 
-from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from cloudapi.webhook_payloads import as_dict, text_of
-from media_lib.services import register_inbound_media
+from media_lib.services import InboundMedia, register_inbound_media_batch
 from cloudapi.media_kinds import KINDS as MEDIA_TYPES
 
 from ..models import Message
+from .set_updates import update_from_values
 
 _USAGES_SHOWN = 20
 
 
 def register_inbound_files(messages: list[Message]) -> None:
-    """Customers' images/videos/audio/documents/stickers: media_lib fetches each (its download is
-    queued when the transaction commits), the bubbles show them; one UPDATE links them all."""
-    linked: dict[int, int] = {}
+    """Customers' images/videos/audio/documents/stickers: media_lib registers them all at once and
+    queues their downloads for when the transaction commits; one UPDATE links the bubbles to them."""
+    files, requests = [], []
     for message in messages:
         if message.type not in MEDIA_TYPES:
             continue
@@ -25,7 +25,8 @@ def register_inbound_files(messages: list[Message]) -> None:
         if not media_id:
             continue  # nothing Meta would give us: the bubble says so
         phone = message.conversation.phone_number
-        message.media_asset = register_inbound_media(
+        files.append(message)
+        requests.append(InboundMedia(
             account=phone.account,
             phone_number=phone,
             media_id=media_id,
@@ -34,13 +35,15 @@ def register_inbound_files(messages: list[Message]) -> None:
             filename=text_of(payload.get("filename"), max_length=255),
             url=text_of(payload.get("url")),
             kind=message.type,
-        )
-        linked[message.pk] = message.media_asset.pk
-    if linked:
-        Message.objects.filter(pk__in=linked).update(
-            media_asset_id=Case(*(When(pk=pk, then=Value(asset)) for pk, asset in linked.items()),
-                                output_field=Message._meta.get_field("media_asset"))
-        )
+        ))
+    if not files:
+        return
+    for message, asset in zip(files, register_inbound_media_batch(requests)):
+        message.media_asset = asset
+    update_from_values(
+        Message, columns={"id": "id", "media_asset": "media_asset"},
+        rows=[(message.pk, message.media_asset.pk) for message in files], assignments={"media_asset": "v.media_asset"},
+    )
 
 
 def message_usages(asset) -> list[str]:

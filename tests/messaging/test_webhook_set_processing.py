@@ -259,3 +259,25 @@ def test_two_drains_on_postgresql_run_side_by_side_without_double_applying(phone
         skip_unless_required("concurrent drains need PostgreSQL: DATABASE_URL=postgres://…",
                              required_by="SWITCHBOARD_REQUIRE_SERVICES")
     _two_drains_at_once(phone)
+
+
+@pytest.mark.django_db
+def test_media_of_one_batch_is_registered_once_per_file_and_queued_after_commit(phone, django_capture_on_commit_callbacks):
+    from media_lib.models import MediaAsset
+
+    for n, media_id in enumerate(["111", "222", "111"]):  # the same file forwarded twice
+        payload = _inbound(f"wamid.img.{n}", wa_id=f"1650555000{n}", at=T0 + n)
+        message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+        del message["text"]
+        message.update(type="image", image={"id": media_id, "mime_type": "image/jpeg", "sha256": "abc"})
+        _store(phone.account, payload)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        drain_webhook_events(limit=100)
+
+    assets = {asset.inbound_media_id: asset for asset in MediaAsset.objects.all()}
+    assert set(assets) == {"111", "222"} and {a.download_state for a in assets.values()} == {"pending"}
+    linked = dict(Message.objects.filter(type="image").values_list("wamid", "media_asset__inbound_media_id"))
+    assert linked == {"wamid.img.0": "111", "wamid.img.1": "222", "wamid.img.2": "111"}
+    downloads = [cb for cb in callbacks if "download_inbound_media_task" in cb.__code__.co_freevars]
+    assert len(downloads) == 2
