@@ -2,9 +2,12 @@
 
 The handler table lives in ``cloudapi.webhook_registry``; messaging registers the fields it owns
 here (``messages``, ``flows``, ``user_preferences``), other apps from their own
-``AppConfig.ready()``. An event of up to ``chunk_items()`` items is applied in one transaction,
-whole or not at all; a larger one chunk by chunk (see ``chunks``), each chunk whole or not at
-all. A failure is recorded on the event, which can be replayed.
+``AppConfig.ready()``. The drain claims a batch of events and applies them together: each is
+checked on its own, then the ``messages`` parts of all of them are applied with a few set-based
+statements (``MessagesBatch``); if that fails, each event is applied alone by the same code, so a
+poison event is isolated. An event of up to ``chunk_items()`` items is applied whole or not at
+all; a larger one chunk by chunk (see ``chunks``), each chunk whole or not at all. A failure is
+recorded on the event, which can be replayed.
 
 Outcomes: ``processed``; ``rejected`` (the payload is malformed, or names an object of an
 account that did not sign it: the reason is kept); ``unroutable`` (for a number or account we do
@@ -12,8 +15,8 @@ not have); ``failed`` (a bug of ours — the error is kept and the event can be 
 fixed).
 
 Tenancy: the event may change only its signer accounts (``accounts.webhook_scope``). One scope is
-built per event and passed to every handler as ``scope``; the WABA of each entry and the number
-of each change's metadata are checked here, before any handler runs.
+built per signer and batch and passed to every handler as ``scope``; the WABA of each entry and
+the number of each change's metadata are checked here, per event, before any handler runs.
 """
 
 import logging
