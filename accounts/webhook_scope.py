@@ -8,7 +8,7 @@ object raises ``ForeignObject`` (the event is rejected, nothing of it applied); 
 has connected raises ``UnknownAccount`` (unroutable, replayable once it is connected).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.crypto import constant_time_compare
@@ -25,6 +25,9 @@ class SignerScope:
     (a test, a command): every account is its own."""
 
     account_ids: frozenset[int] | None
+    # Numbers and WABAs looked up for this scope: the drain keeps one scope per signer for a whole
+    # batch (one transaction), so each is read once per batch, not once per event.
+    _seen: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of_signer(cls, account_id: int | None) -> "SignerScope":
@@ -54,7 +57,7 @@ class SignerScope:
         """The connected account of ``entry[].id``, checked to be a signer's; ``None`` when no
         account has that WABA (a handler that needs one raises ``UnknownAccount``)."""
         waba_id = text_of(entry.get("id"), max_length=64)
-        account = BusinessAccount.objects.filter(waba_id=waba_id).first() if waba_id else None
+        account = self._remember(("waba", waba_id), lambda: BusinessAccount.objects.filter(waba_id=waba_id).first())
         if account is not None:
             self.claim(owner_id=account.pk, what=f"WABA {account.waba_id}")
             _refuse_disconnected(account.waba_id, account.disconnected_at)
@@ -69,9 +72,7 @@ class SignerScope:
 
     def phone_by_id(self, phone_number_id: str) -> PhoneNumber:
         """The signer's number with Meta's ``phone_number_id``; ``UnknownAccount`` when none is connected."""
-        phone = None
-        if phone_number_id:
-            phone = PhoneNumber.objects.select_related("account").filter(phone_number_id=phone_number_id).first()
+        phone = self._phone(phone_number_id)
         if phone is None:
             raise UnknownAccount(f"No phone number with id {phone_number_id!r} is connected.")
         self.claim(owner_id=phone.account_id, what=f"phone number {phone_number_id}")
@@ -99,13 +100,27 @@ class SignerScope:
         """A change's ``metadata.phone_number_id``, when that number is connected, is a signer's."""
         metadata = value.get("metadata")
         phone_number_id = text_of(metadata.get("phone_number_id"), max_length=64) if isinstance(metadata, dict) else ""
-        if phone_number_id:
-            owner = PhoneNumber.objects.filter(phone_number_id=phone_number_id).values_list(
-                "account_id", "account__waba_id", "account__disconnected_at"
-            ).first()
-            if owner is not None:
-                self.claim(owner_id=owner[0], what=f"phone number {phone_number_id}")
-                _refuse_disconnected(owner[1], owner[2])
+        phone = self._phone(phone_number_id)
+        if phone is not None:
+            self.claim(owner_id=phone.account_id, what=f"phone number {phone_number_id}")
+            _refuse_disconnected(phone.account.waba_id, phone.account.disconnected_at)
+
+    def _phone(self, phone_number_id: str) -> PhoneNumber | None:
+        if not phone_number_id:
+            return None
+        return self._remember(
+            ("phone", phone_number_id),
+            lambda: PhoneNumber.objects.select_related("account").filter(phone_number_id=phone_number_id).first(),
+        )
+
+    def _remember(self, key: tuple[str, str], load):
+        if not key[1]:
+            return None
+        if self.account_ids is None:  # ANY_ACCOUNT lives as long as the process: it keeps nothing
+            return load()
+        if key not in self._seen:
+            self._seen[key] = load()
+        return self._seen[key]
 
 
 def _refuse_disconnected(waba_id: str, disconnected_at) -> None:

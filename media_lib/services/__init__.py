@@ -11,7 +11,14 @@
 
 from .cloud_ids import ensure_cloud_media_id, is_unknown_media_error, refresh_cloud_media_id
 from .deletion import AssetInUse, delete_asset, delete_at_meta
-from .inbound import download_inbound_media, register_inbound_media, requeue_stale_downloads, retry_download
+from .inbound import (
+    InboundMedia,
+    download_inbound_media,
+    register_inbound_media,
+    register_inbound_media_batch,
+    requeue_stale_downloads,
+    retry_download,
+)
 from .profile_picture import set_profile_picture
 from .uploads import inspect_upload, store_upload
 from .usage import register_usage_provider, unregister_usage_provider, usages_by_asset, usages_of
@@ -25,7 +32,9 @@ __all__ = [
     "inspect_upload",
     "is_unknown_media_error",
     "refresh_cloud_media_id",
+    "InboundMedia",
     "register_inbound_media",
+    "register_inbound_media_batch",
     "register_usage_provider",
     "requeue_stale_downloads",
     "retry_download",

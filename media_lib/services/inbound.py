@@ -15,12 +15,13 @@ import hashlib
 import io
 import logging
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -76,40 +77,75 @@ def register_inbound_media(
     A new asset starts ``pending`` and, when ``download``, its download task is enqueued once the
     transaction commits. Calling again with the same media id returns the same asset untouched.
     """
-    media_id = str(media_id or "").strip()
-    if not media_id:
-        raise ValueError("An inbound media id is required")
-    existing = _inbound(account, media_id)
-    if existing is not None:
-        return existing
+    request = InboundMedia(account=account, phone_number=phone_number, media_id=media_id, mime_type=mime_type,
+                           sha256=sha256, filename=filename, url=url, kind=kind)
+    return register_inbound_media_batch([request], download=download)[0]
+
+
+@dataclass(frozen=True)
+class InboundMedia:
+    """One file a customer sent, as the ``messages`` webhook names it."""
+
+    account: BusinessAccount
+    phone_number: PhoneNumber
+    media_id: str
+    mime_type: str
+    sha256: str
+    filename: str = ""
+    url: str = ""
+    kind: str = ""
+
+
+def register_inbound_media_batch(requests: list[InboundMedia], *, download: bool = True) -> list[MediaAsset]:
+    """``register_inbound_media`` for many files at once (the webhook drain's batch): one query
+    for those known already, one INSERT for the new ones, and their downloads queued together
+    once the transaction commits. Returns the assets in the order asked."""
+    keys = []
+    for request in requests:
+        media_id = str(request.media_id or "").strip()
+        if not media_id:
+            raise ValueError("An inbound media id is required")
+        keys.append((request.account.pk, media_id))
+    found = _inbound_assets(keys)
     now = timezone.now()
-    kind = kind if kind in kinds.KINDS else (kinds.kind_for_mime(mime_type) or kinds.DOCUMENT)
-    url = url if url and _trusted_url(url) else ""
-    asset = MediaAsset(
-        account=account,
-        phone_number=phone_number,
-        origin=MediaAsset.Origin.INBOUND,
-        kind=kind,
-        original_name=safe_name(filename)[:255] if filename else "",
-        inbound_media_id=media_id,
-        inbound_url=url,
-        inbound_url_fetched_at=now if url else None,
-        expected_sha256=str(sha256 or "")[:128],
-        expected_mime_type=str(mime_type or "")[:127],
-        inbound_expires_at=now + INBOUND_MEDIA_ID_LIFETIME,
-        download_state=State.PENDING,
-    )
-    try:
-        with transaction.atomic():
-            asset.save()
-    except IntegrityError:
-        existing = _inbound(account, media_id)
-        if existing is None:
-            raise
-        return existing
-    if download:
-        _enqueue_on_commit(asset.pk)
-    return asset
+    new: dict[tuple[int, str], MediaAsset] = {}
+    for request, key in zip(requests, keys):
+        if key in found or key in new:
+            continue
+        kind = request.kind if request.kind in kinds.KINDS else (kinds.kind_for_mime(request.mime_type) or kinds.DOCUMENT)
+        url = request.url if request.url and _trusted_url(request.url) else ""
+        new[key] = MediaAsset(
+            account=request.account,
+            phone_number=request.phone_number,
+            origin=MediaAsset.Origin.INBOUND,
+            kind=kind,
+            original_name=safe_name(request.filename)[:255] if request.filename else "",
+            inbound_media_id=key[1],
+            inbound_url=url,
+            inbound_url_fetched_at=now if url else None,
+            expected_sha256=str(request.sha256 or "")[:128],
+            expected_mime_type=str(request.mime_type or "")[:127],
+            inbound_expires_at=now + INBOUND_MEDIA_ID_LIFETIME,
+            download_state=State.PENDING,
+        )
+    if new:
+        # Another worker may register the same media id meanwhile: its row is the asset then.
+        MediaAsset.objects.bulk_create(list(new.values()), ignore_conflicts=True)
+        found |= _inbound_assets(list(new))
+        if download:
+            _enqueue_on_commit([found[key].pk for key in new])
+    return [found[key] for key in keys]
+
+
+def _inbound_assets(keys: list[tuple[int, str]]) -> dict[tuple[int, str], MediaAsset]:
+    by_account: dict[int, set[str]] = {}
+    for account_id, media_id in keys:
+        by_account.setdefault(account_id, set()).add(media_id)
+    which = Q()
+    for account_id, media_ids in by_account.items():
+        which |= Q(account_id=account_id, inbound_media_id__in=media_ids)
+    inbound = MediaAsset.objects.filter(which, origin=MediaAsset.Origin.INBOUND)
+    return {(asset.account_id, asset.inbound_media_id): asset for asset in inbound}
 
 
 def download_inbound_media(*, asset_id: int, now: datetime | None = None) -> MediaAsset:
@@ -310,15 +346,11 @@ def _next_retry(asset: MediaAsset, now: datetime) -> datetime | None:
 # -- small helpers ----------------------------------------------------------------------------
 
 
-def _inbound(account: BusinessAccount, media_id: str) -> MediaAsset | None:
-    inbound = MediaAsset.objects.filter(account=account, origin=MediaAsset.Origin.INBOUND)
-    return inbound.filter(inbound_media_id=media_id).first()
-
-
-def _enqueue_on_commit(asset_id: int) -> None:
+def _enqueue_on_commit(asset_ids: int | list[int]) -> None:
     from ..tasks import download_inbound_media_task  # tasks import this module: a cycle at module level
 
-    transaction.on_commit(lambda: download_inbound_media_task.delay(asset_id))
+    for asset_id in [asset_ids] if isinstance(asset_ids, int) else asset_ids:
+        transaction.on_commit(lambda asset_id=asset_id: download_inbound_media_task.delay(asset_id))
 
 
 def _limit(asset: MediaAsset) -> int:

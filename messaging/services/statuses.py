@@ -4,18 +4,27 @@ A late ``delivered`` never overwrites ``read``; ``failed`` keeps its error and o
 delivery (``delivered``/``read``) moves a message past it; a ``failed`` after such proof is kept on
 the timeline but leaves the message and its error fields alone; a status for a wamid we do not know
 yet is kept and applied when the message gets that wamid.
+
+Statuses are applied a batch at a time (the drain hands over every status of the events it
+claimed): the timeline rows in one multi-row INSERT that skips the (wamid, status) pairs already
+recorded, then every message moved in one UPDATE whose ``CASE`` is guarded by the status rank in
+SQL, so the database never lets a lower status overwrite a higher one, whichever worker commits first.
 """
 
 import uuid
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.db.models import IntegerField
+from django.utils import timezone
 
 from accounts.webhook_scope import SignerScope
 from cloudapi.webhook_payloads import InvalidPayload, as_dict, as_list, first_error, parse_timestamp, required_str, text_of
 
 from ..models import Conversation, Message, MessageStatusEvent, WebhookEvent
+from .set_updates import update_from_values
 
 Status = Message.Status
 RANK = {
@@ -30,33 +39,80 @@ RANK = {
 }
 
 
-def apply_status(*, status: dict[str, Any], event: WebhookEvent | None = None) -> MessageStatusEvent | None:
-    """Record one ``statuses[]`` object and move its message forward if it ranks higher.
+class NotStored(Exception):
+    """The database skipped a row it should have taken: the batch is applied event by event."""
 
-    Returns the new timeline row, or ``None`` when this (wamid, status) was already recorded.
-    """
-    wamid, name, when = _parse(status)
-    message = _find_message(wamid=wamid, callback_data=status.get("biz_opaque_callback_data"))
+
+@dataclass
+class StatusRow:
+    """One parsed ``statuses[]`` object and the message it belongs to (``None``: not known yet)."""
+
+    record: MessageStatusEvent
+    message_id: int | None = None
+    callback_uuid: uuid.UUID | None = field(default=None)
+
+
+def parse_status(status: Any, *, event: WebhookEvent | None) -> StatusRow:
+    """``InvalidPayload`` unless ``status`` has an id and a status name and a valid timestamp."""
+    if not isinstance(status, dict):
+        raise InvalidPayload("a status is not an object")
+    wamid = required_str(status, "id")
+    # A status name Meta adds later is kept on the timeline; having no rank, it moves nothing.
+    name = required_str(status, "status", max_length=16)
+    record = MessageStatusEvent(
+        wamid=wamid,
+        status=name,
+        timestamp=parse_timestamp(status.get("timestamp")),
+        recipient_id=text_of(status.get("recipient_id"), max_length=64),
+        recipient_type=text_of(status.get("recipient_type"), max_length=16),
+        recipient_participant_id=text_of(status.get("recipient_participant_id"), max_length=64),
+        errors=as_list(status.get("errors")),
+        pricing=as_dict(status.get("pricing")),
+        conversation_info=as_dict(status.get("conversation")),
+        webhook_event=event,
+    )
+    return StatusRow(record=record, callback_uuid=callback_uuid(status))
+
+
+def callback_uuid(status: Any) -> uuid.UUID | None:
+    """Our UUID, travelling as ``biz_opaque_callback_data``: it finds the message even when the
+    send call's answer (with the wamid) was lost or has not come back yet."""
+    data = text_of(as_dict(status).get("biz_opaque_callback_data"))
     try:
-        with transaction.atomic():
-            record = MessageStatusEvent.objects.create(
-                message=message,
-                wamid=wamid,
-                status=name,
-                timestamp=when,
-                recipient_id=text_of(status.get("recipient_id"), max_length=64),
-                recipient_type=text_of(status.get("recipient_type"), max_length=16),
-                recipient_participant_id=text_of(status.get("recipient_participant_id"), max_length=64),
-                errors=as_list(status.get("errors")),
-                pricing=as_dict(status.get("pricing")),
-                conversation_info=as_dict(status.get("conversation")),
-                webhook_event=event,
-            )
-    except IntegrityError:
-        return None  # the same status again (redelivery, another app, another batch)
-    if message is not None:
-        _advance(message, record)
-    return record
+        return uuid.UUID(data) if data else None
+    except ValueError:
+        return None
+
+
+def apply_statuses(rows: list[StatusRow]) -> list[MessageStatusEvent]:
+    """Record the batch's statuses on the timeline and move their messages; returns the new rows.
+
+    A (wamid, status) already recorded — redelivered, in another batch, by another app, or
+    twice in this one — adds nothing and moves nothing. Three statements whatever the batch size.
+    """
+    fresh: dict[tuple[str, str], StatusRow] = {}
+    for row in rows:
+        fresh.setdefault((row.record.wamid, row.record.status), row)
+    if not fresh:
+        return []
+    wamids = {wamid for wamid, _ in fresh}
+    for key in MessageStatusEvent.objects.filter(wamid__in=wamids).values_list("wamid", "status"):
+        fresh.pop(key, None)
+    for row in fresh.values():
+        row.record.message_id = row.message_id
+    MessageStatusEvent.objects.bulk_create([row.record for row in fresh.values()], ignore_conflicts=True)
+    # Another worker may have inserted one of them meanwhile: the stored row says whose it is.
+    owners = dict(
+        ((wamid, name), event_id)
+        for wamid, name, event_id in MessageStatusEvent.objects.filter(wamid__in=wamids).values_list(
+            "wamid", "status", "webhook_event_id"
+        )
+    )
+    if any(key not in owners for key in fresh):  # SQLite's INSERT OR IGNORE skips a row breaking any constraint
+        raise NotStored("a status was refused by the database")
+    mine = [row.record for key, row in fresh.items() if owners.get(key) == row.record.webhook_event_id]
+    advance_messages(record for record in mine if record.message_id is not None)
+    return mine
 
 
 @transaction.atomic
@@ -82,54 +138,87 @@ def attach_pending_statuses(message: Message) -> None:
             if owner_id not in (scope.account_ids or ()):
                 continue
         mine.append(record)
-    for record in sorted(mine, key=lambda r: RANK.get(r.status, 0)):
-        record.message = message
-        record.save(update_fields=["message"])
-        _advance(message, record)
+    if not mine:
+        return
+    MessageStatusEvent.objects.filter(pk__in=[record.pk for record in mine]).update(message=message)
+    for record in mine:
+        record.message_id = message.pk
+    advance_messages(mine)
+    message.refresh_from_db()
 
 
-@transaction.atomic
-def _advance(message: Message, record: MessageStatusEvent) -> None:
-    locked = Message.objects.select_for_update().get(pk=message.pk)
-    changed = []
-    if not locked.wamid:
-        locked.wamid = record.wamid
-        changed.append("wamid")
-    if RANK.get(record.status, -1) > RANK.get(locked.status, -1):
-        locked.status = record.status
-        locked.status_at = record.timestamp
-        changed += ["status", "status_at"]
-        if record.status == Status.SENT and locked.meta_timestamp is None:
-            locked.meta_timestamp = record.timestamp
-            changed.append("meta_timestamp")
-    if record.status == Status.FAILED and record.errors and locked.status == Status.FAILED:
+_RANK_OF_CURRENT = "(CASE t.status " + " ".join(f"WHEN '{name}' THEN {rank}" for name, rank in RANK.items()) + " ELSE -1 END)"
+_ENDS_FAILED = (
+    f"v.failed = 1 AND ((v.status = 'failed' AND {_RANK_OF_CURRENT} < v.rank)"
+    f" OR (t.status = 'failed' AND v.rank <= {RANK[Status.FAILED]}))"
+)
+_SETS_TIME = f"t.meta_timestamp IS NULL AND v.sent_at IS NOT NULL AND {_RANK_OF_CURRENT} < {RANK[Status.SENT]}"
+_ADVANCES = f"{_RANK_OF_CURRENT} < v.rank"
+_TAKES_WAMID = "(t.wamid IS NULL OR t.wamid = '')"
+_CHANGES = f"({_ADVANCES}) OR ({_SETS_TIME}) OR ({_ENDS_FAILED}) OR {_TAKES_WAMID}"
+
+
+def advance_messages(records: Iterable[MessageStatusEvent]) -> int:
+    """Move each message to the highest-ranked of its new ``records``, in one UPDATE.
+
+    Every condition is evaluated by the database on the row as it is when the UPDATE takes it:
+    the status only moves up (a status without a rank moves nothing); ``sent`` gives Meta's
+    send time if there is none yet; a ``failed`` with errors shows its first error only when the
+    message ends ``failed`` (a failed that ranks below what the message already proved —
+    delivered, read — stays only on the timeline: the bubble must not show an error under a
+    message the customer read); a message found by our UUID takes the wamid Meta gave it.
+    """
+    by_message: dict[int, list[MessageStatusEvent]] = {}
+    for record in records:
+        by_message.setdefault(record.message_id, []).append(record)
+    now = timezone.now()
+    rows = []
+    for pk, mine in by_message.items():
+        best = max((r for r in mine if r.status in RANK), key=lambda r: RANK[r.status], default=None)
+        sent = next((r for r in mine if r.status == Status.SENT), None)
+        failed = next((r for r in mine if r.status == Status.FAILED and r.errors), None)
         # Every error object stays on the timeline row; the first one is what the bubble shows.
-        # A failed that ranks below what the message already proved (delivered, read) stays only
-        # on the timeline: the bubble must not show an error under a message the customer read.
-        locked.error_code, locked.error_title, locked.error_details = first_error(record.errors)
-        changed += ["error_code", "error_title", "error_details"]
-    if changed:
-        locked.save(update_fields=changed + ["updated_at"])
-        message.refresh_from_db()
+        code, title, details = first_error(failed.errors) if failed else (None, "", "")
+        rows.append((
+            pk, best.status if best else None, best.timestamp if best else None, RANK[best.status] if best else -1,
+            sent.timestamp if sent else None, int(failed is not None), code, title, details, mine[0].wamid, now,
+        ))
+    return update_from_values(
+        Message,
+        columns={"id": "id", "status": "status", "status_at": "status_at", "rank": _RANK_FIELD,
+                 "sent_at": "meta_timestamp", "failed": _RANK_FIELD, "error_code": "error_code",
+                 "error_title": "error_title", "error_details": "error_details", "wamid": "wamid", "now": "updated_at"},
+        rows=rows,
+        assignments={
+            "status": f"CASE WHEN {_ADVANCES} THEN v.status ELSE t.status END",
+            "status_at": f"CASE WHEN {_ADVANCES} THEN v.status_at ELSE t.status_at END",
+            "meta_timestamp": f"CASE WHEN {_SETS_TIME} THEN v.sent_at ELSE t.meta_timestamp END",
+            "error_code": f"CASE WHEN {_ENDS_FAILED} THEN v.error_code ELSE t.error_code END",
+            "error_title": f"CASE WHEN {_ENDS_FAILED} THEN v.error_title ELSE t.error_title END",
+            "error_details": f"CASE WHEN {_ENDS_FAILED} THEN v.error_details ELSE t.error_details END",
+            "wamid": f"CASE WHEN {_TAKES_WAMID} THEN v.wamid ELSE t.wamid END",
+            "updated_at": "v.now",
+        },
+        where=_CHANGES,
+    )
 
 
-def _find_message(*, wamid: str, callback_data: Any) -> Message | None:
-    message = Message.objects.filter(wamid=wamid).first()
-    if message is not None or not callback_data:
-        return message
-    # Our UUID travels as biz_opaque_callback_data: it finds the message even when the send
-    # call's answer (with the wamid) was lost or has not come back yet.
-    try:
-        our_uuid = uuid.UUID(str(callback_data))
-    except ValueError:
-        return None
-    return Message.objects.filter(uuid=our_uuid, direction=Message.Direction.OUTBOUND).first()
+_RANK_FIELD = IntegerField()
 
 
-def _parse(status: Any) -> tuple[str, str, datetime]:
-    if not isinstance(status, dict):
-        raise InvalidPayload("a status is not an object")
-    wamid = required_str(status, "id")
-    # A status name Meta adds later is kept on the timeline; having no rank, it moves nothing.
-    name = required_str(status, "status", max_length=16)
-    return wamid, name, parse_timestamp(status.get("timestamp"))
+def find_messages(*, wamids: set[str], uuids: set[uuid.UUID]) -> tuple[dict[str, tuple[int, int]], dict[uuid.UUID, tuple[int, int]]]:
+    """The stored messages with these wamids, and the outbound ones with these UUIDs of ours:
+    ``{wamid: (message id, owner account id)}``, ``{uuid: (message id, owner account id)}``."""
+    owner = "conversation__phone_number__account_id"
+    by_wamid = {
+        wamid: (pk, owner_id)
+        for wamid, pk, owner_id in Message.objects.filter(wamid__in=wamids).values_list("wamid", "pk", owner)
+    } if wamids else {}
+    by_uuid = {
+        our_uuid: (pk, owner_id)
+        for our_uuid, pk, owner_id in Message.objects.filter(
+            uuid__in=uuids, direction=Message.Direction.OUTBOUND
+        ).values_list("uuid", "pk", owner)
+    } if uuids else {}
+    return by_wamid, by_uuid
+

@@ -2,9 +2,12 @@
 
 The handler table lives in ``cloudapi.webhook_registry``; messaging registers the fields it owns
 here (``messages``, ``flows``, ``user_preferences``), other apps from their own
-``AppConfig.ready()``. An event of up to ``chunk_items()`` items is applied in one transaction,
-whole or not at all; a larger one chunk by chunk (see ``chunks``), each chunk whole or not at
-all. A failure is recorded on the event, which can be replayed.
+``AppConfig.ready()``. The drain claims a batch of events and applies them together: each is
+checked on its own, then the ``messages`` parts of all of them are applied with a few set-based
+statements (``MessagesBatch``); if that fails, each event is applied alone by the same code, so a
+poison event is isolated. An event of up to ``chunk_items()`` items is applied whole or not at
+all; a larger one chunk by chunk (see ``chunks``), each chunk whole or not at all. A failure is
+recorded on the event, which can be replayed.
 
 Outcomes: ``processed``; ``rejected`` (the payload is malformed, or names an object of an
 account that did not sign it: the reason is kept); ``unroutable`` (for a number or account we do
@@ -12,12 +15,13 @@ not have); ``failed`` (a bug of ours — the error is kept and the event can be 
 fixed).
 
 Tenancy: the event may change only its signer accounts (``accounts.webhook_scope``). One scope is
-built per event and passed to every handler as ``scope``; the WABA of each entry and the number
-of each change's metadata are checked here, before any handler runs.
+built per signer and batch and passed to every handler as ``scope``; the WABA of each entry and
+the number of each change's metadata are checked here, per event, before any handler runs.
 """
 
 import logging
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,10 +34,11 @@ from cloudapi import webhook_registry
 from cloudapi.webhook_payloads import ForeignObject, InvalidPayload, UnknownAccount, parse_json
 
 from ..models import WebhookEvent
+from ..services.set_updates import update_from_values
 from .chunks import Item, chunk_items, event_items, pieces_of
 from .errors import UnknownPhoneNumber
 from .flows import handle_flows
-from .messages import handle_messages
+from .messages import MessagesBatch, handle_messages
 from .user_preferences import handle_user_preferences
 
 __all__ = [
@@ -77,7 +82,7 @@ def process_webhook_event(*, event_id: int) -> WebhookEvent:
             if not started:
                 event.attempts += 1
                 started = True
-            _apply_next_chunk(event, plan, size=size)
+            _apply_events([(event, plan)], size=size)
         size = _next_chunk_size(size, seconds=time.monotonic() - began)
         if event.state == WebhookEvent.State.PENDING:
             _let_other_writers_in()  # more chunks to come
@@ -94,18 +99,19 @@ def _next_chunk_size(size: int, *, seconds: float) -> int:
     return min(chunk_items(), size * 2) if seconds < CHUNK_SECONDS / 2 else size
 
 
-# Events applied per commit: one durable commit (an fsync) per event was the drain's bottleneck.
-DRAIN_COMMIT_EVERY = 50
+# Events claimed per transaction at most (fewer when their items pass chunk_items()): one
+# durable commit per event was the drain's first bottleneck, queries per event the next.
+DRAIN_COMMIT_EVERY = 200
 
 
 def drain_webhook_events(*, limit: int) -> int:
     """Process pending events in arrival order; returns how many.
 
-    Events are claimed in small batches (``SKIP LOCKED`` on PostgreSQL, so concurrent drains on
-    several workers never take the same rows); each is applied in its own savepoint, so a bad one
-    is marked and the others of its batch still commit. A batch holds at most ``chunk_items()``
-    items, so no write transaction is long; an event larger than that is applied on its own,
-    chunk by chunk (``process_webhook_event``), in its turn.
+    Events are claimed in batches (``SKIP LOCKED`` on PostgreSQL, so concurrent drains on
+    several workers never take the same rows) and applied together, a few set-based statements
+    for the whole batch (``_apply_events``). A batch holds at most ``chunk_items()`` items, so
+    no write transaction is long; an event larger than that is applied on its own, chunk by
+    chunk (``process_webhook_event``), in its turn.
     """
     done = 0
     while done < limit:
@@ -118,7 +124,7 @@ def drain_webhook_events(*, limit: int) -> int:
                 .order_by("id")[:wanted]
             )
             more = len(batch) == wanted
-            items = 0
+            items, work = 0, []
             for event in batch:
                 plan = _plan(event)
                 size = _items_left(event, plan)
@@ -129,9 +135,10 @@ def drain_webhook_events(*, limit: int) -> int:
                     large = event
                     break
                 event.attempts += 1
-                _apply_next_chunk(event, plan)
+                work.append((event, plan))
                 items += size
-                done += 1
+            _apply_events(work)
+            done += len(work)
         if large is not None:
             process_webhook_event(event_id=large.pk)
             done += 1
@@ -174,47 +181,111 @@ def _items_left(event: WebhookEvent, plan: list[Item] | InvalidPayload | Tampere
     return max(1, len(plan) - event.applied_items)
 
 
-def _apply_next_chunk(
-    event: WebhookEvent, plan: list[Item] | InvalidPayload | TamperedBody, *, size: int | None = None
-) -> None:
-    """Apply the event's next chunk inside the caller's transaction, its handlers in a savepoint.
+Plan = list[Item] | InvalidPayload | TamperedBody
+_EVENT_FIELDS = ["state", "error", "attempts", "unhandled_fields", "applied_items", "processed_at"]
 
-    The event ends ``processed`` once its last chunk is applied; a failing chunk marks it
-    (rejected / unroutable / failed) and leaves the chunks before it applied.
+
+def _apply_events(work: list[tuple[WebhookEvent, Plan]], *, size: int | None = None) -> None:
+    """Apply each event's next chunk inside the caller's transaction, then save the events.
+
+    Together first: every event checked on its own, the ``messages`` parts of all of them then
+    applied with a few set-based statements (``MessagesBatch``). If that fails (a bug, a row the
+    database refuses), nothing of it stays and each event is applied alone, the same way, in its
+    own savepoint: the poison one is marked ``failed`` with its error, the others applied. An
+    event ends ``processed`` once its last chunk is applied; a failing chunk marks it (rejected /
+    unroutable / failed) and leaves the chunks before it applied.
     """
-    if isinstance(plan, TamperedBody):
-        _finish(event, WebhookEvent.State.REJECTED, str(plan))
-        return
-    if isinstance(plan, InvalidPayload):
-        _finish(event, WebhookEvent.State.REJECTED, f"Malformed payload: {plan}")
-        return
-    start = event.applied_items
-    chunk = plan[start : start + (size or chunk_items())]
+    ready = []
+    for event, plan in work:
+        if isinstance(plan, TamperedBody):
+            _mark(event, WebhookEvent.State.REJECTED, str(plan))
+        elif isinstance(plan, InvalidPayload):
+            _mark(event, WebhookEvent.State.REJECTED, f"Malformed payload: {plan}")
+        else:
+            start = event.applied_items
+            ready.append((event, plan, plan[start : start + (size or chunk_items())]))
+    together = len(ready) > 1
+    if together:
+        try:
+            with transaction.atomic():
+                _apply_together(ready)
+        except Exception:  # noqa: BLE001 — find the poison event: one by one below
+            logger.warning("A batch of %d webhook events failed; applying them one by one", len(ready), exc_info=True)
+            together = False
+    if not together:
+        for item in ready:
+            _apply_alone(item)
+    if len(work) == 1:
+        work[0][0].save(update_fields=_EVENT_FIELDS)
+    elif work:
+        update_from_values(
+            WebhookEvent,
+            columns={"id": "id", **{name: name for name in _EVENT_FIELDS}},
+            rows=[(event.pk, *(getattr(event, name) for name in _EVENT_FIELDS)) for event, _ in work],
+            assignments={name: f"v.{name}" for name in _EVENT_FIELDS},
+        )
+
+
+def _apply_alone(item: tuple[WebhookEvent, list[Item], list[Item]]) -> None:
+    event = item[0]
     try:
-        if start == 0 and len(chunk) < len(plan):
-            # Tenancy is all or nothing: a foreign number or WABA in a later chunk rejects the
-            # event before its first chunk is applied.
-            _check_scope(SignerScope.of_signer(event.account_id), pieces_of(plan))
         with transaction.atomic():
-            unhandled = _dispatch(event, chunk)
-    except InvalidPayload as exc:
-        _finish(event, WebhookEvent.State.REJECTED, f"Malformed payload: {exc}")
-    except ForeignObject as exc:
-        _finish(event, WebhookEvent.State.REJECTED, str(exc))
-    except UnknownAccount as exc:
-        _finish(event, WebhookEvent.State.UNROUTABLE, str(exc))
+            _apply_together([item])
     except Exception as exc:  # noqa: BLE001 — any bug must mark the event, never lose it
         logger.exception("Webhook event %s failed", event.pk)
-        _finish(event, WebhookEvent.State.FAILED, f"{type(exc).__name__}: {exc}")
-    else:
+        _mark(event, WebhookEvent.State.FAILED, f"{type(exc).__name__}: {exc}")
+
+
+def _apply_together(ready: list[tuple[WebhookEvent, list[Item], list[Item]]]) -> None:
+    """Check and collect each event (its outcome set on it, not saved), then apply the batch.
+
+    Tenancy is per event: a foreign number, WABA or message rejects that event and nothing of
+    it joins the batch. Raises only for a bug or a database error (the caller's fallback)."""
+    scopes: dict[int | None, SignerScope] = {}
+    batch = MessagesBatch()
+    chunks = [(event, plan, chunk, pieces_of(chunk)) for event, plan, chunk in ready]
+    batch.prefetch([piece.value for *_, pieces in chunks for piece in pieces if piece.field == "messages"])
+    applied = []
+    for event, plan, chunk, pieces in chunks:
+        if event.account_id not in scopes:
+            scopes[event.account_id] = SignerScope.of_signer(event.account_id)
+        scope = scopes[event.account_id]
+        checkpoint = batch.checkpoint()
+        try:
+            if event.applied_items == 0 and len(chunk) < len(plan):
+                # Tenancy is all or nothing: a foreign number or WABA in a later chunk rejects the
+                # event before its first chunk is applied.
+                _check_scope(scope, pieces_of(plan))
+            _check_scope(scope, pieces)
+            # Other fields' handlers (and value.errors) write at once: a savepoint undoes them if
+            # the event turns out bad; a plain messages change writes nothing until the batch does.
+            with transaction.atomic() if _writes_at_once(pieces) else nullcontext():
+                unhandled = _dispatch(event, pieces, scope=scope, batch=batch)
+        except InvalidPayload as exc:
+            batch.rollback(checkpoint)
+            _mark(event, WebhookEvent.State.REJECTED, f"Malformed payload: {exc}")
+        except ForeignObject as exc:
+            batch.rollback(checkpoint)
+            _mark(event, WebhookEvent.State.REJECTED, str(exc))
+        except UnknownAccount as exc:
+            batch.rollback(checkpoint)
+            _mark(event, WebhookEvent.State.UNROUTABLE, str(exc))
+        else:
+            applied.append((event, plan, chunk, unhandled))
+    batch.apply()
+    for event, plan, chunk, unhandled in applied:
+        start = event.applied_items
         event.unhandled_fields = sorted(set(unhandled) | (set(event.unhandled_fields) if start else set()))
         event.applied_items = start + len(chunk)
         if event.applied_items >= len(plan):
-            _finish(event, WebhookEvent.State.PROCESSED, "")
+            _mark(event, WebhookEvent.State.PROCESSED, "")
         else:
             event.state = WebhookEvent.State.PENDING
             event.error = ""
-            event.save(update_fields=["state", "error", "attempts", "unhandled_fields", "applied_items"])
+
+
+def _writes_at_once(pieces) -> bool:
+    return any(piece.field != "messages" or piece.value.get("errors") for piece in pieces)
 
 
 def replay_webhook_event(*, event_id: int, actor=None, reason: str = "") -> WebhookEvent:
@@ -283,21 +354,20 @@ def _reset_to_pending(event_ids: list[int]) -> None:
     )
 
 
-def _dispatch(event: WebhookEvent, items: list[Item]) -> list[str]:
-    """Run each piece's handler; returns what no handler took (kept on the event, never an error).
-
-    A handler may return a list of parts it kept without applying (e.g. ``messages:system``).
-    """
+def _dispatch(event: WebhookEvent, pieces, *, scope: SignerScope, batch: MessagesBatch) -> list[str]:
+    """Run each piece's handler (``messages`` pieces join the batch); returns what no handler
+    took (kept on the event, never an error). A handler may return a list of parts it kept
+    without applying (e.g. ``messages:system``)."""
     unhandled: list[str] = []
-    scope = SignerScope.of_signer(event.account_id)
-    pieces = pieces_of(items)
-    _check_scope(scope, pieces)
     for piece in pieces:
-        handler = webhook_registry.handler_for(piece.field)
-        if handler is None:
-            unhandled.append(piece.field[:64])
-            continue
-        kept = handler(value=piece.value, entry=piece.entry, event=event, scope=scope)
+        if piece.field == "messages":
+            kept = batch.add(value=piece.value, entry=piece.entry, event=event, scope=scope)
+        else:
+            handler = webhook_registry.handler_for(piece.field)
+            if handler is None:
+                unhandled.append(piece.field[:64])
+                continue
+            kept = handler(value=piece.value, entry=piece.entry, event=event, scope=scope)
         if isinstance(kept, list):
             unhandled.extend(str(part)[:64] for part in kept)
     return sorted(set(unhandled))
@@ -324,8 +394,8 @@ def _parse_envelope(body: str) -> dict[str, Any]:
     return payload
 
 
-def _finish(event: WebhookEvent, state: str, error: str) -> None:
+def _mark(event: WebhookEvent, state: str, error: str) -> None:
+    """The event's outcome, saved with the others of its batch."""
     event.state = state
     event.error = error
     event.processed_at = timezone.now()
-    event.save(update_fields=["state", "error", "attempts", "unhandled_fields", "applied_items", "processed_at"])
