@@ -1,4 +1,5 @@
-"""A flow's data-endpoint page: the URL to give Meta, the handler and its configuration, the counts."""
+"""A flow's data-endpoint page: the URL to give Meta, the handler and its configuration, and
+the monitoring: our hourly counts (chart and table) beside Meta's alerts."""
 
 import json
 
@@ -12,7 +13,7 @@ from accounts.services import record_audit
 
 from ..forms.flow_endpoint import FlowEndpointForm
 from ..models import Flow
-from ..selectors.flow_endpoint import endpoint_hourly
+from ..selectors.flow_endpoint import endpoint_alerts, endpoint_charts, endpoint_hourly
 
 CHANGE_FLOW = "messaging.change_flow"
 
@@ -36,10 +37,13 @@ def flow_endpoint_settings(request, pk: int):
         form = FlowEndpointForm(initial={"handler": flow.endpoint_handler,
                                          "config": json.dumps(flow.endpoint_config or {}, indent=2)})
         status = 200
+    hours = endpoint_hourly(flow, hours=24)
     context = {
         "flow": flow,
         "form": form,
         "endpoint_url": request.build_absolute_uri(reverse("messaging:flow-endpoint")),
-        "hours": endpoint_hourly(flow, hours=24)[::-1],
+        "hours": hours[::-1],
+        "charts": endpoint_charts(hours, hours=24),
+        "alerts": endpoint_alerts(flow),
     }
     return render(request, "messaging/flow_endpoint_settings.html", context, status=status)
