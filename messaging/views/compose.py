@@ -2,6 +2,7 @@
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -34,8 +35,10 @@ def conversation_send(request, pk: int):
     form = form_class(request.POST, request.FILES, conversation=conversation, user=request.user)
     if form.is_valid():
         try:
-            send_draft(conversation=conversation, draft=form.draft(), reply_to=form.reply_wamid, user=request.user,
-                       client_uuid=form.cleaned_data["client_uuid"])
+            # One transaction: what a draft stores when sent (a flow's token) goes if the send is refused.
+            with transaction.atomic():
+                send_draft(conversation=conversation, draft=form.draft(), reply_to=form.reply_wamid,
+                           user=request.user, client_uuid=form.cleaned_data["client_uuid"])
         except ValidationError as exc:
             form.add_service_error(exc)
         else:
