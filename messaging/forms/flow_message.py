@@ -30,7 +30,7 @@ class SendFlowForm(_InteractiveForm):
                  (compose_flow.DATA_EXCHANGE, "by asking our data endpoint (data_exchange)")],
     )
     screen = forms.CharField(
-        required=False, label="First screen", help_text="Its id in the Flow JSON (navigate only).",
+        required=False, label="First screen", help_text="Its id in the Flow JSON (navigate only); empty: the first screen of the last uploaded JSON.",
         widget=limited(limits.FLOW_SCREEN, label="First screen", placeholder="e.g. WELCOME"),
     )
     data = forms.CharField(

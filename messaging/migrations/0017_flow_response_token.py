@@ -4,6 +4,22 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def link_earlier_answers(apps, schema_editor):
+    """Answers kept before this migration: link those whose token we issued (same account), judged by
+    when they arrived; the rest stay "unknown"."""
+    FlowResponse = apps.get_model("messaging", "FlowResponse")
+    FlowToken = apps.get_model("messaging", "FlowToken")
+    for answer in FlowResponse.objects.exclude(flow_token="").select_related("message__conversation__phone_number"):
+        account_id = answer.message.conversation.phone_number.account_id
+        token = FlowToken.objects.filter(token=answer.flow_token, phone_number__account_id=account_id).first()
+        if token is None:
+            continue
+        answer.token = token
+        answer.token_state = "expired" if token.expires_at <= answer.created_at else "valid"
+        answer.flow_id = token.flow_id
+        answer.save(update_fields=["token", "token_state", "flow"])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -21,4 +37,5 @@ class Migration(migrations.Migration):
             name='token_state',
             field=models.CharField(choices=[('valid', 'Ours, in time'), ('expired', 'Expired'), ('unknown', 'Token unknown')], default='unknown', help_text="What the reply's flow_token was when it arrived; kept even when unknown or expired.", max_length=16),
         ),
+        migrations.RunPython(link_earlier_answers, migrations.RunPython.noop),
     ]

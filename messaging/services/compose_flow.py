@@ -44,6 +44,8 @@ def check_flow_fields(
     if action not in (NAVIGATE, DATA_EXCHANGE):
         problems.add("flow_action", "Choose how the flow starts: its first screen, or by asking our data endpoint.")
     screen = problems.length("screen", screen, limits.FLOW_SCREEN, label="The first screen")
+    if action == NAVIGATE and not screen and flow is not None and "flow" not in problems.errors:
+        screen = first_screen(flow)  # the latest uploaded JSON's first screen
     if action == NAVIGATE and not screen:
         problems.add("screen", "Name the screen the flow opens on (its id in the Flow JSON, e.g. WELCOME).")
     parsed = None

@@ -121,12 +121,13 @@ def test_a_draft_is_sent_in_draft_mode_on_its_first_screen_with_its_data(
     draft_id = api.create_flow(waba_id=WABA_ID, name="Survey", categories=["SURVEY"])
     assert api.upload_flow_json(flow_id=draft_id, flow_json=SURVEY_JSON) == []
     draft = Flow.objects.create(account=conversation.phone_number.account, flow_id=draft_id, name="Survey")
+    FlowJsonVersion.objects.create(flow=draft, text=SURVEY_JSON)  # no screen given: its first one, RATE
     client.force_login(operator)
     composer = client.get(reverse("messaging:conversation-compose", args=[conversation.pk]) + "?kind=flow").text
     assert "Survey — draft, testers only" in composer and "only to the flow's testers" in composer
 
     response = _send(client, conversation, django_capture_on_commit_callbacks, flow=draft.pk, flow_cta="Rate us",
-                     body="How did we do?", flow_action="navigate", screen="RATE", data='{"order": "#7"}')
+                     body="How did we do?", flow_action="navigate", screen="", data='{"order": "#7"}')
 
     assert response.status_code == 302
     [sent] = simulator.sent_messages()
