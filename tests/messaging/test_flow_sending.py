@@ -245,3 +245,11 @@ def test_bad_filters_get_a_400_with_a_reason(client, manager, survey, query):
     client.force_login(manager)
     response = client.get(reverse("messaging:flow-responses", args=[survey["flow"].pk]), query)
     assert response.status_code == 400
+
+
+def test_another_business_s_template_manager_finds_no_responses_and_operators_are_refused(client, operator, survey):
+    url = reverse("messaging:flow-responses", args=[survey["flow"].pk])
+    client.force_login(user_of_another_account(username="tom", role=roles.TEMPLATE_MANAGER))
+    assert client.get(url).status_code == 404
+    client.force_login(operator)
+    assert client.get(url).status_code == 403
