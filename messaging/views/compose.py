@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from .. import selectors
 from ..forms import compose_form_class
+from ..models import Message
 from ..services.sending import send_draft
 from ._console import SEND, compose_context
 from .thread import thread_page_context
@@ -34,6 +35,8 @@ def conversation_send(request, pk: int):
         return HttpResponse("Unknown kind of message.", status=400, content_type="text/plain")
     form = form_class(request.POST, request.FILES, conversation=conversation, user=request.user)
     if form.is_valid():
+        if Message.objects.filter(uuid=form.cleaned_data["client_uuid"], conversation=conversation).exists():
+            return redirect("messaging:conversation-detail", pk=pk)  # a double submit: queued once, no second token
         try:
             # One transaction: what a draft stores when sent (a flow's token) goes if the send is refused.
             with transaction.atomic():

@@ -91,6 +91,10 @@ def _queue(conversation: Conversation, prepared: tuple, *, user, client_uuid) ->
     """A template needs no open window: queue it through messaging's one door. A FLOW button's token is
     issued here, for this conversation and the button's flow, in the same transaction as the message."""
     content, text, asset, flow_buttons = prepared
+    if flow_buttons and client_uuid is not None:
+        already = Message.objects.filter(uuid=client_uuid).first()
+        if already is not None:
+            return already  # a double submit: no second token
     with transaction.atomic():
         for index, flow in flow_buttons:
             token = issue_flow_token(flow=flow, phone_number=conversation.phone_number, conversation=conversation)

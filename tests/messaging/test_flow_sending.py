@@ -253,3 +253,16 @@ def test_another_business_s_template_manager_finds_no_responses_and_operators_ar
     assert client.get(url).status_code == 404
     client.force_login(operator)
     assert client.get(url).status_code == 403
+
+
+def test_a_double_submit_sends_one_flow_with_one_token(client, operator, simulator, booking, django_capture_on_commit_callbacks):
+    conversation, flow = booking["conversation"], booking["flow"]
+    client.force_login(operator)
+    fields = {"kind": "flow", "client_uuid": str(uuid.uuid4()), "flow": flow.pk, "flow_cta": "Book", "body": "Book a time",
+              "flow_action": "data_exchange"}
+    url = reverse("messaging:conversation-send", args=[conversation.pk])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert [client.post(url, fields).status_code for _ in range(2)] == [302, 302]
+
+    assert FlowToken.objects.count() == 1 and len(simulator.sent_messages()) == 1
