@@ -474,10 +474,23 @@ class AppointmentSlot(models.Model):
 class FlowResponse(models.Model):
     """What a customer submitted at the end of a Flow (an ``nfm_reply`` message)."""
 
+    class TokenState(models.TextChoices):
+        VALID = "valid", "Ours, in time"
+        EXPIRED = "expired", "Expired"
+        UNKNOWN = "unknown", "Token unknown"
+
     message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="flow_response")
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="flow_responses")
     flow = models.ForeignKey(Flow, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses")
     flow_token = models.CharField(max_length=512, blank=True, db_index=True)
+    token = models.ForeignKey(
+        FlowToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses",
+        help_text="The token we issued, when the reply carries one of ours.",
+    )
+    token_state = models.CharField(
+        max_length=16, choices=TokenState.choices, default=TokenState.UNKNOWN,
+        help_text="What the reply's flow_token was when it arrived; kept even when unknown or expired.",
+    )
     response = models.JSONField(default=dict, blank=True, help_text="response_json, parsed.")
     raw_response = models.TextField(blank=True, help_text="response_json exactly as Meta sent it.")
     parse_error = models.CharField(max_length=255, blank=True)

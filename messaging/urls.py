@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import flow_endpoint, views, webhooks
-from .views import flows
+from .views import flow_responses, flows
 
 app_name = "messaging"
 
@@ -32,6 +32,7 @@ urlpatterns = [
     path("flows/<id:pk>/delete/", flows.flow_delete, name="flow-delete"),
     path("flows/<id:pk>/preview/", flows.flow_preview, name="flow-preview"),
     path("flows/<id:pk>/health/", flows.flow_health, name="flow-health"),
+    path("flows/<id:pk>/responses/", flow_responses.flow_responses, name="flow-responses"),
     path("webhooks/whatsapp/", webhooks.whatsapp_webhook, name="webhook"),
     path("flows/endpoint/", flow_endpoint.flow_data_endpoint, name="flow-endpoint"),
     path("flows/<id:pk>/endpoint/", views.flow_endpoint_settings, name="flow-endpoint-settings"),

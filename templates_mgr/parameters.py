@@ -38,6 +38,8 @@ class Slot:
     example: str = ""
     required: bool = True
     label: str = ""
+    flow_id: str = ""  # a FLOW button's flow (by Meta id, or by name): the send generates its token
+    flow_name: str = ""
 
 
 def send_slots(*, components: list[dict], parameter_format: str, category: str) -> list[Slot]:
@@ -103,8 +105,10 @@ def _button_slots(components: list[dict]) -> list[Slot]:
             slots.append(Slot(key=f"button_{index}_coupon_code", component="button", kind="coupon_code",
                               index=index, example=example, label="Offer code"))
         elif button_type == "FLOW":
+            # Not typed: the send issues a token for the conversation and this flow.
             slots.append(Slot(key=f"button_{index}_flow_token", component="button", kind="flow", index=index,
-                              required=False, label=f"“{label}” flow token"))
+                              required=False, label=f"“{label}” flow token",
+                              flow_id=str(button.get("flow_id") or ""), flow_name=str(button.get("flow_name") or "")))
         elif button_type not in ("QUICK_REPLY", "URL", "PHONE_NUMBER"):
             raise Unsendable(f"This template has a {button_type} button Switchboard can't fill yet.")
     return slots

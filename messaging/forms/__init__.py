@@ -7,6 +7,7 @@ breaks Meta's rule — the same rules the admin's forms use.
 
 from .compose import ComposeForm, SendTextForm
 from .contacts import ContactNotesForm, NewConversationForm
+from .flow_message import SendFlowForm
 from .inbox import AssignForm, InboxFilterForm, ThreadCursorForm
 from .interactive import SendButtonsForm, SendCtaUrlForm, SendListForm
 from .media import SendMediaForm
@@ -21,6 +22,7 @@ __all__ = [
     "NewConversationForm",
     "SendButtonsForm",
     "SendContactCardForm",
+    "SendFlowForm",
     "SendCtaUrlForm",
     "SendListForm",
     "SendLocationForm",
@@ -40,6 +42,7 @@ COMPOSE_FORMS: dict[str, type[ComposeForm]] = {
         SendButtonsForm,
         SendListForm,
         SendCtaUrlForm,
+        SendFlowForm,
         SendLocationForm,
         SendContactCardForm,
         SendReactionForm,

@@ -10,6 +10,7 @@ from accounts.services import record_account_event
 from cloudapi.webhook_payloads import as_dict, clean_json, text_of
 
 from ..models import Flow, FlowResponse, FlowStatusChange, Message, WebhookEvent
+from .flow_answers import labelled_fields, token_for_reply
 from .flow_tokens import complete_flow_token
 
 # Alerts Meta raises about a flow's endpoint or client (docs/cloudapi.md §5, flows field).
@@ -29,19 +30,23 @@ def record_flow_response(*, message: Message, nfm_reply: dict[str, Any]) -> Flow
     raw = nfm_reply.get("response_json")
     raw_text = raw if isinstance(raw, str) else json.dumps(raw)
     response, error = _parse_response(raw)
-    token = response.get("flow_token")
+    token_text = text_of(response.get("flow_token"), max_length=512)
+    # Unknown and expired tokens are kept (and shown so), never a reason to drop the answer.
+    token, token_state = token_for_reply(message=message, token=token_text)
     record = FlowResponse.objects.create(
         message=message,
         contact=message.conversation.contact,
-        flow=_flow_of_answered_message(message),
-        flow_token=text_of(token, max_length=512),
+        flow=token.flow if token is not None else _flow_of_answered_message(message),
+        flow_token=token_text,
+        token=token,
+        token_state=token_state,
         response=response,
         raw_response=raw_text,
         parse_error=error[:255],
     )
-    if record.flow_token:
-        complete_flow_token(token=record.flow_token)  # answered: the data endpoint refuses it from now on
-    summary = ", ".join(f"{key}: {text_of(value) or json.dumps(value)}" for key, value in record.fields)
+    if token is not None:
+        complete_flow_token(token=token)  # answered: the data endpoint refuses it from now on
+    summary = ", ".join(f"{label}: {value}" for label, value in labelled_fields(record))
     if summary:
         message.text = f"{message.text}\n{summary}" if message.text else summary
         message.save(update_fields=["text", "updated_at"])

@@ -33,3 +33,7 @@ LOCATION_ADDRESS = 1000
 
 CONTACT_NAME = 200
 CONTACT_FIELD = 200
+
+FLOW_CTA = 30  # the flow message's button (flow_cta)
+FLOW_SCREEN = 200
+FLOW_DATA = 10000  # the first screen's data, as JSON text

@@ -70,3 +70,11 @@ def map_link(payload):
     except (TypeError, ValueError, AttributeError):
         return ""
     return f"https://www.openstreetmap.org/?mlat={latitude}&mlon={longitude}#map=16/{latitude}/{longitude}"
+
+
+@register.filter
+def flow_fields(response):
+    """A flow answer's ``(label, value)`` pairs: the Flow JSON's labels, or the raw field names."""
+    from ..services.flow_answers import labelled_fields
+
+    return labelled_fields(response) if response is not None else []

@@ -2,12 +2,14 @@
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from .. import selectors
 from ..forms import compose_form_class
+from ..models import Message
 from ..services.sending import send_draft
 from ._console import SEND, compose_context
 from .thread import thread_page_context
@@ -33,9 +35,13 @@ def conversation_send(request, pk: int):
         return HttpResponse("Unknown kind of message.", status=400, content_type="text/plain")
     form = form_class(request.POST, request.FILES, conversation=conversation, user=request.user)
     if form.is_valid():
+        if Message.objects.filter(uuid=form.cleaned_data["client_uuid"], conversation=conversation).exists():
+            return redirect("messaging:conversation-detail", pk=pk)  # a double submit: queued once, no second token
         try:
-            send_draft(conversation=conversation, draft=form.draft(), reply_to=form.reply_wamid, user=request.user,
-                       client_uuid=form.cleaned_data["client_uuid"])
+            # One transaction: what a draft stores when sent (a flow's token) goes if the send is refused.
+            with transaction.atomic():
+                send_draft(conversation=conversation, draft=form.draft(), reply_to=form.reply_wamid,
+                           user=request.user, client_uuid=form.cleaned_data["client_uuid"])
         except ValidationError as exc:
             form.add_service_error(exc)
         else:

@@ -31,6 +31,8 @@ class SendTemplateForm(forms.Form):
                 self.fields["header_location_longitude"] = forms.FloatField(label="Longitude", min_value=-180, max_value=180)
                 self.fields["header_location_name"] = forms.CharField(required=False, label="Place name")
                 self.fields["header_location_address"] = forms.CharField(required=False, label="Address")
+            elif slot.kind == "flow":
+                continue  # the flow token is generated when sent, never typed
             else:
                 self.fields[slot.key] = forms.CharField(
                     required=slot.required,
@@ -74,7 +76,7 @@ class SendTemplateForm(forms.Form):
             elif slot.kind == "location":
                 location = {part: self.cleaned_data.get(f"header_location_{part}") for part in LOCATION_PARTS}
                 values[slot.key] = {key: value for key, value in location.items() if value not in (None, "")}
-            else:
+            elif slot.kind != "flow":
                 values[slot.key] = (self.cleaned_data.get(slot.key) or "").strip()
         return values
 

@@ -17,8 +17,9 @@ from cloudapi.media_kinds import FILE_TYPES
 from media_lib.kinds import with_article
 from media_lib.models import MediaAsset
 from media_lib.services import inspect_upload, store_upload
-from messaging.models import Contact, Conversation, Message
+from messaging.models import Contact, Conversation, Flow, Message
 from messaging.services.contacts import conversation_for, normalise_wa_id, upsert_contact
+from messaging.services.flow_tokens import issue_flow_token
 from messaging.services.sending import DISPLAY_KEY, queue_message
 
 from ..models import MessageTemplate
@@ -86,24 +87,72 @@ def start_conversation(
         return _queue(conversation, prepared, user=user, client_uuid=client_uuid)
 
 
-def _queue(conversation: Conversation, prepared: tuple[dict, str, MediaAsset | None], *, user, client_uuid) -> Message:
-    """A template needs no open window: queue it through messaging's one door."""
-    content, text, asset = prepared
-    return queue_message(
-        conversation=conversation, kind="template", content=content, text=text, user=user,
-        client_uuid=client_uuid, requires_window=False, media_asset=asset,
-    )
+def _queue(conversation: Conversation, prepared: tuple, *, user, client_uuid) -> Message:
+    """A template needs no open window: queue it through messaging's one door. A FLOW button's token is
+    issued here, for this conversation and the button's flow, in the same transaction as the message."""
+    content, text, asset, flow_buttons = prepared
+    if flow_buttons and client_uuid is not None:
+        already = Message.objects.filter(uuid=client_uuid).first()
+        if already is not None:
+            return already  # a double submit: no second token
+    with transaction.atomic():
+        for index, flow in flow_buttons:
+            token = issue_flow_token(flow=flow, phone_number=conversation.phone_number, conversation=conversation)
+            _set_flow_token(content, index, token.token)
+        return queue_message(
+            conversation=conversation, kind="template", content=content, text=text, user=user,
+            client_uuid=client_uuid, requires_window=False, media_asset=asset,
+        )
+
+
+# Stands in for a FLOW button's token between checking the send and queueing it (never sent).
+_TOKEN_TO_ISSUE = "token-issued-when-queued"
+
+
+def _set_flow_token(content: dict, index: int, token: str) -> None:
+    for part in content.get("components", []):
+        if part.get("type") == "button" and part.get("sub_type") == "flow" and part.get("index") == str(index):
+            part["parameters"] = [{"type": "action", "action": {"flow_token": token}}]
+            return
+    raise AssertionError("the flow button's component is missing")  # built by _prepare: cannot happen
+
+
+def _flow_buttons(template: MessageTemplate, slots: list[Slot]) -> list[tuple[int, Flow]]:
+    """The flow each FLOW button opens, found among the template's account's flows (the token needs it)."""
+    found = []
+    for slot in slots:
+        if slot.kind != "flow":
+            continue
+        flows = Flow.objects.filter(account_id=template.account_id)
+        flow = (flows.filter(flow_id=slot.flow_id) if slot.flow_id
+                else flows.filter(name=slot.flow_name) if slot.flow_name else flows.none()).first()
+        which = slot.flow_id or slot.flow_name
+        if flow is None:
+            raise TemplateInvalid.on("template", (
+                f"The template's flow button opens flow {which}, which is not among this account's flows here: "
+                "a template manager can sync the flows on the Flows page." if which else
+                "The template's flow button carries its flow as JSON: Switchboard can only send flow buttons "
+                "that name a flow of the account."
+            ))
+        if flow.status in (Flow.Status.BLOCKED, Flow.Status.DEPRECATED):
+            raise TemplateInvalid.on("template", f"The flow button's flow {flow.name or which} is "
+                                                 f"{flow.status_label.lower()}: it can't be opened.")
+        found.append((slot.index, flow))
+    return found
 
 
 def _prepare(
     *, template: MessageTemplate, phone_number: PhoneNumber, contact: Contact | None, wa_id: str, values: dict, user
-) -> tuple[dict, str, MediaAsset | None]:
+) -> tuple[dict, str, MediaAsset | None, list[tuple[int, Flow]]]:
     _check_sendable(template, phone_number, contact, wa_id)
     slots = slots_for(template)
     missing = missing_values(slots, values)
     if missing:
         raise TemplateInvalid({key: [message] for key, message in missing.items()})
+    flow_buttons = _flow_buttons(template, slots)
     values, asset = _with_library_media(phone_number, slots, values, user)
+    typed = values
+    values = {**values, **{slot.key: _TOKEN_TO_ISSUE for slot in slots if slot.kind == "flow"}}
     components = build_components(
         slots, values, parameter_format=template.parameter_format, template_components=template.components or []
     )
@@ -118,10 +167,10 @@ def _prepare(
         content["components"] = components
     text = render_text(
         components=template.components or [], parameter_format=template.parameter_format,
-        category=template.category, values=values,
+        category=template.category, values=typed,
     )
-    content[DISPLAY_KEY] = preview_for_send(template=template, values=values).as_display()
-    return content, text, asset
+    content[DISPLAY_KEY] = preview_for_send(template=template, values=typed).as_display()
+    return content, text, asset, flow_buttons
 
 
 def preview_for_send(*, template: MessageTemplate, values: dict) -> Preview:

@@ -96,6 +96,7 @@ PAGES: dict[str, str] = {
     "messaging:flow-delete":                "GET  login 200   403   200   403   403   403",  # the confirm page
     "messaging:flow-preview":               "POST login 302   403   302   403   403   403",
     "messaging:flow-health":                "POST login 400   403   400   403   403   403",  # no number chosen
+    "messaging:flow-responses":             "GET  login 200   403   200   403   403   403",
     "media_lib:asset-list":                 "GET  login 200   200   200   200   403   200",
     "media_lib:asset-upload":               "POST login 400   400   400   403   403   400",
     "media_lib:asset-picker":               "GET  login 200   200   200   200   403   200",

@@ -52,6 +52,7 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "messaging:flow-delete": (),
     "messaging:flow-preview": (),
     "messaging:flow-health": (),
+    "messaging:flow-responses": ("since", "until", "contact", "token", "format", "page"),
     "templates_mgr:template-list": ("account", "q", "deleted"),
     "templates_mgr:template-create": ("account", "scope"),
     "templates_mgr:template-sync": (),

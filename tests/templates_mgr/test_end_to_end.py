@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.graph import client_for
-from messaging.models import Message
+from messaging.models import Flow, FlowToken, Message
 from templates_mgr.models import MessageTemplate
 from templates_mgr.services.sync import sync_templates
 
@@ -47,7 +47,7 @@ CASES = {
     "video-header-flow": (
         _with(header_format="VIDEO", header_file=("clip.mp4", MP4, "video/mp4"),
              button_0_type="FLOW", button_0_text="Book a visit", button_0_flow_id="1234567890"),
-        {"header_media_link": "https://cdn.example/clip.mp4", "body_1": "Ana", "body_2": "#7", "button_0_flow_token": "tok"},
+        {"header_media_link": "https://cdn.example/clip.mp4", "body_1": "Ana", "body_2": "#7"},  # the flow token is generated
     ),
     "document-header": (
         _with(header_format="DOCUMENT", header_file=("invoice.pdf", PDF, "application/pdf")),
@@ -101,6 +101,8 @@ def test_every_kind_of_template_goes_from_builder_to_approved_to_sent(
     assert name in board.split('id="status-APPROVED"')[1].split("</section>")[0]
 
     # Sent with parameters: the simulator checks them against the template (132000 otherwise).
+    if case == "video-header-flow":  # the button's flow, as a sync of the account's flows would have it
+        Flow.objects.create(account=account, flow_id="1234567890", name="Visit", status="PUBLISHED")
     client.force_login(operator)
     with django_capture_on_commit_callbacks(execute=True):
         sent = client.post(reverse("templates_mgr:conversation-start"), _files({
@@ -111,6 +113,11 @@ def test_every_kind_of_template_goes_from_builder_to_approved_to_sent(
     assert (message.status, message.error_code) == ("accepted", None)
     [accepted] = sim.sent_messages()
     assert accepted["body"]["template"]["name"] == name
+    if case == "video-header-flow":
+        [button] = [c for c in accepted["body"]["template"]["components"] if c.get("sub_type") == "flow"]
+        token = FlowToken.objects.get()
+        assert button["parameters"] == [{"type": "action", "action": {"flow_token": token.token}}]
+        assert (token.conversation, token.flow.flow_id) == (message.conversation, "1234567890")
 
 
 def test_the_simulator_s_rejection_and_pause_reach_the_board_and_the_submitter(

@@ -7,9 +7,10 @@ import uuid
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from media_lib.models import CloudMediaId, MediaAsset
-from messaging.models import Contact, Conversation, Message
+from messaging.models import Contact, Conversation, Flow, FlowToken, Message
 from templates_mgr.services.errors import TemplateInvalid
 from templates_mgr.services.sending import send_template
 
@@ -62,12 +63,15 @@ def test_it_sends_every_parameter_the_template_has(client, operator, account, co
     template = make_template(account, "order_ready", components=RICH)
     client.force_login(operator)
 
+    flow = Flow.objects.create(account=account, flow_id="123", name="Book", status="PUBLISHED")
     response = _post(client, conversation, template, django_capture_on_commit_callbacks, header_1="#7", body_1="Ana",
-                     body_2="#7", button_1_url="7", button_2_coupon_code="SAVE7", button_3_flow_token="tok-1")
+                     body_2="#7", button_1_url="7", button_2_coupon_code="SAVE7",
+                     button_3_flow_token="typed-tokens-are-ignored")
 
     assert response.status_code == 302
     assert response["Location"] == reverse("messaging:conversation-detail", args=[conversation.pk])
     [payload] = sent()
+    token = FlowToken.objects.get()
     assert payload["type"] == "template" and payload["to"] == "+" + CUSTOMER
     assert payload["template"] == {
         "name": "order_ready",
@@ -77,10 +81,13 @@ def test_it_sends_every_parameter_the_template_has(client, operator, account, co
             {"type": "body", "parameters": [{"type": "text", "text": "Ana"}, {"type": "text", "text": "#7"}]},
             {"type": "button", "sub_type": "url", "index": "1", "parameters": [{"type": "text", "text": "7"}]},
             {"type": "button", "sub_type": "copy_code", "index": "2", "parameters": [{"type": "coupon_code", "coupon_code": "SAVE7"}]},
-            {"type": "button", "sub_type": "flow", "index": "3", "parameters": [{"type": "action", "action": {"flow_token": "tok-1"}}]},
+            {"type": "button", "sub_type": "flow", "index": "3", "parameters": [{"type": "action", "action": {"flow_token": token.token}}]},
         ],
     }
     message = Message.objects.get()
+    # The token is ours: made for this conversation and the button's flow, with the default lifetime.
+    assert (token.flow, token.conversation, token.phone_number) == (flow, conversation, conversation.phone_number)
+    assert timezone.timedelta(days=6, hours=23) < token.expires_at - timezone.now() <= timezone.timedelta(days=7)
     assert (message.status, message.type, message.text, message.sent_by) == ("accepted", "template", "Hi Ana, order #7 is ready.", operator)
 
 
@@ -262,7 +269,7 @@ def test_the_console_partial_offers_the_approved_templates_and_their_form(client
 
     assert picker.status_code == 200 and "<html" not in picker.text
     assert "order_ready (en_US)" in picker.text and "waiting" not in picker.text
-    assert 'name="body_2"' in chosen.text and 'name="button_1_url"' in chosen.text and 'name="button_3_flow_token"' in chosen.text
+    assert 'name="body_2"' in chosen.text and 'name="button_1_url"' in chosen.text and 'name="button_3_flow_token"' not in chosen.text  # generated
     assert 'name="button_0' not in chosen.text  # quick replies take nothing
     assert "<html" in full.text and "Send a template to Sheena" in full.text
 
@@ -355,3 +362,17 @@ def test_starting_a_conversation_checks_access(client, manager, stranger, accoun
     assert client.get(START, {"template": template.pk}).status_code == 404
     response = client.post(START, {"to": "+16505551234", "phone_number": phone.pk, "template": template.pk})
     assert response.status_code == 404
+
+
+def test_a_flow_button_whose_flow_is_unknown_here_is_refused_with_nothing_queued(
+    client, operator, account, conversation, sent, django_capture_on_commit_callbacks
+):
+    template = make_template(account, "order_ready", components=RICH)  # its FLOW button opens flow 123
+    client.force_login(operator)
+
+    response = _post(client, conversation, template, django_capture_on_commit_callbacks, header_1="#7", body_1="Ana",
+                     body_2="#7", button_1_url="7", button_2_coupon_code="SAVE7")
+
+    assert response.status_code == 400
+    assert "opens flow 123, which is not among this account" in response.text
+    assert not Message.objects.exists() and not FlowToken.objects.exists() and sent() == []
