@@ -82,7 +82,8 @@ class FlowCustomerMixin:
         """The customer opens the flow message ``context_id`` we sent, goes through its screens and submits.
 
         Returns ``{"id": <nfm_reply wamid>, "screens": [...visited], "session": <id>}``. Raises
-        ``ValueError`` for what Meta would not open (no public key, no Flow JSON, no endpoint) and
+        ``ValueError`` for what Meta would not open (no Flow JSON; no endpoint or public key where a
+        screen needs the endpoint) and
         :class:`FlowEndpointError` when the endpoint refuses (421, 427 with its message, 432, 500…).
         """
         sent = self._replied_message(context_id, "flow")
@@ -164,9 +165,8 @@ class _Channel:
     def __init__(self, sim: FlowCustomerMixin, flow: dict[str, Any], number: SimNumber, post: Poster,
                  endpoint_url: str | None, *, token: str) -> None:
         self.sim, self.flow, self.number, self.post, self.token = sim, flow, number, post, token
+        # A flow whose screens all come from its JSON (navigate, no data_exchange) needs no endpoint.
         self.url = endpoint_url or flow.get("endpoint_uri") or ""
-        if not self.url:
-            raise ValueError(f"Flow {flow['id']} has no endpoint_uri: set one (POST /{flow['id']})")
         self.visited: list[str] = []
         self.steps: list[dict[str, Any]] = []
         self.outcome = "open"
@@ -192,6 +192,8 @@ class _Channel:
         return self.call(payload)
 
     def call(self, payload: dict[str, Any]) -> dict[str, Any]:
+        if not self.url:
+            raise ValueError(f"Flow {self.flow['id']} has no endpoint_uri: set one (POST /{self.flow['id']})")
         for attempt in (1, 2):
             request = flow_crypto.encrypt_request(payload, self.public_key())
             body = json.dumps(request.body).encode()
