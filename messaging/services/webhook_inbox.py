@@ -260,8 +260,8 @@ def _insert_batch(batch: list[_Waiting]) -> dict[_Waiting, str | InboxBusy]:
     except OperationalError as exc:
         logger.warning("Webhooks not stored, the database is busy: %s", exc)
         return dict.fromkeys(batch, InboxBusy(str(exc)))
-    except Exception:
-        logger.exception("Group commit failed; each request stores its event alone")
+    except Exception as exc:  # noqa: BLE001 — each request then stores its own event
+        logger.error("Group commit failed (%s); each request stores its event alone", type(exc).__name__)
         return {}
     outcomes = {}
     for item in batch:

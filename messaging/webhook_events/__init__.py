@@ -21,6 +21,7 @@ the number of each change's metadata are checked here, per event, before any han
 
 import logging
 import time
+import traceback
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -209,8 +210,9 @@ def _apply_events(work: list[tuple[WebhookEvent, Plan]], *, size: int | None = N
         try:
             with transaction.atomic():
                 _apply_together(ready)
-        except Exception:  # noqa: BLE001 — find the poison event: one by one below
-            logger.warning("A batch of %d webhook events failed; applying them one by one", len(ready), exc_info=True)
+        except Exception as exc:  # noqa: BLE001 — find the poison event: one by one below
+            logger.warning("A batch of %d webhook events failed (%s); applying them one by one", len(ready),
+                           type(exc).__name__)
             together = False
     if not together:
         for item in ready:
@@ -232,7 +234,9 @@ def _apply_alone(item: tuple[WebhookEvent, list[Item], list[Item]]) -> None:
         with transaction.atomic():
             _apply_together([item])
     except Exception as exc:  # noqa: BLE001 — any bug must mark the event, never lose it
-        logger.exception("Webhook event %s failed", event.pk)
+        # Where it failed, not the exception's text: a database error's text can quote the row (a body).
+        logger.error("Webhook event %s failed: %s\n%s", event.pk, type(exc).__name__,
+                     "".join(traceback.format_tb(exc.__traceback__)))
         _mark(event, WebhookEvent.State.FAILED, f"{type(exc).__name__}: {exc}")
 
 
