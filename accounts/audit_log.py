@@ -3,7 +3,6 @@
 The trail is append-only (``AuditEntry`` refuses updates and deletes); nothing here writes.
 """
 
-import csv
 import json
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
@@ -12,11 +11,9 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from . import csv_export
 from .models import AuditEntry
 
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection): such a cell is
-# written with a leading apostrophe, which spreadsheets show as text and drop from the value.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_HEADER = ("when", "person", "action", "object type", "object id", "object", "account id", "details", "reason")
 
 
@@ -89,11 +86,7 @@ def detail_lines(details: dict) -> list[tuple[str, str]]:
 
 def csv_lines(entries: QuerySet[AuditEntry]) -> Iterator[str]:
     """The export, line by line (for a streaming response): a header, then one line per entry."""
-    buffer = _Echo()
-    writer = csv.writer(buffer)
-    yield writer.writerow(CSV_HEADER)
-    for entry in entries.iterator(chunk_size=2000):
-        yield writer.writerow([_safe(cell) for cell in _row(entry)])
+    return csv_export.csv_lines(CSV_HEADER, (_row(entry) for entry in entries.iterator(chunk_size=2000)))
 
 
 def _row(entry: AuditEntry) -> list[str]:
@@ -110,16 +103,6 @@ def _row(entry: AuditEntry) -> list[str]:
     ]
 
 
-def _safe(cell: str) -> str:
-    return f"'{cell}" if cell.startswith(_FORMULA_STARTS) else cell
-
-
 def _start_of(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
-
-class _Echo:
-    """A file that hands back what is written, so csv.writer makes lines without a buffer."""
-
-    def write(self, value: str) -> str:
-        return value

@@ -3,17 +3,16 @@ them, the token's state when the answer arrived, and the per-flow table with its
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from typing import Any
 
 from django.utils import timezone
 
+from accounts import csv_export
+
 from ..models import Flow, FlowJsonVersion, FlowResponse, FlowToken, Message
 
-# A cell starting with one of these is a formula to a spreadsheet: exported with a leading quote.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _LABELS_CACHE_ATTR = "_switchboard_field_labels"
 
 
@@ -116,25 +115,17 @@ def csv_lines(flow: Flow, responses) -> Iterator[str]:
     """The export, line by line: fixed columns, then one per field (by its label)."""
     responses = list(responses)
     columns = field_columns(flow, responses)
-    writer = csv.writer(_Echo())
-    yield writer.writerow([_safe(cell) for cell in (*CSV_HEADER, *(label for _name, label in columns))])
-    for response in responses:
-        data = dict(response.fields)
-        cells = [
-            timezone.localtime(response.created_at).isoformat(),
-            response.contact.name,
-            response.contact.wa_id,
-            response.get_token_state_display(),
-            response.flow_token,
-            *(value_text(data[name]) if name in data else "" for name, _label in columns),
-        ]
-        yield writer.writerow([_safe(str(cell)) for cell in cells])
+    header = (*CSV_HEADER, *(label for _name, label in columns))
+    return csv_export.csv_lines(header, (_row(response, columns) for response in responses))
 
 
-def _safe(cell: str) -> str:
-    return f"'{cell}" if cell.startswith(_FORMULA_STARTS) else cell
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+def _row(response: FlowResponse, columns: list[tuple[str, str]]) -> list:
+    data = dict(response.fields)
+    return [
+        timezone.localtime(response.created_at).isoformat(),
+        response.contact.name,
+        response.contact.wa_id,
+        response.get_token_state_display(),
+        response.flow_token,
+        *(value_text(data[name]) if name in data else "" for name, _label in columns),
+    ]
