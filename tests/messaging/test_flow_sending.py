@@ -6,24 +6,21 @@ import io
 import json
 import uuid
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles
-from accounts.graph import client_for
 from accounts.models import BusinessAccount
 from accounts.services import ensure_user, grant_phone_number
-from accounts.services.flow_keys import ensure_flow_key_uploaded
-from messaging.flow_handlers.appointments import FLOW_JSON
-from messaging.models import AppointmentSlot, Conversation, Flow, FlowJsonVersion, FlowResponse, FlowToken, Message
+from messaging.models import Conversation, Flow, FlowJsonVersion, FlowResponse, FlowToken, Message
 
-from ..conftest import PHONE_NUMBER_ID, WABA_ID, user_of_another_account
+from ..conftest import WABA_ID, user_of_another_account
+from .conftest import FLOW_CUSTOMER, through_django
 
 pytestmark = pytest.mark.django_db
-WA_ID = "16505551234"
+WA_ID = FLOW_CUSTOMER
 SAMPLE_TOKEN = "AQAAAAACS5FpgQ_cAAAAAD0QI3s."  # the token in Meta's nfm_reply sample
 SAMPLE_NUMBER = "1122334455667"  # the number of Meta's nfm_reply sample
 SURVEY_JSON = json.dumps({"version": "7.3", "screens": [{"id": "RATE", "terminal": True, "layout": {
@@ -33,39 +30,11 @@ SURVEY_JSON = json.dumps({"version": "7.3", "screens": [{"id": "RATE", "terminal
         {"type": "Footer", "label": "Send", "on-click-action": {"name": "complete", "payload": {}}}]}}]})
 
 
-def _through_django(client):
-    def post(url, body, headers):
-        response = client.post(urlsplit(url).path, data=body, content_type=headers["Content-Type"],
-                               HTTP_X_HUB_SIGNATURE_256=headers["X-Hub-Signature-256"])
-        return response.status_code, response.content.decode()
-
-    return post
-
-
 @pytest.fixture
 def manager(phone):
     user = ensure_user(username="tina", password="pw-tina-123", role=roles.TEMPLATE_MANAGER)
     grant_phone_number(user=user, phone_number=phone)
     return user
-
-
-@pytest.fixture
-def booking(simulator, account, phone, deliver_webhooks):
-    """A published appointment flow at the simulator with our endpoint and key, a free slot, a customer who wrote."""
-    ensure_flow_key_uploaded(phone=phone, actor=None)
-    api = client_for(account)
-    flow_id = api.create_flow(waba_id=WABA_ID, name="Booking", categories=["APPOINTMENT_BOOKING"],
-                              endpoint_uri="https://switchboard.example/flows/endpoint/")
-    assert api.upload_flow_json(flow_id=flow_id, flow_json=FLOW_JSON.read_text()) == []
-    api.publish_flow(flow_id=flow_id)
-    flow = Flow.objects.create(account=account, flow_id=flow_id, name="Booking", status="PUBLISHED",
-                               endpoint_handler="appointment_booking")
-    slot = AppointmentSlot.objects.create(account=account, label="Dr Rao", starts_at=timezone.now().replace(
-        second=0, microsecond=0) + timedelta(days=1))
-    simulator.inbound(phone_number_id=PHONE_NUMBER_ID, wa_id=WA_ID, name="Sheena",
-                      message={"type": "text", "text": {"body": "I'd like an appointment"}})
-    deliver_webhooks(simulator)
-    return {"flow": flow, "slot": slot, "conversation": Conversation.objects.get(), "api": api}
 
 
 def _send(client, conversation, capture, **fields):
@@ -100,7 +69,7 @@ def test_an_operator_sends_a_flow_the_customer_completes_it_and_the_answer_shows
     assert message.status == "accepted"
 
     # The customer opens it: the simulator plays Meta against our data endpoint, then sends the nfm_reply.
-    result = simulator.customer_open_flow(wa_id=WA_ID, context_id=message.wamid, post=_through_django(client))
+    result = simulator.customer_open_flow(wa_id=WA_ID, context_id=message.wamid, post=through_django(client))
     assert result["screens"] == ["DATE", "TIME"]
     assert 200 in deliver_webhooks(simulator)
     answer = FlowResponse.objects.get()

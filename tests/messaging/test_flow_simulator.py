@@ -2,56 +2,28 @@
 (the key our Settings service uploaded), then sends the nfm_reply webhook."""
 
 import json
-from urllib.parse import urlsplit
 
 import pytest
 import requests
 from django.conf import settings as django_settings
-from django.utils import timezone
 
-from accounts.graph import client_for
 from accounts.models import FlowKey
-from accounts.services.flow_keys import ensure_flow_key_uploaded
 from cloudapi import flow_crypto
 from cloudapi.simulator.flow_customer import FlowEndpointError
-from messaging.flow_handlers.appointments import FLOW_JSON
-from messaging.models import AppointmentSlot, Conversation, Flow, FlowResponse
+from messaging.models import Conversation, FlowResponse
 from messaging.services.flow_tokens import issue_flow_token
 
-from ..conftest import PHONE_NUMBER_ID, WABA_ID
+from ..conftest import PHONE_NUMBER_ID
+from .conftest import FLOW_CUSTOMER, through_django
 
 pytestmark = pytest.mark.django_db
-WA_ID = "16505551234"
-
-
-def _through_django(client):
-    """How the simulator reaches our endpoint in a test: Django's test client instead of a socket."""
-
-    def post(url, body, headers):
-        response = client.post(urlsplit(url).path, data=body, content_type=headers["Content-Type"],
-                               HTTP_X_HUB_SIGNATURE_256=headers["X-Hub-Signature-256"])
-        return response.status_code, response.content.decode()
-
-    return post
+WA_ID = FLOW_CUSTOMER
 
 
 @pytest.fixture
-def booking(simulator, account, phone, deliver_webhooks):
-    """A published appointment flow with our endpoint, a free slot, and a flow message sent to the customer."""
-    ensure_flow_key_uploaded(phone=phone, actor=None)
-    api = client_for(account)
-    flow_id = api.create_flow(waba_id=WABA_ID, name="Booking", categories=["APPOINTMENT_BOOKING"],
-                              endpoint_uri="https://switchboard.example/flows/endpoint/")
-    assert api.upload_flow_json(flow_id=flow_id, flow_json=FLOW_JSON.read_text()) == []
-    api.publish_flow(flow_id=flow_id)
-    flow = Flow.objects.create(account=account, flow_id=flow_id, name="Booking", status="PUBLISHED",
-                               endpoint_handler="appointment_booking")
-    slot = AppointmentSlot.objects.create(account=account, label="Dr Rao",
-                                          starts_at=timezone.now().replace(second=0, microsecond=0)
-                                          + timezone.timedelta(days=1))
-    simulator.inbound(phone_number_id=PHONE_NUMBER_ID, wa_id=WA_ID, name="Sheena",
-                      message={"type": "text", "text": {"body": "I'd like an appointment"}})
-    deliver_webhooks(simulator)
+def booking(booking, phone):
+    """The published appointment flow (tests/messaging/conftest.py), sent to the customer with a token."""
+    flow, slot, api, flow_id = booking["flow"], booking["slot"], booking["api"], booking["flow"].flow_id
     token = issue_flow_token(flow=flow, phone_number=phone, conversation=Conversation.objects.get())
     sent = api.send_interactive(phone_number_id=PHONE_NUMBER_ID, to=f"+{WA_ID}", interactive={
         "type": "flow", "body": {"text": "Book a time"},
@@ -62,7 +34,7 @@ def booking(simulator, account, phone, deliver_webhooks):
 
 
 def test_the_customer_books_through_our_endpoint_and_the_answer_arrives(client, simulator, booking, deliver_webhooks):
-    result = simulator.customer_open_flow(wa_id=WA_ID, context_id=booking["wamid"], post=_through_django(client))
+    result = simulator.customer_open_flow(wa_id=WA_ID, context_id=booking["wamid"], post=through_django(client))
 
     assert result["screens"] == ["DATE", "TIME"]
     assert [s["status"] for s in simulator.flow_sessions()[0]["steps"]] == [200, 200, 200]
@@ -75,22 +47,22 @@ def test_the_customer_books_through_our_endpoint_and_the_answer_arrives(client, 
     assert answer.flow_token == booking["token"].token and answer.response["appointment"] == str(booking["slot"].pk)
 
     with pytest.raises(FlowEndpointError, match="427") as refused:  # the token is used up
-        simulator.customer_open_flow(wa_id=WA_ID, context_id=booking["wamid"], post=_through_django(client))
+        simulator.customer_open_flow(wa_id=WA_ID, context_id=booking["wamid"], post=through_django(client))
     assert refused.value.status == 427
 
 
 def test_metas_ping_and_what_meta_would_not_open(client, simulator, booking, phone):
-    assert simulator.ping_flow_endpoint(booking["flow"].flow_id, post=_through_django(client)) == {
+    assert simulator.ping_flow_endpoint(booking["flow"].flow_id, post=through_django(client)) == {
         "data": {"status": "active"}}
 
     phone.flow_keys.update(state="retired")  # our side lost its key: 421, Meta retries once, then gives up
     with pytest.raises(FlowEndpointError, match="421"):
-        simulator.customer_open_flow(wa_id=WA_ID, context_id=booking["wamid"], post=_through_django(client))
+        simulator.customer_open_flow(wa_id=WA_ID, context_id=booking["wamid"], post=through_django(client))
     assert [s["status"] for s in simulator.flow_sessions()[-1]["steps"]] == [421, 421]
 
     simulator._store.delete("encryption", PHONE_NUMBER_ID)
     with pytest.raises(ValueError, match="No business public key"):
-        simulator.customer_open_flow(wa_id=WA_ID, context_id=booking["wamid"], post=_through_django(client))
+        simulator.customer_open_flow(wa_id=WA_ID, context_id=booking["wamid"], post=through_django(client))
 
 
 def test_the_simulator_page_offers_the_command_and_refuses_bad_input(simulator, booking):
@@ -106,7 +78,6 @@ def test_the_simulator_page_offers_the_command_and_refuses_bad_input(simulator, 
     assert bad_answers.status_code == 400 and "answers" in bad_answers.json()["error"]
 
 
-
 def test_a_data_api_4_flow_carries_a_token_signature_our_endpoint_accepts(client, simulator, booking):
     flow = simulator._store.get("flow", booking["flow"].flow_id)
     simulator._store.put("flow", flow["id"], {**flow, "data_api_version": "4.0", "json_version": "7.3"},
@@ -115,7 +86,7 @@ def test_a_data_api_4_flow_carries_a_token_signature_our_endpoint_accepts(client
 
     def spy(url, body, headers):
         seen.append(body)
-        return _through_django(client)(url, body, headers)
+        return through_django(client)(url, body, headers)
 
     result = simulator.customer_open_flow(wa_id=WA_ID, context_id=booking["wamid"], post=spy)
 
