@@ -30,6 +30,7 @@ else:
 
 from config.settings.base import *  # noqa: E402,F403
 from config.settings.base import CELERY_BROKER_URL, VAR_DIR  # noqa: E402
+from config.settings.filesystem_broker import filesystem_broker_options  # noqa: E402
 
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
@@ -38,13 +39,4 @@ ROOT_URLCONF = "bench.webhook_ingest.urls"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # As config/settings/local.py, in a folder of the benchmark's own (run.py empties it between runs).
     BENCH_BROKER_DIR = VAR_DIR / "bench-broker"
-    for _sub in ("queue", "processed", "control"):
-        (BENCH_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(BENCH_BROKER_DIR / "queue"),
-        "data_folder_out": str(BENCH_BROKER_DIR / "queue"),
-        "processed_folder": str(BENCH_BROKER_DIR / "processed"),
-        "control_folder": str(BENCH_BROKER_DIR / "control"),
-        "store_processed": False,
-        "polling_interval": 0.1,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(BENCH_BROKER_DIR)

@@ -14,18 +14,7 @@ os.environ.setdefault("CELERY_BROKER_URL", "filesystem://")
 
 from .base import *  # noqa: E402,F403
 from .base import VAR_DIR, CELERY_BROKER_URL  # noqa: E402
+from .filesystem_broker import filesystem_broker_options  # noqa: E402
 
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    _broker_dir = VAR_DIR / "broker"
-    # kombu creates the control folder without its parents, and by default in the working directory.
-    for _sub in ("queue", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "processed_folder": str(_broker_dir / "processed"),
-        # The exchange tables (and so celery's pidbox / remote control) live here, not in ./control/.
-        "control_folder": str(_broker_dir / "control"),
-        "store_processed": False,
-        "polling_interval": 0.1,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(VAR_DIR / "broker")
