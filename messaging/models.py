@@ -13,6 +13,34 @@ from accounts.models import BusinessAccount, PhoneNumber
 SERVICE_WINDOW = timedelta(hours=24)
 
 
+class Label(models.Model):
+    """A coloured label of one business account, on contacts (campaign audiences call them tags) and
+    on conversations (the team inbox): one model for both, managed by administrators in Settings."""
+
+    class Colour(models.TextChoices):
+        GREY = "grey", "Grey"
+        RED = "red", "Red"
+        ORANGE = "orange", "Orange"
+        YELLOW = "yellow", "Yellow"
+        GREEN = "green", "Green"
+        TEAL = "teal", "Teal"
+        BLUE = "blue", "Blue"
+        PURPLE = "purple", "Purple"
+        PINK = "pink", "Pink"
+
+    account = models.ForeignKey(BusinessAccount, on_delete=models.CASCADE, related_name="labels")
+    name = models.CharField(max_length=50)
+    colour = models.CharField(max_length=16, choices=Colour.choices, default=Colour.GREY)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["account", "name"], name="one_label_name_per_account")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Contact(models.Model):
     """A WhatsApp user as one business account knows them: (account, WhatsApp id).
 
@@ -29,6 +57,11 @@ class Contact(models.Model):
     opted_out = models.BooleanField(default=False, help_text="Does not want marketing messages.")
     opted_out_at = models.DateTimeField(null=True, blank=True, help_text="When they asked to stop marketing.")
     notes = models.TextField(blank=True)
+    attributes = models.JSONField(
+        default=dict, blank=True, help_text="Name → text (first_name, city …), from imports or typed; campaigns fill "
+        "template parameters from them."
+    )
+    labels = models.ManyToManyField(Label, blank=True, related_name="contacts", help_text="Tags, for segments.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -53,6 +86,9 @@ class ContactEvent(models.Model):
         USER_PREFERENCES = "user_preferences", "WhatsApp setting (user_preferences webhook)"
         KEYWORD = "keyword", "Keyword in a message (STOP / START)"
         SYSTEM_MESSAGE = "system", "WhatsApp system message"
+        FAILED_SEND = "failed_send", "A marketing send failed: the customer opted out (131050)"
+        MANUAL = "manual", "Changed by a person"
+        IMPORT = "import", "Contact import"
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -76,6 +112,12 @@ class ContactEvent(models.Model):
 class Conversation(models.Model):
     """All messages between one contact and one of our phone numbers."""
 
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        PENDING = "pending", "Pending (waiting on the customer)"
+        SNOOZED = "snoozed", "Snoozed"
+        RESOLVED = "resolved", "Resolved"
+
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
     phone_number = models.ForeignKey(PhoneNumber, on_delete=models.CASCADE, related_name="conversations")
     last_inbound_at = models.DateTimeField(null=True, blank=True, help_text="When the customer last wrote.")
@@ -95,6 +137,10 @@ class Conversation(models.Model):
     typing_sent_at = models.DateTimeField(
         null=True, blank=True, help_text="When we last showed the customer “typing…” (rate limit)."
     )
+    state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
+    snoozed_until = models.DateTimeField(null=True, blank=True, help_text="A snoozed conversation reopens then.")
+    state_changed_at = models.DateTimeField(null=True, blank=True)
+    labels = models.ManyToManyField(Label, blank=True, related_name="conversations")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -187,6 +233,10 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     meta_timestamp = models.DateTimeField(null=True, blank=True, help_text="When Meta says it was sent.")
+    # A sender may cap its own messages below the number's throughput (a campaign's rate): every
+    # message with the same ``rate_group`` shares at most ``rate_cap`` sends per second.
+    rate_group = models.CharField(max_length=64, blank=True, help_text="e.g. campaign:12; empty for console sends.")
+    rate_cap = models.PositiveIntegerField(null=True, blank=True, help_text="Messages per second for the group.")
     resend_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resends",
         help_text="The failed message support staff sent again as this one.",

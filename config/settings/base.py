@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "media_lib",
     "messaging",
     "templates_mgr",
+    "campaigns",
 ]
 
 MIDDLEWARE = [

@@ -51,7 +51,7 @@ EXPECTED = {
         "media_lib.view_cloudmediaid",
     },
 }
-ADMIN_APPS = {"accounts", "messaging", "templates_mgr", "media_lib", "auth"}
+ADMIN_APPS = {"accounts", "messaging", "templates_mgr", "media_lib", "auth", "campaigns"}
 
 
 def _granted(role: str) -> set[str]:
