@@ -176,6 +176,40 @@ class Conversation(models.Model):
         return until is not None and until > (now or timezone.now())
 
 
+class ConversationEvent(models.Model):
+    """What the team did to a conversation, or what happened to it: state changes (a customer's message
+    reopening it too), assignments, labels. The thread shows them as small system lines; insights
+    measure response and resolution times from them. Append-only."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", "Opened"
+        REOPENED = "reopened", "Reopened by the customer"
+        PENDING = "pending", "Marked pending"
+        SNOOZED = "snoozed", "Snoozed"
+        RESOLVED = "resolved", "Resolved"
+        ASSIGNED = "assigned", "Assigned"
+        LABELLED = "labelled", "Labels changed"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Who did it; empty when the customer's message or a timer did.",
+    )
+    details = models.JSONField(default=dict, blank=True, help_text="e.g. the assignee, the labels, snoozed until.")
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        indexes = [
+            models.Index(fields=["conversation", "occurred_at"], name="conversation_event_thread_idx"),
+            models.Index(fields=["kind", "occurred_at"], name="conversation_event_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.conversation}: {self.get_kind_display()}"
+
+
 class Message(models.Model):
     """One message in or out. Outbound ones move queued → accepted → sent → delivered → read."""
 
