@@ -210,6 +210,36 @@ class ConversationEvent(models.Model):
         return f"{self.conversation}: {self.get_kind_display()}"
 
 
+class Note(models.Model):
+    """A private note in a thread: the team's, never a ``Message``, never sent to WhatsApp."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["conversation", "created_at"], name="note_thread_idx")]
+
+    def __str__(self) -> str:
+        return f"Note on {self.conversation}"
+
+
+class Mention(models.Model):
+    """A colleague ``@mentioned`` in a note: they are notified until they have seen it."""
+
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="mentions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentions")
+    created_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["note", "user"], name="one_mention_per_note_user")]
+        indexes = [models.Index(fields=["user", "seen_at"], name="mention_unseen_idx")]
+
+
 class Message(models.Model):
     """One message in or out. Outbound ones move queued → accepted → sent → delivered → read."""
 

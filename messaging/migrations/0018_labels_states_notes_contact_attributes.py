@@ -74,6 +74,32 @@ class Migration(migrations.Migration):
             field=models.ManyToManyField(blank=True, related_name='conversations', to='messaging.label'),
         ),
         migrations.CreateModel(
+            name='Note',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('body', models.TextField()),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('conversation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notes', to='messaging.conversation')),
+            ],
+            options={
+                'ordering': ['created_at', 'id'],
+            },
+        ),
+        migrations.CreateModel(
+            name='Mention',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('seen_at', models.DateTimeField(blank=True, null=True)),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mentions', to=settings.AUTH_USER_MODEL)),
+                ('note', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mentions', to='messaging.note')),
+            ],
+            options={
+                'ordering': ['-created_at', '-id'],
+            },
+        ),
+        migrations.CreateModel(
             name='ConversationEvent',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
@@ -91,5 +117,17 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='label',
             constraint=models.UniqueConstraint(fields=('account', 'name'), name='one_label_name_per_account'),
+        ),
+        migrations.AddIndex(
+            model_name='note',
+            index=models.Index(fields=['conversation', 'created_at'], name='note_thread_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='mention',
+            index=models.Index(fields=['user', 'seen_at'], name='mention_unseen_idx'),
+        ),
+        migrations.AddConstraint(
+            model_name='mention',
+            constraint=models.UniqueConstraint(fields=('note', 'user'), name='one_mention_per_note_user'),
         ),
     ]
