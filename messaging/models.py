@@ -56,6 +56,11 @@ class Contact(models.Model):
     name = models.CharField(max_length=200, blank=True)
     opted_out = models.BooleanField(default=False, help_text="Does not want marketing messages.")
     opted_out_at = models.DateTimeField(null=True, blank=True, help_text="When they asked to stop marketing.")
+    marketing_limited_until = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Meta refused a marketing template to them (131049, its per-customer marketing limit): "
+        "no marketing template before this time.",
+    )
     notes = models.TextField(blank=True)
     attributes = models.JSONField(
         default=dict, blank=True, help_text="Name → text (first_name, city …), from imports or typed; campaigns fill "
@@ -251,6 +256,9 @@ class Message(models.Model):
         QUEUED = "queued", "Queued"
         SENDING = "sending", "Sending"
         ACCEPTED = "accepted", "Accepted by WhatsApp"
+        # Meta's answer said held_for_quality_assessment (portfolio pacing): it may still go out
+        # (then "sent") or be dropped (failed, 132015).
+        HELD = "held", "Held by WhatsApp for a quality check"
         SENT = "sent", "Sent"
         DELIVERED = "delivered", "Delivered"
         READ = "read", "Read"

@@ -1,5 +1,7 @@
 """Celery tasks: thin wrappers that take an id, call a service and own the retries."""
 
+import random
+
 from celery import shared_task
 from django.conf import settings
 
@@ -18,10 +20,26 @@ def _backoff(retries: int, *, outcome_unknown: bool) -> int:
     return delay
 
 
+# A limiter wait comes back at most this much later and looks again (a task held for hours by a
+# broker is fragile; the stale-work sweep only takes messages untouched for 10 minutes).
+LIMIT_WAIT_MAX_COUNTDOWN = 300
+
+
+def _limit_countdown(seconds: float) -> float:
+    # A little spread, so messages told the same wait don't all come back at the same instant.
+    return min(seconds, LIMIT_WAIT_MAX_COUNTDOWN) * random.uniform(1.0, 1.1)
+
+
 @shared_task(bind=True, max_retries=SEND_MAX_RETRIES, acks_late=True)
 def send_message_task(self, message_id: int) -> None:
     try:
         sending.deliver_message(message_id=message_id)
+    except sending.WaitForLimit as wait:
+        if self.request.is_eager:
+            return  # run inline (tests): it stays queued, the stale-work sweep sends it later
+        # Not a retry: the same task again, with the retries it had (the budget is for failures).
+        send_message_task.apply_async((message_id,), countdown=_limit_countdown(wait.seconds),
+                                      retries=self.request.retries)
     except sending.RetryLater as exc:
         if self.request.retries >= self.max_retries:
             sending.give_up(message_id=message_id, error=exc.error)

@@ -44,6 +44,18 @@ def _no_network():
     socket.socket.connect = _real_connect
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limiter():
+    """Every test starts with an empty send rate limiter (its file is this run's own), so one
+    test's sends never make another's wait. Opened only by a test that sends."""
+    yield
+    from messaging.services import rate_limit
+
+    store = rate_limit.backend()
+    if getattr(store, "_db", None) is not None:
+        store.clear()
+
+
 def pytest_configure(config):
     # A test run makes millions of short-lived objects and few cycles: collecting the youngest
     # generation every 700 allocations (Python's default) cost about a tenth of the run.

@@ -203,6 +203,19 @@ GRAPH_API_READ_TIMEOUT = env.float("GRAPH_API_READ_TIMEOUT", default=20.0)
 # again, so Meta's status webhook can show it was taken (no duplicate to the customer).
 SEND_UNCONFIRMED_RETRY_DELAY = env.int("SEND_UNCONFIRMED_RETRY_DELAY", default=30)
 
+# --- The send rate limiter (docs/rate-limits.md) ---------------------------------------------
+# Redis shared by every worker on every machine. Unset: the Celery broker's Redis when the broker
+# is Redis; set it empty to keep the limiter in RATE_LIMIT_FILE (one machine only).
+_BROKER = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
+RATE_LIMIT_REDIS_URL = env("RATE_LIMIT_REDIS_URL", default=_BROKER if _BROKER.startswith(("redis://", "rediss://")) else "")
+# Without Redis: a SQLite file of the limiter's own, shared by the worker processes of this machine.
+RATE_LIMIT_FILE = env("RATE_LIMIT_FILE", default=str(VAR_DIR / "rate-limit.sqlite3"))
+# A wait up to this long (seconds) is slept in the worker; a longer one re-schedules the task.
+RATE_LIMIT_MAX_SLEEP = env.float("RATE_LIMIT_MAX_SLEEP", default=0.5)
+# Share of Meta's throughput we pace at (1.0 = the limit itself; e.g. 0.95 leaves room for
+# inbound traffic, which Meta counts too).
+RATE_LIMIT_HEADROOM = env.float("RATE_LIMIT_HEADROOM", default=1.0)
+
 # The quick-start account (Meta's "API Setup" page); `manage.py connect_account` reads these.
 WHATSAPP_ACCESS_TOKEN = env("WHATSAPP_ACCESS_TOKEN", default="")
 WHATSAPP_PHONE_NUMBER_ID = env("WHATSAPP_PHONE_NUMBER_ID", default="")

@@ -23,6 +23,10 @@ CELERY_TASK_EAGER_PROPAGATES = False
 # Every stored event wakes the (eager) drain at once, so a test sees it processed.
 WEBHOOK_WAKE_INTERVAL = 0.0
 GRAPH_API_VERSION = "v24.0"
+# The rate limiter in a file of this run's own (tests/conftest.py empties it before each test);
+# never a developer's Redis. The Redis backend's tests make their own.
+RATE_LIMIT_REDIS_URL = ""
+RATE_LIMIT_FILE = str(VAR_DIR / f"test-rate-limit-{os.getpid()}.sqlite3")  # noqa: F405
 # Small chunks, so tests of chunked events need few messages.
 WEBHOOK_CHUNK_ITEMS = 20
 

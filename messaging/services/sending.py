@@ -7,11 +7,18 @@ message, turns a media library file (a media message's, or a template's header) 
 expired), calls the Graph API, stores the wamid, and records each call to Meta as a
 ``MessageSendAttempt`` (see ``send_attempts``) in the same transaction. Our UUID travels as ``biz_opaque_callback_data``
 so a status webhook can find the message even if the send call's answer was lost.
+
+Just before each call to Meta, the shared rate limiter (``rate_limit``) must grant the message a
+place: a short wait is slept in the worker, a longer one puts the message back to ``queued`` and
+raises ``WaitForLimit`` (the task re-schedules itself; that is not a failed try). Meta's own
+"too fast" answers slow the number or the customer's pair down (``rate_limit.backoff``).
 """
 
 import copy
+import time
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,7 +29,9 @@ from cloudapi.errors import CloudApiError
 from media_lib.services import ensure_cloud_media_id, is_unknown_media_error, refresh_cloud_media_id
 
 from ..error_explanations import LOCAL_FAILURE_TITLE, explain
-from ..models import Conversation, Message
+from ..models import Conversation, Message, MessageSendAttempt
+from . import rate_limit
+from .rate_limit import backoff
 from .compose import MEDIA_KINDS, Draft
 from .last_message import note_last_message
 from .send_attempts import CallLog, record_attempts
@@ -40,6 +49,19 @@ class WindowClosed(ValidationError):
 
 class SendingBlocked(ValidationError):
     """The business account is disconnected or its access token expired: nothing may be sent."""
+
+
+class WaitForLimit(Exception):
+    """The rate limiter (or Meta's "too fast") says wait ``seconds``; the message is ``queued`` again."""
+
+    def __init__(self, seconds: float, reason: str) -> None:
+        super().__init__(reason)
+        self.seconds = max(0.0, seconds)
+        self.reason = reason
+
+
+HELD_FOR_QUALITY = "held_for_quality_assessment"
+WAITING_PREFIX = "Waiting: "
 
 
 class RetryLater(Exception):
@@ -164,12 +186,18 @@ def deliver_message(*, message_id: int) -> None:
         if blocked:  # queued before the account was disconnected (or its token ran out)
             raise NotSendable(blocked)
         result = _send(message, phone, log)
+    except WaitForLimit as wait:
+        _release(message, wait.reason, log)
+        raise
     except NotSendable as refused:
         local = CloudApiError(message=str(refused), details=str(refused), title=LOCAL_FAILURE_TITLE)
         _record_attempt_failure(message, local, log)
         return
     except CloudApiError as error:
         _record_attempt_failure(message, error, log)
+        pause = _throttled(message, error)
+        if pause is not None:
+            raise WaitForLimit(pause, WAITING_PREFIX + str(error)) from None
         if error.retryable:
             raise RetryLater(error) from None
         return
@@ -178,7 +206,7 @@ def deliver_message(*, message_id: int) -> None:
         # requeue_stale_work takes it back, but the call it made is on record.
         _record_calls_only(message, log)
         raise
-    _record_accepted(message, result.wamid, log)
+    _record_accepted(message, result, log)
 
 
 def give_up(*, message_id: int, error: CloudApiError) -> None:
@@ -189,16 +217,78 @@ def give_up(*, message_id: int, error: CloudApiError) -> None:
             _mark_failed(message, error)
 
 
-def _record_accepted(message: Message, wamid: str, log: CallLog) -> None:
+def _record_accepted(message: Message, result, log: CallLog) -> None:
+    # A template Meta holds for pacing answers ``held_for_quality_assessment``: its own state
+    # until a status webhook moves it on (sent) or fails it (132015).
+    taken = Message.Status.HELD if result.message_status == HELD_FOR_QUALITY else Message.Status.ACCEPTED
     with transaction.atomic():
         locked = Message.objects.select_for_update().get(pk=message.pk)
         locked.attempts = record_attempts(message=locked, calls=log.calls)
         if not locked.wamid:
-            locked.wamid = wamid
-        if RANK[locked.status] < RANK[Message.Status.ACCEPTED]:
-            locked.status = Message.Status.ACCEPTED
-        locked.save(update_fields=["wamid", "status", "attempts", "updated_at"])
+            locked.wamid = result.wamid
+        if RANK[locked.status] < RANK[taken]:
+            locked.status = taken
+        fields = ["wamid", "status", "attempts", "updated_at"]
+        if locked.error_code is None and locked.error_title.startswith(WAITING_PREFIX):
+            locked.error_title = ""  # the wait is over
+            fields.append("error_title")
+        locked.save(update_fields=fields)
         attach_pending_statuses(locked)
+
+
+def _take_turn(message: Message) -> None:
+    """Wait for the rate limiter's grant (sleeping here if it comes soon), or raise ``WaitForLimit``."""
+    longest = float(settings.RATE_LIMIT_MAX_SLEEP)
+    give_up_at = time.monotonic() + longest
+    while True:
+        try:
+            decision = rate_limit.acquire_for(message)
+        except rate_limit.LimiterUnavailable as exc:
+            # Never send unmetered: Meta would throttle the number (or drop its quality).
+            raise WaitForLimit(UNAVAILABLE_WAIT, f"{WAITING_PREFIX}the rate limiter is unreachable ({exc}).") from None
+        if decision.granted:
+            return
+        if time.monotonic() + decision.wait > give_up_at:
+            raise WaitForLimit(decision.wait, rate_limit.waiting_reason(message, decision))
+        time.sleep(decision.wait)
+
+
+UNAVAILABLE_WAIT = 5.0
+
+
+def _throttled(message: Message, error: CloudApiError) -> float | None:
+    """Meta said "too fast" (or "upgrading"): slow the number or the pair down, and return how long
+    this message waits; None when it is not that kind of answer, or Meta has said it too often."""
+    kind = backoff.classify(error)
+    if kind not in backoff.PAUSES:
+        return None
+    throttled = MessageSendAttempt.objects.filter(message=message, error_code__in=backoff.THROTTLE_CODES).count()
+    if throttled > backoff.MAX_THROTTLED:
+        return None  # the retry budget decides from here
+    pause = backoff.PAUSES[kind]
+    phone = message.conversation.phone_number
+    shape = dict(base=pause.base, factor=pause.factor, cap=pause.cap, memory=pause.memory)
+    try:
+        if kind == backoff.SLOW_PAIR:
+            return rate_limit.penalise_pair(phone, message.conversation.contact.wa_id, **shape)
+        return rate_limit.penalise_number(phone, **shape)
+    except rate_limit.LimiterUnavailable:
+        return pause.base
+
+
+def _release(message: Message, reason: str, log: CallLog) -> None:
+    """Back to ``queued`` (nothing was sent), saying why it waits."""
+    with transaction.atomic():
+        locked = Message.objects.select_for_update().get(pk=message.pk)
+        fields = ["updated_at"]
+        if log.calls:
+            locked.attempts = record_attempts(message=locked, calls=log.calls)
+            fields.append("attempts")
+        if locked.status == Message.Status.SENDING:
+            locked.status = Message.Status.QUEUED
+            locked.error_title = reason[:255]
+            fields += ["status", "error_title"]
+        locked.save(update_fields=fields)
 
 
 def _record_attempt_failure(message: Message, error: CloudApiError, log: CallLog) -> None:
@@ -237,6 +327,7 @@ def _mark_failed(message: Message, error: CloudApiError) -> None:
 def _send(message: Message, phone, log: CallLog):
     client = client_for(phone.account)
     payload = _payload(message)  # outside the timing: building it may upload media, not a send
+    _take_turn(message)  # after building it: the grant is used at once, not after an upload
     try:
         return log.timed(lambda: client.send_message(phone_number_id=phone.phone_number_id, payload=payload))
     except CloudApiError as error:
@@ -245,6 +336,7 @@ def _send(message: Message, phone, log: CallLog):
     # Meta no longer knows the library file's media id (deleted there, or expired early):
     # upload it again and send once more. Nothing was sent, so this cannot duplicate.
     fresh = _payload(message, fresh_media=True)
+    _take_turn(message)
     return log.timed(lambda: client.send_message(phone_number_id=phone.phone_number_id, payload=fresh))
 
 

@@ -24,6 +24,7 @@ from accounts.webhook_scope import SignerScope
 from cloudapi.webhook_payloads import InvalidPayload, as_dict, as_list, first_error, parse_timestamp, required_str, text_of
 
 from ..models import Conversation, Message, MessageStatusEvent, WebhookEvent
+from .marketing_limits import note_marketing_limits
 from .set_updates import update_from_values
 
 Status = Message.Status
@@ -31,6 +32,7 @@ RANK = {
     Status.QUEUED: 0,
     Status.SENDING: 0,
     Status.ACCEPTED: 10,
+    Status.HELD: 15,
     Status.SENT: 20,
     Status.FAILED: 25,
     Status.DELIVERED: 30,
@@ -168,6 +170,7 @@ def advance_messages(records: Iterable[MessageStatusEvent]) -> int:
     delivered, read — stays only on the timeline: the bubble must not show an error under a
     message the customer read); a message found by our UUID takes the wamid Meta gave it.
     """
+    records = list(records)
     by_message: dict[int, list[MessageStatusEvent]] = {}
     for record in records:
         by_message.setdefault(record.message_id, []).append(record)
@@ -183,6 +186,7 @@ def advance_messages(records: Iterable[MessageStatusEvent]) -> int:
             pk, best.status if best else None, best.timestamp if best else None, RANK[best.status] if best else -1,
             sent.timestamp if sent else None, int(failed is not None), code, title, details, mine[0].wamid, now,
         ))
+    note_marketing_limits(records)  # 131049: no marketing to that customer for 24 h
     return update_from_values(
         Message,
         columns={"id": "id", "status": "status", "status_at": "status_at", "rank": _RANK_FIELD,

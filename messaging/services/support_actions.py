@@ -18,7 +18,7 @@ from .sending import queue_message
 
 # Messages still on their way, whose outcome nobody may learn (e.g. the answer to the send call
 # was lost): support may close them as failed. Sent ones wait for Meta's status webhook.
-MARKABLE_FAILED = (Message.Status.QUEUED, Message.Status.SENDING, Message.Status.ACCEPTED)
+MARKABLE_FAILED = (Message.Status.QUEUED, Message.Status.SENDING, Message.Status.ACCEPTED, Message.Status.HELD)
 MARKED_FAILED_TITLE = "Marked failed by support"
 
 

@@ -2,6 +2,7 @@
 send service and campaigns: a refused template is not offered, and not queued."""
 
 import phonenumbers
+from django.utils import timezone
 
 from messaging.models import Contact
 
@@ -13,7 +14,8 @@ MARKETING = MessageTemplate.Category.MARKETING
 def template_send_refusal(*, template: MessageTemplate, contact: Contact | None, wa_id: str) -> str | None:
     """Why sending ``template`` to ``wa_id`` (``contact`` when we know them) would be refused, or None.
 
-    Marketing templates are not sent to a customer who opted out of marketing, nor to US numbers
+    Marketing templates are not sent to a customer who opted out of marketing, nor within 24 h of
+    Meta's per-customer marketing limit refusing one (131049), nor to US numbers
     (Meta stopped delivering marketing templates there; Canada and the rest of +1 still get them).
     """
     if template.category != MARKETING:
@@ -23,6 +25,14 @@ def template_send_refusal(*, template: MessageTemplate, contact: Contact | None,
         return (
             f"{who} asked not to receive marketing messages, and {template.name} is a marketing template, "
             "so it can't be sent. A utility template can still be sent."
+        )
+    if contact is not None and contact.marketing_limited_until and contact.marketing_limited_until > timezone.now():
+        who = contact.name or f"+{contact.wa_id}"
+        until = timezone.localtime(contact.marketing_limited_until).strftime("%d %b %H:%M")
+        return (
+            f"WhatsApp refused a marketing template to {who} recently (131049, its per-customer marketing limit), "
+            f"so {template.name} can't be sent to them before {until}: sending sooner would block them longer. "
+            "A utility template can still be sent."
         )
     if _region(wa_id) == "US":
         return (

@@ -50,7 +50,7 @@ def test_it_records_two_retryable_failures_and_the_success(graph, send, phone):
     graph.post(SEND_URL, json=_graph_error(131000, "(#131000) Something went wrong", "TRACE-one"), status=500)
     graph.post(
         SEND_URL,
-        json=_graph_error(130429, "(#130429) Rate limit hit", "TRACE-two", error_subcode=2494055),
+        json=_graph_error(131016, "(#131016) Service unavailable", "TRACE-two", error_subcode=2494055),
         status=400,
     )
     graph.post(SEND_URL, **_accepted())
@@ -65,18 +65,18 @@ def test_it_records_two_retryable_failures_and_the_success(graph, send, phone):
     assert (first.outcome, first.error_code, first.http_status, first.fbtrace_id) == ("retryable", 131000, 500, "TRACE-one")
     assert (second.outcome, second.error_code, second.error_subcode, second.fbtrace_id) == (
         "retryable",
-        130429,
+        131016,
         2494055,
         "TRACE-two",
     )
-    assert second.error_message == "(#130429) Rate limit hit"
+    assert second.error_message == "(#131016) Service unavailable"
     assert (third.outcome, third.error_code, third.fbtrace_id) == ("accepted", None, "")
     assert all(BODY not in (a.error_message + a.error_title + a.error_details) for a in (first, second, third))
 
 
 def test_the_thread_lists_every_attempt_in_plain_words(graph, send, phone, read_thread):
     graph.post(SEND_URL, json=_graph_error(131000, "(#131000) Something went wrong", "TRACE-one"), status=500)
-    graph.post(SEND_URL, json=_graph_error(130429, "(#130429) Rate limit hit", "TRACE-two"), status=400)
+    graph.post(SEND_URL, json=_graph_error(131016, "(#131016) Service unavailable", "TRACE-two"), status=400)
     graph.post(SEND_URL, **_accepted())
     conv = factories.conversation(phone)
     send(conv)
@@ -85,7 +85,7 @@ def test_the_thread_lists_every_attempt_in_plain_words(graph, send, phone, read_
 
     assert "3 attempts to send" in html
     assert "error 131000" in html and "Something went wrong at WhatsApp." in html
-    assert "error 130429" in html and "throughput limit was reached" in html
+    assert "error 131016" in html and "temporarily unavailable" in html
     assert "TRACE-one" in html and "TRACE-two" in html
     assert "Accepted by WhatsApp" in html
 
@@ -103,7 +103,7 @@ def test_the_thread_shows_no_attempt_list_for_a_message_that_went_at_the_first_t
 
 def test_the_admin_message_page_shows_the_attempts_read_only(graph, send, phone, admin_client):
     graph.post(SEND_URL, json=_graph_error(131000, "(#131000) Something went wrong", "TRACE-one"), status=500)
-    graph.post(SEND_URL, json=_graph_error(130429, "(#130429) Rate limit hit", "TRACE-two"), status=400)
+    graph.post(SEND_URL, json=_graph_error(131016, "(#131016) Service unavailable", "TRACE-two"), status=400)
     graph.post(SEND_URL, **_accepted())
     message = send(factories.conversation(phone))
 
@@ -112,7 +112,7 @@ def test_the_admin_message_page_shows_the_attempts_read_only(graph, send, phone,
     assert response.status_code == 200
     html = response.content.decode()
     assert "TRACE-one" in html and "TRACE-two" in html
-    assert "131000" in html and "130429" in html
+    assert "131000" in html and "131016" in html
     assert "Failed (retryable error)" in html
     # Shown, not editable: no form fields for the rows and no room for new ones.
     assert 'name="send_attempts-0-fbtrace_id"' not in html

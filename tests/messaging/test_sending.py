@@ -110,8 +110,9 @@ def test_it_marks_a_permanent_error_failed_with_meta_code_and_explanation(graph,
 
 
 def test_it_retries_a_retryable_error_and_then_succeeds(graph, send, phone):
-    throttled = {"error": {"message": "(#130429) Rate limit hit", "type": "OAuthException", "code": 130429, "fbtrace_id": "A"}}
-    graph.post(SEND_URL, json=throttled, status=400)
+    # (Meta's "too fast" answers wait for the rate limiter instead: tests/messaging/test_rate_limit_sending.py.)
+    unavailable = {"error": {"message": "(#131016) Service unavailable", "type": "OAuthException", "code": 131016, "fbtrace_id": "A"}}
+    graph.post(SEND_URL, json=unavailable, status=503)
     graph.post(SEND_URL, body=requests.ConnectionError("reset by peer"))
     graph.post(SEND_URL, body=fixture_bytes("send_response.json"), content_type="application/json")
 

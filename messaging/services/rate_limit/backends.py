@@ -1,0 +1,322 @@
+"""The two stores a limiter decision can be made in, atomically across every worker process.
+
+Both keep the same state and answer the same three questions:
+
+* ``acquire(buckets, budget)`` — may one more message go now? GCRA (the generic cell rate
+  algorithm: one "theoretical arrival time" per bucket, in integer microseconds) for every
+  bucket, and a moving-window set of unique members for the budget. All or nothing: either
+  every bucket and the budget take the message, or nothing is taken and the answer says how long
+  to wait (the longest of the waits) and which one said so.
+* ``penalise(bucket, …)`` — Meta said "too fast": nothing goes through this bucket for a pause
+  that grows with each strike inside ``memory`` seconds.
+* ``usage(key, window)`` — how many unique members the budget holds now.
+
+``RedisBackend`` runs each question as one Lua script on Redis's own clock (``TIME``), so every
+machine shares one state and one clock. ``FileBackend`` keeps the state in a small SQLite file of
+its own (not the application's database), each decision in one ``BEGIN IMMEDIATE`` transaction:
+SQLite's file lock serialises the worker processes of one machine, and keeping it apart from the
+main database means the limiter never waits behind webhook writes (nor they behind it).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+MICRO = 1_000_000
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """At most ``per_second`` grants a second, ``burst`` of them at once (1: evenly spaced)."""
+
+    key: str
+    per_second: float
+    burst: int = 1
+
+    @property
+    def interval_us(self) -> int:
+        # Rounded up: never faster than asked.
+        return max(1, math.ceil(MICRO / self.per_second))
+
+    @property
+    def tolerance_us(self) -> int:
+        return (max(1, self.burst) - 1) * self.interval_us
+
+
+@dataclass(frozen=True)
+class Budget:
+    """At most ``limit`` distinct ``member`` values in any ``window`` seconds; one already counted is free."""
+
+    key: str
+    member: str
+    limit: int
+    window: int = 24 * 60 * 60
+
+
+@dataclass(frozen=True)
+class Decision:
+    """``wait`` 0: granted (every bucket and the budget took it). Otherwise nothing was taken;
+    ``blocked_by`` is the index of the bucket that wants the longest wait, or ``len(buckets)``
+    for the budget. ``at`` is the limiter's clock (epoch seconds) when it decided."""
+
+    wait: float
+    at: float
+    blocked_by: int = -1
+
+    @property
+    def granted(self) -> bool:
+        return self.wait <= 0
+
+
+class LimiterUnavailable(Exception):
+    """The limiter's store could not be reached: nothing may be sent until it answers."""
+
+
+class Backend(Protocol):
+    def acquire(self, buckets: list[Bucket], budget: Budget | None = None) -> Decision: ...
+
+    def penalise(self, bucket: Bucket, *, base: float, factor: float, cap: float, memory: float) -> float: ...
+
+    def usage(self, key: str, window: int) -> int: ...
+
+    def clear(self) -> None: ...
+
+
+# --- Redis -----------------------------------------------------------------------------------
+
+# KEYS: the buckets' keys, then the budget's key (if any). ARGV: the number of buckets, then
+# interval and tolerance (µs) per bucket, then "1" member limit window(µs) for a budget or "0".
+# Numbers go to Redis through string.format('%d'): Lua's own tostring keeps 14 digits only.
+_ACQUIRE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local n = tonumber(ARGV[1])
+local wait, blocked = 0, -1
+local tats = {}
+for i = 1, n do
+  local interval, tol = tonumber(ARGV[2 * i]), tonumber(ARGV[2 * i + 1])
+  local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if tat < now then tat = now end
+  local w = tat - tol - now
+  if w > wait then wait, blocked = w, i - 1 end
+  tats[i] = tat + interval
+end
+local b = 2 * n + 2
+local newcomer = false
+if ARGV[b] == '1' then
+  local key, member = KEYS[n + 1], ARGV[b + 1]
+  local limit, window = tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', string.format('%d', now - window))
+  if not redis.call('ZSCORE', key, member) then
+    if redis.call('ZCARD', key) >= limit then
+      local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+      local w = tonumber(oldest[2]) + window - now
+      if w > wait then wait, blocked = w, n end
+    else
+      newcomer = true
+    end
+  end
+end
+if wait > 0 then return {string.format('%d', wait), string.format('%d', now), blocked} end
+for i = 1, n do
+  redis.call('SET', KEYS[i], string.format('%d', tats[i]), 'PX', math.ceil((tats[i] - now) / 1000) + 1000)
+end
+if newcomer then
+  local window = tonumber(ARGV[b + 3])
+  redis.call('ZADD', KEYS[n + 1], string.format('%d', now), ARGV[b + 1])
+  redis.call('PEXPIRE', KEYS[n + 1], math.ceil(window / 1000) + 1000)
+end
+return {'0', string.format('%d', now), -1}
+"""
+
+# KEYS: bucket, strikes. ARGV: tolerance µs, base µs, factor, cap µs, memory ms.
+_PENALISE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local strikes = redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+local pause = math.min(tonumber(ARGV[2]) * tonumber(ARGV[3]) ^ (strikes - 1), tonumber(ARGV[4]))
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+local blocked = now + pause + tonumber(ARGV[1])
+if blocked > tat then tat = blocked end
+redis.call('SET', KEYS[1], string.format('%d', tat), 'PX', math.ceil((tat - now) / 1000) + 1000)
+return string.format('%d', pause)
+"""
+
+_USAGE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%d', now - tonumber(ARGV[1])))
+return redis.call('ZCARD', KEYS[1])
+"""
+
+
+class RedisBackend:
+    """Every decision is one Lua script on Redis (atomic, on Redis's clock): shared by every machine."""
+
+    def __init__(self, url: str, *, prefix: str = "switchboard:rl:") -> None:
+        import redis  # only deployments with Redis need it loaded
+
+        self._errors = (redis.RedisError,)
+        self._redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self._prefix = prefix
+        self._acquire = self._redis.register_script(_ACQUIRE)
+        self._penalise = self._redis.register_script(_PENALISE)
+        self._usage = self._redis.register_script(_USAGE)
+
+    def acquire(self, buckets: list[Bucket], budget: Budget | None = None) -> Decision:
+        keys = [self._prefix + b.key for b in buckets]
+        args: list = [len(buckets)]
+        for b in buckets:
+            args += [b.interval_us, b.tolerance_us]
+        if budget is not None:
+            keys.append(self._prefix + budget.key)
+            args += ["1", budget.member, budget.limit, budget.window * MICRO]
+        else:
+            args.append("0")
+        wait, now, blocked = self._call(self._acquire, keys, args)
+        return Decision(wait=int(wait) / MICRO, at=int(now) / MICRO, blocked_by=int(blocked))
+
+    def penalise(self, bucket: Bucket, *, base: float, factor: float, cap: float, memory: float) -> float:
+        keys = [self._prefix + bucket.key, self._prefix + "strikes:" + bucket.key]
+        args = [bucket.tolerance_us, round(base * MICRO), factor, round(cap * MICRO), round(memory * 1000)]
+        return int(self._call(self._penalise, keys, args)) / MICRO
+
+    def usage(self, key: str, window: int) -> int:
+        return int(self._call(self._usage, [self._prefix + key], [window * MICRO]))
+
+    def clear(self) -> None:
+        for key in self._redis.scan_iter(match=self._prefix + "*", count=1000):
+            self._redis.delete(key)
+
+    def _call(self, script, keys, args):
+        try:
+            return script(keys=keys, args=args)
+        except self._errors as exc:
+            raise LimiterUnavailable(f"Redis ({type(exc).__name__})") from exc
+
+
+# --- One machine: a SQLite file of its own ---------------------------------------------------
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS bucket (key TEXT PRIMARY KEY, tat INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS strike (key TEXT PRIMARY KEY, n INTEGER NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS member (key TEXT NOT NULL, member TEXT NOT NULL, at INTEGER NOT NULL,
+                                   PRIMARY KEY (key, member)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS member_at ON member (key, at);
+CREATE TABLE IF NOT EXISTS tally (key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+"""
+
+
+class FileBackend:
+    """The worker processes of one machine share a SQLite file; each decision is one
+    ``BEGIN IMMEDIATE`` transaction (SQLite's write lock), on this machine's clock."""
+
+    def __init__(self, path: str, *, clock=time.time) -> None:
+        self._path = str(path)
+        self._clock = clock
+        self._db: sqlite3.Connection | None = None
+        self._pid = 0
+
+    def _conn(self) -> sqlite3.Connection:
+        # A connection never crosses a fork (Celery's prefork pool forks after import).
+        if self._db is None or self._pid != os.getpid():
+            try:
+                db = sqlite3.connect(self._path, timeout=30, isolation_level=None, check_same_thread=False)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.executescript(_SCHEMA)
+            except sqlite3.Error as exc:
+                raise LimiterUnavailable(f"the rate limit file {self._path} ({exc})") from exc
+            self._db, self._pid = db, os.getpid()
+        return self._db
+
+    def _now(self) -> int:
+        return int(self._clock() * MICRO)
+
+    def _transaction(self, work):
+        db = self._conn()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                result = work(db, self._now())  # the clock is read once the lock is held
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+            return result
+        except sqlite3.Error as exc:
+            raise LimiterUnavailable(f"the rate limit file {self._path} ({exc})") from exc
+
+    def acquire(self, buckets: list[Bucket], budget: Budget | None = None) -> Decision:
+        def work(db: sqlite3.Connection, now: int) -> Decision:
+            wait, blocked, tats = 0, -1, []
+            for index, b in enumerate(buckets):
+                row = db.execute("SELECT tat FROM bucket WHERE key = ?", (b.key,)).fetchone()
+                tat = max(row[0] if row else 0, now)
+                if tat - b.tolerance_us - now > wait:
+                    wait, blocked = tat - b.tolerance_us - now, index
+                tats.append(tat + b.interval_us)
+            newcomer = False
+            if budget is not None:
+                used = self._purge(db, budget.key, now - budget.window * MICRO)
+                known = db.execute("SELECT 1 FROM member WHERE key = ? AND member = ?",
+                                   (budget.key, budget.member)).fetchone()
+                if not known:
+                    if used >= budget.limit:
+                        oldest = db.execute("SELECT MIN(at) FROM member WHERE key = ?", (budget.key,)).fetchone()[0]
+                        budget_wait = oldest + budget.window * MICRO - now
+                        if budget_wait > wait:
+                            wait, blocked = budget_wait, len(buckets)
+                    else:
+                        newcomer = True
+            if wait > 0:
+                return Decision(wait=wait / MICRO, at=now / MICRO, blocked_by=blocked)
+            db.executemany("INSERT INTO bucket (key, tat) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET tat = excluded.tat",
+                           [(b.key, tat) for b, tat in zip(buckets, tats)])
+            if newcomer:
+                db.execute("INSERT INTO member (key, member, at) VALUES (?, ?, ?)", (budget.key, budget.member, now))
+                db.execute("INSERT INTO tally (key, n) VALUES (?, 1) ON CONFLICT (key) DO UPDATE SET n = n + 1",
+                           (budget.key,))
+            return Decision(wait=0.0, at=now / MICRO)
+
+        return self._transaction(work)
+
+    def penalise(self, bucket: Bucket, *, base: float, factor: float, cap: float, memory: float) -> float:
+        def work(db: sqlite3.Connection, now: int) -> float:
+            row = db.execute("SELECT n, expires FROM strike WHERE key = ?", (bucket.key,)).fetchone()
+            strikes = (row[0] if row and row[1] > now else 0) + 1
+            db.execute("INSERT INTO strike (key, n, expires) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE "
+                       "SET n = excluded.n, expires = excluded.expires", (bucket.key, strikes, now + int(memory * MICRO)))
+            pause = min(round(base * MICRO) * factor ** (strikes - 1), round(cap * MICRO))
+            blocked = int(now + pause + bucket.tolerance_us)
+            db.execute("INSERT INTO bucket (key, tat) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
+                       "SET tat = MAX(tat, excluded.tat)", (bucket.key, blocked))
+            return pause / MICRO
+
+        return self._transaction(work)
+
+    def usage(self, key: str, window: int) -> int:
+        return self._transaction(lambda db, now: self._purge(db, key, now - window * MICRO))
+
+    def clear(self) -> None:
+        def work(db: sqlite3.Connection, now: int) -> None:
+            for table in ("bucket", "strike", "member", "tally"):
+                db.execute(f"DELETE FROM {table}")  # noqa: S608 — fixed table names
+
+        self._transaction(work)
+
+    @staticmethod
+    def _purge(db: sqlite3.Connection, key: str, cutoff: int) -> int:
+        """Forget members counted before ``cutoff``; return how many remain (kept in ``tally``)."""
+        gone = db.execute("DELETE FROM member WHERE key = ? AND at <= ?", (key, cutoff)).rowcount
+        row = db.execute("SELECT n FROM tally WHERE key = ?", (key,)).fetchone()
+        used = max(0, (row[0] if row else 0) - gone)
+        if gone:
+            db.execute("UPDATE tally SET n = ? WHERE key = ?", (used, key))
+        return used
