@@ -72,16 +72,17 @@ def queue(django_capture_on_commit_callbacks):
     return _queue
 
 
-def test_a_campaign_send_waits_for_its_cap_instead_of_calling_meta(graph, queue, phone):
+def test_a_campaign_send_waits_for_its_cap_instead_of_calling_meta(graph, queue, phone, read_thread):
     _accept(graph)
     first = queue(factories.conversation(phone, wa_id="15550000001"), rate_group="campaign:1", rate_cap=1)
     second = queue(factories.conversation(phone, wa_id="15550000002"), rate_group="campaign:1", rate_cap=1)
 
     assert first.status == "accepted"
     assert second.status == "queued"  # kept, not failed, not lost
-    assert second.error_title == "Waiting: this send is capped at 1 messages a second."
+    assert second.error_title == "Waiting: this send is capped at 1 message a second."
     assert second.error_code is None
     assert len(graph.calls) == 1
+    assert "Waiting: this send is capped at 1 message a second." in read_thread(second.conversation)
     # A console reply on the same number is not held back by the campaign's own cap.
     reply = queue(factories.conversation(phone, wa_id="15550000003"))
     assert reply.status == "accepted"

@@ -125,10 +125,14 @@ def waiting_reason(message, decision: Decision) -> str:
                 f"window in 24 hours); the next place frees up about {frees}.")
     kind = kinds[decision.blocked_by] if decision.blocked_by >= 0 else "number"
     if kind == "group":
-        return f"Waiting: this send is capped at {limit_for(phone, message.rate_cap)} messages a second."
+        return f"Waiting: this send is capped at {_per_second(limit_for(phone, message.rate_cap))}."
     if kind == "pair":
         return "Waiting: WhatsApp allows about one message every 6 seconds to the same customer."
-    return f"Waiting: the number sends at most {limit_for(phone)} messages a second."
+    return f"Waiting: the number sends at most {_per_second(limit_for(phone))}."
+
+
+def _per_second(count: int) -> str:
+    return f"{count:,} message{'' if count == 1 else 's'} a second"
 
 
 def _described_buckets(message) -> list[tuple[str, Bucket]]:
