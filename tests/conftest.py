@@ -44,15 +44,28 @@ def _no_network():
     socket.socket.connect = _real_connect
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _rate_limit_file():
+    """The run's own limiter file (config/settings/test.py) is removed when the run ends."""
+    yield
+    from django.conf import settings
+
+    for suffix in ("", "-wal", "-shm"):
+        try:
+            os.remove(str(settings.RATE_LIMIT_FILE) + suffix)
+        except (FileNotFoundError, AttributeError):
+            pass
+
+
 @pytest.fixture(autouse=True)
-def _fresh_rate_limiter():
+def _fresh_rate_limiter(_rate_limit_file):
     """Every test starts with an empty send rate limiter (its file is this run's own), so one
     test's sends never make another's wait. Opened only by a test that sends."""
     yield
     from messaging.services import rate_limit
 
     store = rate_limit.backend()
-    if getattr(store, "_db", None) is not None:
+    if getattr(store, "opened", False):
         store.clear()
 
 

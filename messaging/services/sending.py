@@ -290,9 +290,9 @@ def _release(message: Message, reason: str, log: CallLog) -> None:
             locked.attempts = record_attempts(message=locked, calls=log.calls)
             fields.append("attempts")
         if locked.status == Message.Status.SENDING:
-            locked.status = Message.Status.QUEUED
-            locked.error_title = reason[:255]
-            fields += ["status", "error_title"]
+            # An earlier try's error stays on its attempt row; the message says why it waits now.
+            locked.status, locked.error_code, locked.error_title = Message.Status.QUEUED, None, reason[:255]
+            fields += ["status", "error_code", "error_title"]
         locked.save(update_fields=fields)
 
 

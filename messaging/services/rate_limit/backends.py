@@ -12,7 +12,7 @@ Both keep the same state and answer the same three questions:
 * ``usage(key, window)`` — how many unique members the budget holds now.
 
 ``RedisBackend`` runs each question as one Lua script on Redis's own clock (``TIME``), so every
-machine shares one state and one clock. ``FileBackend`` keeps the state in a small SQLite file of
+machine shares one state and one clock (one Redis, not a Cluster: a script touches several keys). ``FileBackend`` keeps the state in a small SQLite file of
 its own (not the application's database), each decision in one ``BEGIN IMMEDIATE`` transaction:
 SQLite's file lock serialises the worker processes of one machine, and keeping it apart from the
 main database means the limiter never waits behind webhook writes (nor they behind it).
@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import os
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass
 from typing import Protocol
@@ -220,21 +221,27 @@ class FileBackend:
     def __init__(self, path: str, *, clock=time.time) -> None:
         self._path = str(path)
         self._clock = clock
-        self._db: sqlite3.Connection | None = None
-        self._pid = 0
+        self._local = threading.local()
+
+    @property
+    def opened(self) -> bool:
+        """Whether this thread has used the file yet."""
+        return getattr(self._local, "db", None) is not None
 
     def _conn(self) -> sqlite3.Connection:
-        # A connection never crosses a fork (Celery's prefork pool forks after import).
-        if self._db is None or self._pid != os.getpid():
+        # One connection per thread (web threads read usage), and none crosses a fork (Celery's
+        # prefork pool forks after import).
+        local = self._local
+        if getattr(local, "db", None) is None or local.pid != os.getpid():
             try:
-                db = sqlite3.connect(self._path, timeout=30, isolation_level=None, check_same_thread=False)
+                db = sqlite3.connect(self._path, timeout=30, isolation_level=None)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
                 db.executescript(_SCHEMA)
             except sqlite3.Error as exc:
                 raise LimiterUnavailable(f"the rate limit file {self._path} ({exc})") from exc
-            self._db, self._pid = db, os.getpid()
-        return self._db
+            local.db, local.pid = db, os.getpid()
+        return local.db
 
     def _now(self) -> int:
         return int(self._clock() * MICRO)
