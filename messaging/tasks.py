@@ -6,6 +6,7 @@ from celery import shared_task
 from django.conf import settings
 
 from .services import maintenance, reading, sending
+from .services.rate_limit.backends import LINE_HORIZON
 from .webhook_events import drain_webhook_events, process_webhook_event
 
 SEND_MAX_RETRIES = 6
@@ -22,12 +23,15 @@ def _backoff(retries: int, *, outcome_unknown: bool) -> int:
 
 # A limiter wait comes back at most this much later and looks again (a task held for hours by a
 # broker is fragile; the stale-work sweep only takes messages untouched for 10 minutes).
-LIMIT_WAIT_MAX_COUNTDOWN = 300
+LIMIT_WAIT_MAX_COUNTDOWN = LINE_HORIZON
 
 
-def _limit_countdown(seconds: float) -> float:
+def _limit_countdown(wait) -> float:
+    countdown = min(wait.seconds, LIMIT_WAIT_MAX_COUNTDOWN)
+    if wait.turn and wait.seconds <= LIMIT_WAIT_MAX_COUNTDOWN:
+        return countdown  # its own turn in the waiting line: back exactly then
     # A little spread, so messages told the same wait don't all come back at the same instant.
-    return min(seconds, LIMIT_WAIT_MAX_COUNTDOWN) * random.uniform(1.0, 1.1)
+    return countdown * random.uniform(1.0, 1.1)
 
 
 @shared_task(bind=True, max_retries=SEND_MAX_RETRIES, acks_late=True)
@@ -38,7 +42,7 @@ def send_message_task(self, message_id: int) -> None:
         if self.request.is_eager:
             return  # run inline (tests): it stays queued, the stale-work sweep sends it later
         # Not a retry: the same task again, with the retries it had (the budget is for failures).
-        send_message_task.apply_async((message_id,), countdown=_limit_countdown(wait.seconds),
+        send_message_task.apply_async((message_id,), countdown=_limit_countdown(wait),
                                       retries=self.request.retries)
     except sending.RetryLater as exc:
         if self.request.retries >= self.max_retries:

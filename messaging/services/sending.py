@@ -54,10 +54,13 @@ class SendingBlocked(ValidationError):
 class WaitForLimit(Exception):
     """The rate limiter (or Meta's "too fast") says wait ``seconds``; the message is ``queued`` again."""
 
-    def __init__(self, seconds: float, reason: str) -> None:
+    def __init__(self, seconds: float, reason: str, *, turn: bool = False) -> None:
         super().__init__(reason)
         self.seconds = max(0.0, seconds)
         self.reason = reason
+        # True: ``seconds`` is this message's turn in a waiting line (come back exactly then);
+        # otherwise many messages may have been told the same wait.
+        self.turn = turn
 
 
 HELD_FOR_QUALITY = "held_for_quality_assessment"
@@ -247,14 +250,14 @@ def _take_turn(message: Message) -> None:
     give_up_at = time.monotonic() + longest
     while True:
         try:
-            decision = rate_limit.acquire_for(message)
+            decision = rate_limit.acquire_for(message, patience=max(0.0, give_up_at - time.monotonic()))
         except rate_limit.LimiterUnavailable as exc:
             # Never send unmetered: Meta would throttle the number (or drop its quality).
             raise WaitForLimit(UNAVAILABLE_WAIT, f"{WAITING_PREFIX}the rate limiter is unreachable ({exc}).") from None
         if decision.granted:
             return
         if time.monotonic() + decision.wait > give_up_at:
-            raise WaitForLimit(decision.wait, rate_limit.waiting_reason(message, decision))
+            raise WaitForLimit(decision.wait, rate_limit.waiting_reason(message, decision), turn=decision.turn)
         time.sleep(decision.wait)
 
 

@@ -12,7 +12,10 @@ import uuid
 
 import pytest
 
-from messaging.services.rate_limit.backends import Budget, Bucket, FileBackend, LimiterUnavailable, RedisBackend
+from messaging.services.rate_limit import paced
+from messaging.services.rate_limit.backends import (
+    LINE_HORIZON, Budget, Bucket, FileBackend, LimiterUnavailable, RedisBackend,
+)
 
 from ..conftest import skip_unless_required
 
@@ -126,13 +129,36 @@ def test_an_unreachable_redis_says_so():
         store.acquire([Bucket("number:1", per_second=1)])
 
 
-RATE = 20
+def test_callers_who_come_back_later_get_one_turn_each_in_the_waiting_line(make_store):
+    store = make_store()
+    bucket = Bucket("group:1:c", per_second=1)
+    assert store.acquire([bucket]).granted
+
+    told = [store.acquire([bucket], patience=0.5) for _ in range(3)]
+    sleeper = store.acquire([bucket], patience=2)  # will sleep, not come back: no turn taken
+
+    assert [d.turn for d in told] == [True, True, True]
+    assert [round(d.wait) for d in told] == [1, 2, 3]  # spread over their turns, not all at 1 s
+    assert not sleeper.turn and 0.9 < sleeper.wait <= 1
+
+
+def test_the_waiting_line_hands_out_turns_only_up_to_its_horizon(make_store):
+    store = make_store()
+    bucket = Bucket("group:1:slow", per_second=1)
+    assert store.acquire([bucket]).granted
+    turns = [store.acquire([bucket], patience=0) for _ in range(LINE_HORIZON + 1)]
+
+    assert all(d.turn for d in turns[:LINE_HORIZON])
+    assert not turns[-1].turn and turns[-1].wait == LINE_HORIZON  # look again then
+
+
+RATE = 60  # paced: 59/s with a burst of 2, never more than 60 in any second
 RUN_FOR = 1.5
 
 
 def _hammer(make_store, key: str, until: float) -> list[float]:
     store = make_store()
-    bucket = Bucket(key, per_second=RATE)
+    bucket = paced(key, RATE)
     granted = []
     while time.time() < until:
         decision = store.acquire([bucket])
@@ -172,3 +198,10 @@ def test_processes_filling_one_budget_take_exactly_its_limit(make_store):
 
     assert sum(granted) == 30
     assert make_store().usage("portfolio:hammered", 86400) == 30
+
+
+@pytest.mark.parametrize("limit, per_second, burst", [(80, 79, 2), (1000, 990, 11), (20, 20, 1), (1, 1, 1)])
+def test_a_paced_bucket_lends_one_percent_back_as_a_burst(limit, per_second, burst):
+    bucket = paced("number:1", limit)
+    assert (bucket.per_second, bucket.burst) == (per_second, burst)
+    assert bucket.per_second + bucket.burst - 1 == limit  # the most any 1-second window can hold

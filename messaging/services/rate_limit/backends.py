@@ -2,11 +2,14 @@
 
 Both keep the same state and answer the same three questions:
 
-* ``acquire(buckets, budget)`` — may one more message go now? GCRA (the generic cell rate
-  algorithm: one "theoretical arrival time" per bucket, in integer microseconds) for every
+* ``acquire(buckets, budget, patience)`` — may one more message go now? GCRA (the generic cell
+  rate algorithm: one "theoretical arrival time" per bucket, in integer microseconds) for every
   bucket, and a moving-window set of unique members for the budget. All or nothing: either
   every bucket and the budget take the message, or nothing is taken and the answer says how long
-  to wait (the longest of the waits) and which one said so.
+  to wait (the longest of the waits) and which one said so. A wait longer than ``patience``
+  (the caller will go away and come back) takes a place in the bucket's **waiting line**: the
+  answer is then when this caller's turn comes, one interval after the previous one's, so many
+  messages told to come back are spread over their turns instead of all returning at once.
 * ``penalise(bucket, …)`` — Meta said "too fast": nothing goes through this bucket for a pause
   that grows with each strike inside ``memory`` seconds.
 * ``usage(key, window)`` — how many unique members the budget holds now.
@@ -29,6 +32,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 MICRO = 1_000_000
+# How far ahead (seconds) a waiting line hands out turns; beyond it a caller just looks again
+# then. Under the stale-work sweep's 10 minutes, and short enough for any broker to hold a countdown.
+LINE_HORIZON = 300
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,8 @@ class Decision:
     wait: float
     at: float
     blocked_by: int = -1
+    # The wait is this caller's own turn in the waiting line (see ``acquire``).
+    turn: bool = False
 
     @property
     def granted(self) -> bool:
@@ -79,7 +87,7 @@ class LimiterUnavailable(Exception):
 
 
 class Backend(Protocol):
-    def acquire(self, buckets: list[Bucket], budget: Budget | None = None) -> Decision: ...
+    def acquire(self, buckets: list[Bucket], budget: Budget | None = None, patience: float | None = None) -> Decision: ...
 
     def penalise(self, bucket: Bucket, *, base: float, factor: float, cap: float, memory: float) -> float: ...
 
@@ -90,8 +98,9 @@ class Backend(Protocol):
 
 # --- Redis -----------------------------------------------------------------------------------
 
-# KEYS: the buckets' keys, then the budget's key (if any). ARGV: the number of buckets, then
-# interval and tolerance (µs) per bucket, then "1" member limit window(µs) for a budget or "0".
+# KEYS: the buckets' keys, the budget's key (a dummy without a budget), then each bucket's
+# waiting-line key. ARGV: the number of buckets, interval and tolerance (µs) per bucket, patience
+# (µs, -1: none), the line's horizon (µs), then "1" member limit window(µs) for a budget or "0".
 # Numbers go to Redis through string.format('%d'): Lua's own tostring keeps 14 digits only.
 _ACQUIRE = """
 local t = redis.call('TIME')
@@ -107,7 +116,8 @@ for i = 1, n do
   if w > wait then wait, blocked = w, i - 1 end
   tats[i] = tat + interval
 end
-local b = 2 * n + 2
+local b = 2 * n + 4
+local patience, horizon = tonumber(ARGV[2 * n + 2]), tonumber(ARGV[2 * n + 3])
 local newcomer = false
 if ARGV[b] == '1' then
   local key, member = KEYS[n + 1], ARGV[b + 1]
@@ -123,7 +133,22 @@ if ARGV[b] == '1' then
     end
   end
 end
-if wait > 0 then return {string.format('%d', wait), string.format('%d', now), blocked} end
+local turn = 0
+if wait > 0 and patience >= 0 and wait > patience and blocked < n then
+  -- The caller comes back later: give it the next turn in the blocking bucket's waiting line
+  -- (if the line doesn't reach beyond the horizon; else it just looks again then).
+  local lk = KEYS[n + 2 + blocked]
+  local line = tonumber(redis.call('GET', lk) or '0')
+  if line < now + wait then line = now + wait end
+  if line - now <= horizon then
+    wait, turn = line - now, 1
+    local after = line + tonumber(ARGV[2 * blocked + 2])
+    redis.call('SET', lk, string.format('%d', after), 'PX', math.ceil((after - now) / 1000) + 1000)
+  elseif wait < horizon then
+    wait = horizon
+  end
+end
+if wait > 0 then return {string.format('%d', wait), string.format('%d', now), blocked, turn} end
 for i = 1, n do
   redis.call('SET', KEYS[i], string.format('%d', tats[i]), 'PX', math.ceil((tats[i] - now) / 1000) + 1000)
 end
@@ -132,7 +157,7 @@ if newcomer then
   redis.call('ZADD', KEYS[n + 1], string.format('%d', now), ARGV[b + 1])
   redis.call('PEXPIRE', KEYS[n + 1], math.ceil(window / 1000) + 1000)
 end
-return {'0', string.format('%d', now), -1}
+return {'0', string.format('%d', now), -1, 0}
 """
 
 # KEYS: bucket, strikes. ARGV: tolerance µs, base µs, factor, cap µs, memory ms.
@@ -170,18 +195,20 @@ class RedisBackend:
         self._penalise = self._redis.register_script(_PENALISE)
         self._usage = self._redis.register_script(_USAGE)
 
-    def acquire(self, buckets: list[Bucket], budget: Budget | None = None) -> Decision:
+    def acquire(self, buckets: list[Bucket], budget: Budget | None = None, patience: float | None = None) -> Decision:
         keys = [self._prefix + b.key for b in buckets]
         args: list = [len(buckets)]
         for b in buckets:
             args += [b.interval_us, b.tolerance_us]
+        args += [-1 if patience is None else round(patience * MICRO), LINE_HORIZON * MICRO]
+        keys.append(self._prefix + (budget.key if budget is not None else "no-budget"))
+        keys += [self._prefix + "line:" + b.key for b in buckets]
         if budget is not None:
-            keys.append(self._prefix + budget.key)
             args += ["1", budget.member, budget.limit, budget.window * MICRO]
         else:
             args.append("0")
-        wait, now, blocked = self._call(self._acquire, keys, args)
-        return Decision(wait=int(wait) / MICRO, at=int(now) / MICRO, blocked_by=int(blocked))
+        wait, now, blocked, turn = self._call(self._acquire, keys, args)
+        return Decision(wait=int(wait) / MICRO, at=int(now) / MICRO, blocked_by=int(blocked), turn=bool(turn))
 
     def penalise(self, bucket: Bucket, *, base: float, factor: float, cap: float, memory: float) -> float:
         keys = [self._prefix + bucket.key, self._prefix + "strikes:" + bucket.key]
@@ -260,7 +287,7 @@ class FileBackend:
         except sqlite3.Error as exc:
             raise LimiterUnavailable(f"the rate limit file {self._path} ({exc})") from exc
 
-    def acquire(self, buckets: list[Bucket], budget: Budget | None = None) -> Decision:
+    def acquire(self, buckets: list[Bucket], budget: Budget | None = None, patience: float | None = None) -> Decision:
         def work(db: sqlite3.Connection, now: int) -> Decision:
             wait, blocked, tats = 0, -1, []
             for index, b in enumerate(buckets):
@@ -282,8 +309,11 @@ class FileBackend:
                             wait, blocked = budget_wait, len(buckets)
                     else:
                         newcomer = True
+            turn = False
+            if wait > 0 and patience is not None and wait > patience * MICRO and blocked < len(buckets):
+                wait, turn = self._take_turn_in_line(db, buckets[blocked], now, wait)
             if wait > 0:
-                return Decision(wait=wait / MICRO, at=now / MICRO, blocked_by=blocked)
+                return Decision(wait=wait / MICRO, at=now / MICRO, blocked_by=blocked, turn=turn)
             db.executemany("INSERT INTO bucket (key, tat) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET tat = excluded.tat",
                            [(b.key, tat) for b, tat in zip(buckets, tats)])
             if newcomer:
@@ -317,6 +347,17 @@ class FileBackend:
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 — fixed table names
 
         self._transaction(work)
+
+    @staticmethod
+    def _take_turn_in_line(db: sqlite3.Connection, bucket: Bucket, now: int, wait: int) -> tuple[int, bool]:
+        key = "line:" + bucket.key
+        row = db.execute("SELECT tat FROM bucket WHERE key = ?", (key,)).fetchone()
+        turn = max(row[0] if row else 0, now + wait)
+        if turn - now > LINE_HORIZON * MICRO:
+            return max(wait, LINE_HORIZON * MICRO), False  # the line is full: look again then
+        db.execute("INSERT INTO bucket (key, tat) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET tat = excluded.tat",
+                   (key, turn + bucket.interval_us))
+        return turn - now, True
 
     @staticmethod
     def _purge(db: sqlite3.Connection, key: str, cutoff: int) -> int:
