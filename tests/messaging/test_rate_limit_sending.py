@@ -97,7 +97,7 @@ def test_a_short_wait_is_slept_in_the_worker_and_the_message_goes(graph, queue, 
     second = queue(factories.conversation(phone, wa_id="15550000002"), rate_group="campaign:1", rate_cap=2)
 
     assert second.status == "accepted" and second.error_title == ""
-    assert 0.4 < time.monotonic() - started < 1.5
+    assert time.monotonic() - started > 0.4  # it slept for its turn rather than coming back later
     assert len(graph.calls) == 2
 
 
