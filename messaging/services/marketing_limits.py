@@ -3,13 +3,15 @@
 131049 only comes in a failed status webhook. Retrying within 24 h would only make Meta block
 the customer for longer, so the customer's ``marketing_limited_until`` is set to 24 h after the
 failure, and the one eligibility check of template sends (``templates_mgr.services.eligibility``,
-used by the console, support's resend and campaigns) refuses marketing templates until then.
+used by the console and campaigns) refuses marketing templates until then; support's resend of the
+refused message itself waits as long (``resend_refusal``).
 """
 
 from collections.abc import Iterable
 from datetime import timedelta
 
 from django.db.models import Q
+from django.utils import timezone
 
 from ..models import Contact, Message, MessageStatusEvent
 
@@ -41,3 +43,14 @@ def _has_code(errors) -> bool:
         except (TypeError, ValueError):
             continue
     return False
+
+
+def resend_refusal(message: Message) -> str | None:
+    """Why the failed ``message`` may not be sent again yet (it was refused with 131049 under 24 h ago)."""
+    if message.error_code != MARKETING_LIMIT_CODE:
+        return None
+    until = message.conversation.contact.marketing_limited_until
+    if until is None or until <= timezone.now():
+        return None
+    return (f"WhatsApp refused this marketing template under its per-customer marketing limit (131049): it can be "
+            f"sent again after {timezone.localtime(until):%d %b %H:%M}; sooner would block the customer longer.")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.services.audit import record_audit
 
 from ..models import Message
+from .marketing_limits import resend_refusal
 from .sending import queue_message
 
 # Messages still on their way, whose outcome nobody may learn (e.g. the answer to the send call
@@ -31,11 +32,16 @@ def resend_message(*, message: Message, actor, reason: str = "") -> Message:
     """Queue a new message with the failed one's content, linked to it; the same rules apply as
     to any send (the 24-hour window for all but templates). Raises ``ValidationError`` with the
     reason when ``message`` is not a failed outbound message or was already sent again."""
-    message = Message.objects.select_related("conversation__phone_number", "target", "media_asset").get(pk=message.pk)
+    message = Message.objects.select_related(
+        "conversation__phone_number", "conversation__contact", "target", "media_asset"
+    ).get(pk=message.pk)
     if message.direction != Message.Direction.OUTBOUND or message.status != Message.Status.FAILED:
         raise ValidationError(f"{message}: only a failed outbound message can be sent again.")
     if message.resends.exclude(status=Message.Status.FAILED).exists():
         raise ValidationError(f"{message}: it was already sent again.")
+    refused = resend_refusal(message)
+    if refused:
+        raise ValidationError(refused)
     resent = queue_message(
         conversation=message.conversation,
         kind=message.type,

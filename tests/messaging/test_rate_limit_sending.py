@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import responses
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cloudapi.errors import CloudApiError
@@ -16,6 +17,7 @@ from messaging.services import rate_limit
 from messaging.services.rate_limit import backoff
 from messaging.services.rate_limit.backends import Budget
 from messaging.services.sending import queue_message
+from messaging.services.support_actions import resend_message
 from messaging.tasks import send_message_task
 from templates_mgr.models import MessageTemplate
 from templates_mgr.services.eligibility import template_send_refusal
@@ -285,6 +287,8 @@ def test_a_per_user_marketing_limit_holds_marketing_back_for_a_day(graph, queue,
     refusal = template_send_refusal(template=marketing, contact=contact, wa_id=contact.wa_id)
     assert "131049" in refusal and "spring_sale can't be sent" in refusal
     assert template_send_refusal(template=utility, contact=contact, wa_id=contact.wa_id) is None
+    with pytest.raises(ValidationError, match="can be sent again after"):  # support's resend waits too
+        resend_message(message=message, actor=None)
 
 
 def _status_webhook(message: Message, status: str, *, code: int | None = None) -> dict:
