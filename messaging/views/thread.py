@@ -15,6 +15,7 @@ from accounts.access import reads_for_customers
 
 from .. import selectors
 from ..forms import ThreadCursorForm
+from ..models import Label
 from ..services.assignment import assignable_users
 from ..services.reading import mark_conversation_seen, needs_read_receipt, signal_typing
 from ._console import SEND, VIEW, compose_context, sidebar
@@ -45,6 +46,7 @@ def conversation_messages(request, pk: int):
         "window_open": window_open, "window_changed": request.GET.get("window") not in (None, _state(window_open)),
         **bubble_context(request, conversation),
         **read_context(request, conversation),
+        **team_context(request, conversation),
     }
     if context["window_changed"]:
         context.update(compose_context(request, conversation))
@@ -99,7 +101,28 @@ def thread_page_context(request, conversation, form=None) -> dict:
         "assignees": assignable_users(conversation) if request.user.has_perm(SEND) else (),
         **bubble_context(request, conversation),
         **read_context(request, conversation),
+        **team_context(request, conversation, full=True),
     }
+    return context
+
+
+def team_context(request, conversation, *, full: bool = False) -> dict:
+    """The thread header's state and labels (the poll swaps them in too, so a colleague's change
+    shows); on the full page, the labels that can be added, and whether the user's mentions here
+    are to be marked seen."""
+    on_it = list(conversation.labels.order_by("name"))
+    context = {"conversation_labels": on_it, "can_work": request.user.has_perm(SEND)}
+    if full:
+        taken = {label.pk for label in on_it}
+        context["addable_labels"] = [
+            label for label in Label.objects.filter(account_id=conversation.phone_number.account_id).order_by("name")
+            if label.pk not in taken
+        ]
+        unseen = selectors.unseen_mentions(request.user).filter(note__conversation=conversation).exists()
+        context["mentions_seen_url"] = (
+            reverse("messaging:conversation-mentions-seen", args=[conversation.pk]) if unseen else ""
+        )
+        context["mentionable_url"] = reverse("messaging:conversation-mentionable", args=[conversation.pk])
     return context
 
 
