@@ -27,14 +27,19 @@ class InboxFilterForm(forms.Form):
     assigned = forms.ChoiceField(required=False, choices=ASSIGNED_CHOICES, label="Assigned")
     unread = forms.BooleanField(required=False, label="Unread only")
     state = forms.ChoiceField(required=False, choices=STATE_CHOICES, label="State")
-    label = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Label")
+    # Any id: a label the user cannot see filters to nothing (the list is scoped anyway), and the
+    # 2-second poll needs no query for the choices.
+    label = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, label="Label",
+                               error_messages={"invalid": "Choose a label from the list.",
+                                               "min_value": "Choose a label from the list.",
+                                               "max_value": "Choose a label from the list."})
     before = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, numbers=(), labels=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["number"].choices = [("", "All numbers")] + [(n.pk, f"+{n.display_phone_number}") for n in numbers]
         several = len({label.account_id for label in labels}) > 1
-        self.fields["label"].choices = [("", "Any label")] + [
+        self.label_choices = [("", "Any label")] + [
             (label.pk, f"{label.name} ({label.account.name})" if several else label.name) for label in labels
         ]
 

@@ -117,14 +117,14 @@ def _conditions(filters: InboxFilters, user, now: datetime, prefix: str = "", *,
     return condition
 
 
-def state_counts(user, filters: InboxFilters) -> dict[str, int]:
+def state_counts(user, filters: InboxFilters, *, numbers: QuerySet | None = None) -> dict[str, int]:
     """How many conversations of each state the other filters (number, assignee, window, unread,
-    label; not the search) leave: one aggregate query over the user's numbers, which the
-    ``conversation_state_idx`` index serves."""
+    label; not the search) leave: one aggregate query over the user's numbers (``numbers``, when
+    the caller has them: ``accessible_phone_numbers(user)``), which ``conversation_state_idx`` serves."""
     base = InboxFilters(number=filters.number, window=filters.window, assigned=filters.assigned,
                         unread=filters.unread, label=filters.label)
     rows = (
-        Conversation.objects.filter(phone_number__in=accessible_phone_numbers(user))
+        Conversation.objects.filter(phone_number__in=numbers if numbers is not None else accessible_phone_numbers(user))
         .filter(_conditions(base, user, timezone.now(), with_state=False))
         .order_by()
         .values_list("state")

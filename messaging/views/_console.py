@@ -29,12 +29,13 @@ class Sidebar:
 def sidebar(request, *, active: Conversation | None = None) -> Sidebar:
     """The inbox for the request's filters (query parameters); ``valid`` is False for bad ones."""
     numbers = accessible_phone_numbers(request.user).order_by("display_phone_number")
-    labels = labels_for_accounts(accessible_accounts(request.user))
+    # The full page lists them (the label filter, the bulk and thread menus); the poll does not.
+    labels = [] if request.htmx else labels_for_accounts(accessible_accounts(request.user))
     form = InboxFilterForm(request.GET or None, numbers=numbers, labels=labels)
     valid = form.is_valid() if form.is_bound else True
     filters = form.filters() if form.is_bound and valid else selectors.InboxFilters()
     page = selectors.inbox_page(request.user, filters)
-    counts = selectors.state_counts(request.user, filters)
+    counts = selectors.state_counts(request.user, filters, numbers=numbers)
     query = _filters_query(request.GET)
     for conversation in page.conversations:
         conversation.snippet = page.snippets.get(conversation.pk, "")
