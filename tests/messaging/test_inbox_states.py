@@ -156,3 +156,17 @@ def test_a_label_of_another_account_is_refused_in_bulk(client, operator, rows):
 
     assert response.status_code == 400
     assert not made["Mine Mia"].labels.exists()
+
+
+def test_assigning_from_the_thread_writes_a_system_line_and_an_audit_entry(client, operator, rows):
+    made, colleague = rows
+    conversation = made["Nobody Ned"]
+    client.force_login(operator)
+
+    client.post(reverse("messaging:conversation-assign", args=[conversation.pk]), {"assignee": str(colleague.pk)})
+
+    event = ConversationEvent.objects.get(conversation=conversation)
+    assert (event.kind, event.actor, event.details["to"]) == ("assigned", operator, "carla")
+    assert AuditEntry.objects.get(action="conversation.assign").object_pk == str(conversation.pk)
+    page = client.get(reverse("messaging:conversation-detail", args=[conversation.pk])).content.decode()
+    assert "olivia assigned it to carla" in page

@@ -119,3 +119,16 @@ def test_the_autocomplete_offers_only_who_may_see_the_number(client, operator, c
 
     assert [user["username"] for user in users] == ["carla"]
     assert client.get(reverse("messaging:conversation-mentionable", args=[conversation.pk]), {"q": "s"}).json() == {"users": []}
+
+
+def test_the_thread_poll_brings_a_colleagues_note(client, operator, colleague, phone):
+    conversation = factories.conversation(phone)
+    message = factories.outbound(conversation, wamid="wamid.poll")
+    cursor = f"{int((message.created_at.timestamp()) * 1_000_000)}.{message.pk}"
+    add_note(conversation=conversation, author=colleague, body="Called them, no answer")
+    client.force_login(operator)
+
+    html = client.get(reverse("messaging:conversation-messages", args=[conversation.pk]), {"after": cursor},
+                      HTTP_HX_REQUEST="true").content.decode()
+
+    assert "Called them, no answer" in html and 'class="note"' in html
