@@ -3,6 +3,7 @@ private note mentioning the other; the other sees each change arrive through the
 the note yellow and marked private, their mention counted until they open the thread. The note
 never becomes a message, so nothing reaches the customer."""
 
+import os
 import time
 
 import pytest
@@ -85,6 +86,10 @@ def test_two_operators_see_each_others_state_label_and_note(browser, live_server
         while Mention.objects.filter(seen_at__isnull=True).exists() and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not Mention.objects.filter(seen_at__isnull=True).exists()
+        if shots := os.environ.get("SWITCHBOARD_SCREENSHOT_DIR"):  # for looking at them
+            olivia.screenshot(path=f"{shots}/team-thread-{viewport['width']}.png")
+            carla_page.goto(f"{live_server.url}/?state=all&assigned=anyone")
+            carla_page.screenshot(path=f"{shots}/team-inbox-{viewport['width']}.png")
         sideways = olivia.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         assert sideways <= 0, f"the thread scrolls sideways by {sideways} px at {viewport['width']} px"
     finally:
