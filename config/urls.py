@@ -9,6 +9,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/set/<uidb64>/<token>/", password_set, name="password-set"),
+    # Labels are messaging's (accounts imports no messaging), in the Settings area.
+    path("settings/labels/", include("messaging.urls_labels")),
     path("settings/", include("accounts.urls")),
     path("templates/", include("templates_mgr.urls")),
     path("media/", include("media_lib.urls")),

@@ -166,6 +166,12 @@ class Conversation(models.Model):
                 name="conversation_unread_recent_idx",
             ),
             models.Index(fields=["last_inbound_at"], name="conversation_window_idx"),
+            # The inbox's counts per state (one GROUP BY over the user's numbers) and its state filter.
+            models.Index(fields=["phone_number", "state", "assigned_to"], name="conversation_state_idx"),
+            # The beat's wake-up of snoozed conversations whose time has come.
+            models.Index(
+                fields=["snoozed_until"], condition=models.Q(state="snoozed"), name="conversation_snoozed_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -192,6 +198,9 @@ class ConversationEvent(models.Model):
         PENDING = "pending", "Marked pending"
         SNOOZED = "snoozed", "Snoozed"
         RESOLVED = "resolved", "Resolved"
+        # Opened by a person (or by the timer when a snooze ends): never a customer's message, so
+        # response times start only at ``opened`` / ``reopened``.
+        MARKED_OPEN = "marked_open", "Marked open"
         ASSIGNED = "assigned", "Assigned"
         LABELLED = "labelled", "Labels changed"
 

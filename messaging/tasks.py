@@ -5,7 +5,7 @@ import random
 from celery import shared_task
 from django.conf import settings
 
-from .services import maintenance, reading, sending
+from .services import conversation_states, maintenance, reading, sending
 from .services.rate_limit.backends import LINE_HORIZON
 from .webhook_events import drain_webhook_events, process_webhook_event
 
@@ -89,3 +89,8 @@ def drain_webhook_events_task() -> None:
 @shared_task
 def requeue_stale_work_task() -> None:
     maintenance.requeue_stale_work()
+
+
+@shared_task
+def wake_snoozed_conversations_task() -> None:
+    conversation_states.wake_snoozed_conversations()

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import flow_endpoint, views, webhooks
-from .views import flow_responses, flows
+from .views import flow_responses, flows, team
 
 app_name = "messaging"
 
@@ -18,6 +18,14 @@ urlpatterns = [
     path("c/<id:pk>/read/", views.conversation_read, name="conversation-read"),
     path("c/<id:pk>/typing/", views.conversation_typing, name="conversation-typing"),
     path("c/<id:pk>/assign/", views.conversation_assign, name="conversation-assign"),
+    path("c/<id:pk>/state/", team.conversation_state, name="conversation-state"),
+    path("c/<id:pk>/labels/add/", team.conversation_label_add, name="conversation-label-add"),
+    path("c/<id:pk>/labels/remove/", team.conversation_label_remove, name="conversation-label-remove"),
+    path("c/<id:pk>/notes/", team.conversation_note, name="conversation-note"),
+    path("c/<id:pk>/mentionable/", team.conversation_mentionable, name="conversation-mentionable"),
+    path("c/<id:pk>/mentions/seen/", team.conversation_mentions_seen, name="conversation-mentions-seen"),
+    path("inbox/bulk/", team.inbox_bulk, name="inbox-bulk"),
+    path("mentions/", team.mention_list, name="mention-list"),
     path("contacts/", views.contact_list, name="contact-list"),
     path("contacts/<id:pk>/", views.contact_detail, name="contact-detail"),
     path("contacts/<id:pk>/notes/", views.contact_notes, name="contact-notes"),

@@ -276,6 +276,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "templates_mgr.tasks.sync_templates_task",
         "schedule": float(TEMPLATE_SYNC_INTERVAL),
     },
+    # Snoozed conversations whose time has come reopen (a few statements per run).
+    "wake-snoozed-conversations": {
+        "task": "messaging.tasks.wake_snoozed_conversations_task",
+        "schedule": env.float("WAKE_SNOOZED_EVERY", default=60.0),
+    },
     # The connection test of every account, so a token's expiry or revocation reaches the banner.
     "check-account-connections": {
         "task": "accounts.tasks.check_connections_task",

@@ -12,10 +12,16 @@ from .inbox import AssignForm, InboxFilterForm, ThreadCursorForm
 from .interactive import SendButtonsForm, SendCtaUrlForm, SendListForm
 from .media import SendMediaForm
 from .other import SendContactCardForm, SendLocationForm, SendReactionForm
+from .team import BulkForm, LabelChoiceForm, LabelForm, NoteForm, StateForm
 
 __all__ = [
     "COMPOSE_FORMS",
     "AssignForm",
+    "BulkForm",
+    "LabelChoiceForm",
+    "LabelForm",
+    "NoteForm",
+    "StateForm",
     "ComposeForm",
     "ContactNotesForm",
     "InboxFilterForm",

@@ -9,7 +9,10 @@ from ..selectors import InboxFilters
 from ..selectors.cursors import decode_cursor
 
 WINDOW_CHOICES = [("", "Any window"), ("open", "Window open"), ("closed", "Window closed")]
-ASSIGNED_CHOICES = [("", "Anyone"), ("me", "Assigned to me"), ("others", "Assigned to someone else"), ("nobody", "Unassigned")]
+ASSIGNED_CHOICES = [("", "Mine and unassigned"), ("me", "Assigned to me"), ("others", "Assigned to someone else"),
+                    ("nobody", "Unassigned"), ("anyone", "Anyone")]
+STATE_CHOICES = [("open", "Open"), ("pending", "Pending"), ("snoozed", "Snoozed"), ("resolved", "Resolved"),
+                 ("all", "All")]
 SEARCH_MAX_LENGTH = 100
 
 
@@ -23,11 +26,22 @@ class InboxFilterForm(forms.Form):
     window = forms.ChoiceField(required=False, choices=WINDOW_CHOICES, label="Window")
     assigned = forms.ChoiceField(required=False, choices=ASSIGNED_CHOICES, label="Assigned")
     unread = forms.BooleanField(required=False, label="Unread only")
+    state = forms.ChoiceField(required=False, choices=STATE_CHOICES, label="State")
+    # Any id: a label the user cannot see filters to nothing (the list is scoped anyway), and the
+    # 2-second poll needs no query for the choices.
+    label = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, label="Label",
+                               error_messages={"invalid": "Choose a label from the list.",
+                                               "min_value": "Choose a label from the list.",
+                                               "max_value": "Choose a label from the list."})
     before = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, numbers=(), **kwargs) -> None:
+    def __init__(self, *args, numbers=(), labels=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["number"].choices = [("", "All numbers")] + [(n.pk, f"+{n.display_phone_number}") for n in numbers]
+        several = len({label.account_id for label in labels}) > 1
+        self.label_choices = [("", "Any label")] + [
+            (label.pk, f"{label.name} ({label.account.name})" if several else label.name) for label in labels
+        ]
 
     def clean_before(self) -> tuple[datetime, int] | None:
         value = self.cleaned_data.get("before")
@@ -43,6 +57,7 @@ class InboxFilterForm(forms.Form):
         return InboxFilters(
             q=data.get("q", "").strip(), number=data.get("number"), window=data.get("window", ""),
             assigned=data.get("assigned", ""), unread=bool(data.get("unread")), before=data.get("before"),
+            state=data.get("state") or "open", label=data.get("label"),
         )
 
 

@@ -5,7 +5,8 @@
 """
 
 from .contacts import contact_for_user, contacts_for
-from .inbox import InboxFilters, InboxPage, conversation_for_user, inbox_for, inbox_page
+from .inbox import InboxFilters, InboxPage, conversation_for_user, inbox_for, inbox_page, state_counts
+from .mentions import mentions_for, unseen_mentions
 from .thread import ThreadPage, thread_after, thread_before, thread_latest, thread_messages
 
 __all__ = [
@@ -17,6 +18,9 @@ __all__ = [
     "conversation_for_user",
     "inbox_for",
     "inbox_page",
+    "mentions_for",
+    "state_counts",
+    "unseen_mentions",
     "thread_after",
     "thread_before",
     "thread_latest",

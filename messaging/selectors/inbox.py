@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -32,8 +32,10 @@ class InboxFilters:
     q: str = ""
     number: int | None = None  # a PhoneNumber pk
     window: str = ""  # "open" | "closed"
-    assigned: str = ""  # "me" | "others" | "nobody"
+    assigned: str = ""  # "" (mine and unassigned) | "me" | "others" | "nobody" | "anyone"
     unread: bool = False
+    state: str = "open"  # a Conversation.State, or "all"
+    label: int | None = None  # a Label pk
     before: tuple[datetime, int] | None = None  # keyset cursor: older than this (last_message_at, id)
 
 
@@ -70,6 +72,7 @@ def inbox_page(user, filters: InboxFilters, *, limit: int | None = None) -> Inbo
         inbox_for(user)
         .filter(_conditions(filters, user, now))
         .select_related("last_message")
+        .prefetch_related("labels")
         .defer(*(f"last_message__{name}" for name in _ROW_SKIPS))
     )
     snippets: dict[int, str] = {}
@@ -83,8 +86,9 @@ def inbox_page(user, filters: InboxFilters, *, limit: int | None = None) -> Inbo
     return InboxPage(conversations=rows, next_cursor=cursor, snippets=snippets)
 
 
-def _conditions(filters: InboxFilters, user, now: datetime, prefix: str = "") -> Q:
-    """The filters as one ``Q``; ``prefix`` ("conversation__") applies them from ``Message``."""
+def _conditions(filters: InboxFilters, user, now: datetime, prefix: str = "", *, with_state: bool = True) -> Q:
+    """The filters as one ``Q``; ``prefix`` ("conversation__") applies them from ``Message``;
+    ``with_state=False`` leaves the state out (the counts per state)."""
     p = prefix
     condition = Q()
     if filters.number is not None:
@@ -93,7 +97,9 @@ def _conditions(filters: InboxFilters, user, now: datetime, prefix: str = "") ->
         condition &= Q(**{f"{p}last_inbound_at__gt": now - SERVICE_WINDOW})
     elif filters.window == "closed":
         condition &= Q(**{f"{p}last_inbound_at__isnull": True}) | Q(**{f"{p}last_inbound_at__lte": now - SERVICE_WINDOW})
-    if filters.assigned == "me":
+    if filters.assigned == "":
+        condition &= Q(**{f"{p}assigned_to": user}) | Q(**{f"{p}assigned_to__isnull": True})
+    elif filters.assigned == "me":
         condition &= Q(**{f"{p}assigned_to": user})
     elif filters.assigned == "others":
         condition &= Q(**{f"{p}assigned_to__isnull": False}) & ~Q(**{f"{p}assigned_to": user})
@@ -101,10 +107,32 @@ def _conditions(filters: InboxFilters, user, now: datetime, prefix: str = "") ->
         condition &= Q(**{f"{p}assigned_to__isnull": True})
     if filters.unread:
         condition &= Q(**{f"{p}unread_count__gt": 0})
+    if filters.label is not None:
+        condition &= Q(**{f"{p}labels": filters.label})
+    if with_state and filters.state != "all":
+        condition &= Q(**{f"{p}state": filters.state})
     if filters.before is not None:
         at, pk = filters.before
         condition &= Q(**{f"{p}last_message_at__lt": at}) | Q(**{f"{p}last_message_at": at, f"{p}pk__lt": pk})
     return condition
+
+
+def state_counts(user, filters: InboxFilters, *, numbers: QuerySet | None = None) -> dict[str, int]:
+    """How many conversations of each state the other filters (number, assignee, window, unread,
+    label; not the search) leave: one aggregate query over the user's numbers (``numbers``, when
+    the caller has them: ``accessible_phone_numbers(user)``), which ``conversation_state_idx`` serves."""
+    base = InboxFilters(number=filters.number, window=filters.window, assigned=filters.assigned,
+                        unread=filters.unread, label=filters.label)
+    rows = (
+        Conversation.objects.filter(phone_number__in=numbers if numbers is not None else accessible_phone_numbers(user))
+        .filter(_conditions(base, user, timezone.now(), with_state=False))
+        .order_by()
+        .values_list("state")
+        .annotate(n=Count("id"))
+    )
+    counts = {state: 0 for state in Conversation.State.values}
+    counts.update(dict(rows))
+    return counts
 
 
 def _search(user, filters: InboxFilters, now: datetime, *, limit: int) -> tuple[set[int], dict[int, str]]:
@@ -114,7 +142,7 @@ def _search(user, filters: InboxFilters, now: datetime, *, limit: int) -> tuple[
     the newest ``SEARCH_CANDIDATES`` matching messages, whose conversations are the recent ones.
     """
     term = filters.q
-    by_contact = Q(contact__name__icontains=term)
+    by_contact = Q(contact__name__icontains=term) | Q(labels__name__iexact=term)
     digits = re.sub(r"\D", "", term)
     if len(digits) >= 3:
         by_contact |= Q(contact__wa_id__contains=digits)

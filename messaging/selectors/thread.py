@@ -9,15 +9,16 @@ than one try or has not gone through — its send attempts.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..error_explanations import explain_attempt, explain_failure
-from ..models import Conversation, Message, MessageSendAttempt
+from ..models import Conversation, ConversationEvent, Message, MessageSendAttempt, Note
 from ..services.message_updates import UPDATE_TYPES
 from .cursors import encode_cursor
 
 PAGE_SIZE = 50
+_CUSTOMER_KINDS = (ConversationEvent.Kind.OPENED, ConversationEvent.Kind.REOPENED)
 # An open thread's polled part never grows past this: beyond it, it starts again from the newest page.
 MAX_LIVE = 500
 
@@ -26,6 +27,9 @@ MAX_LIVE = 500
 class ThreadPage:
     messages: list[Message]
     has_older: bool
+    # The messages with the team's notes and the system lines (state changes, assignments,
+    # labels) of the same stretch of time, in time order: ("message" | "note" | "event", row).
+    items: list[tuple[str, object]] = field(default_factory=list)
 
     @property
     def cursor(self) -> str:
@@ -37,7 +41,8 @@ class ThreadPage:
 def thread_latest(conversation: Conversation, *, limit: int = PAGE_SIZE) -> ThreadPage:
     """The newest ``limit`` messages, oldest first."""
     rows = list(_visible(conversation).order_by("-created_at", "-id")[: limit + 1])
-    return ThreadPage(messages=_decorate(conversation, list(reversed(rows[:limit]))), has_older=len(rows) > limit)
+    messages, has_older = _decorate(conversation, list(reversed(rows[:limit]))), len(rows) > limit
+    return _page(conversation, messages, has_older, since=messages[0].created_at if has_older else None)
 
 
 def thread_before(conversation: Conversation, cursor: tuple[datetime, int], *, limit: int = PAGE_SIZE) -> ThreadPage:
@@ -45,7 +50,9 @@ def thread_before(conversation: Conversation, cursor: tuple[datetime, int], *, l
     at, pk = cursor
     older = _visible(conversation).filter(created_at__lte=at).exclude(created_at=at, pk__gte=pk)
     rows = list(older.order_by("-created_at", "-id")[: limit + 1])
-    return ThreadPage(messages=_decorate(conversation, list(reversed(rows[:limit]))), has_older=len(rows) > limit)
+    messages, has_older = _decorate(conversation, list(reversed(rows[:limit]))), len(rows) > limit
+    return _page(conversation, messages, has_older, since=messages[0].created_at if has_older and messages else None,
+                 until=at)
 
 
 def thread_after(conversation: Conversation, cursor: tuple[datetime, int]) -> ThreadPage | None:
@@ -55,12 +62,30 @@ def thread_after(conversation: Conversation, cursor: tuple[datetime, int]) -> Th
     rows = list(newer.order_by("created_at", "id")[: MAX_LIVE + 1])
     if len(rows) > MAX_LIVE:
         return None
-    return ThreadPage(messages=_decorate(conversation, rows), has_older=True)
+    return _page(conversation, _decorate(conversation, rows), True, since=at)
 
 
 def thread_messages(conversation: Conversation, *, limit: int = 200) -> list[Message]:
     """The newest ``limit`` messages, oldest first, decorated (for callers that want a list)."""
     return thread_latest(conversation, limit=limit).messages
+
+
+def _page(conversation: Conversation, messages: list[Message], has_older: bool, *, since=None, until=None) -> ThreadPage:
+    """The page with the notes and system lines of its stretch of time: from its oldest message on
+    (from the start when nothing is older), up to ``until`` (excluded: the newer page's). Pages
+    meet without a gap or an overlap, whatever is added, because the bounds are the messages'."""
+    notes = Note.objects.filter(conversation=conversation).select_related("author")
+    events = ConversationEvent.objects.filter(conversation=conversation).select_related("actor")
+    if since is not None:
+        notes, events = notes.filter(created_at__gte=since), events.filter(occurred_at__gte=since)
+    if until is not None:
+        notes, events = notes.filter(created_at__lt=until), events.filter(occurred_at__lt=until)
+    items = [(m.created_at, 0, m.pk, "message", m) for m in messages]
+    items += [(n.created_at, 1, n.pk, "note", n) for n in notes.order_by("created_at", "id")[:MAX_LIVE]]
+    # A customer's message that opens or reopens the thread says so just above itself.
+    items += [(e.occurred_at, -1 if e.kind in _CUSTOMER_KINDS else 2, e.pk, "event", e) for e in events.order_by("occurred_at", "id")[:MAX_LIVE]]
+    items.sort(key=lambda item: item[:3])
+    return ThreadPage(messages=messages, has_older=has_older, items=[(kind, row) for *_, kind, row in items])
 
 
 def _visible(conversation: Conversation):

@@ -24,8 +24,9 @@ from django.utils import timezone
 from accounts.models import PhoneNumber
 from cloudapi.webhook_payloads import InvalidPayload, as_dict, as_list, first_error, parse_timestamp, required_str, text_of
 
-from ..models import Contact, ContactEvent, Conversation, Message, WebhookEvent
+from ..models import Contact, ContactEvent, Conversation, ConversationEvent, Message, WebhookEvent
 from .contacts import change_contact_number, keyword_preference, set_marketing_preference
+from .conversation_states import Current, customer_wrote
 from .flows import record_flow_response
 from .last_message import QUIET_TYPES, shows_in_inbox
 from .media import register_inbound_files
@@ -207,7 +208,8 @@ def _conversations_for(rows: list[InboundRow], contacts) -> dict[tuple[int, int]
 
 
 def _touch_conversations(messages: list[Message]) -> None:
-    """Window, unread count and last message of every conversation of ``messages``, in one UPDATE.
+    """Window, unread count, last message and state of every conversation of ``messages``, in one
+    UPDATE, and the ``opened`` / ``reopened`` events their customers' messages make, in one INSERT.
 
     The rows are locked first (in id order, so two workers never deadlock) and read: the newest
     message by Meta's time wins, whatever order webhooks arrive or are replayed in.
@@ -218,16 +220,23 @@ def _touch_conversations(messages: list[Message]) -> None:
     if not by_conversation:
         return
     current = {
-        pk: (last_inbound_at, unread, last_id, last_at)
-        for pk, last_inbound_at, unread, last_id, last_at in Conversation.objects.select_for_update(of=("self",))
+        pk: rest
+        for pk, *rest in Conversation.objects.select_for_update(of=("self",))
         .filter(pk__in=by_conversation)
         .order_by("pk")
-        .values_list("pk", "last_inbound_at", "unread_count", "last_message_id", "last_message__created_at")
+        .values_list("pk", "last_inbound_at", "unread_count", "last_message_id", "last_message__created_at",
+                     "state", "state_changed_at")
     }
-    rows = []
-    for pk, (last_inbound_at, unread, last_id, last_at) in current.items():
+    rows, events = [], []
+    for pk, (last_inbound_at, unread, last_id, last_at, state, state_changed_at) in current.items():
         mine = by_conversation[pk]
         written = [m.created_at for m in mine if m.type != "system"]  # a notice from WhatsApp, not the customer
+        # A reaction or an edit is no new request: it reopens nothing.
+        state, event = customer_wrote(Current(state, state_changed_at, last_inbound_at),
+                                      [m.created_at for m in mine if m.type not in _NOT_UNREAD])
+        if event is not None:
+            event.conversation_id = pk
+            events.append(event)
         if written and (last_inbound_at is None or max(written) > last_inbound_at):
             last_inbound_at = max(written)
         unread += sum(1 for m in mine if m.type not in _NOT_UNREAD)
@@ -235,19 +244,27 @@ def _touch_conversations(messages: list[Message]) -> None:
         last_message_at = None
         if newest is not None and (last_at is None or (newest.created_at, newest.pk) > (last_at, last_id or 0)):
             last_id, last_message_at = newest.pk, newest.created_at
-        rows.append((pk, last_inbound_at, unread, last_id, last_message_at))
+        reopened = event is not None and event.kind == ConversationEvent.Kind.REOPENED
+        rows.append((pk, last_inbound_at, unread, last_id, last_message_at, state,
+                     timezone.now() if reopened else state_changed_at))
     update_from_values(
         Conversation,
         columns={"id": "id", "last_inbound_at": "last_inbound_at", "unread_count": "unread_count",
-                 "last_message": "last_message", "last_message_at": "last_message_at"},
+                 "last_message": "last_message", "last_message_at": "last_message_at", "state": "state",
+                 "state_changed_at": "state_changed_at"},
         rows=rows,
         assignments={
             "last_inbound_at": "v.last_inbound_at",
             "unread_count": "v.unread_count",
             "last_message": "v.last_message",
             "last_message_at": "COALESCE(v.last_message_at, t.last_message_at)",
+            "state": "v.state",
+            "state_changed_at": "v.state_changed_at",
+            # Reopened: the snooze is over.
+            "snoozed_until": "CASE WHEN v.state = 'open' THEN NULL ELSE t.snoozed_until END",
         },
     )
+    ConversationEvent.objects.bulk_create(events)
 
 
 def _apply_effects(rows: list[InboundRow]) -> None:

@@ -5,13 +5,15 @@ from dataclasses import dataclass
 from django.http import QueryDict
 from django.urls import reverse
 
-from accounts.access import accessible_phone_numbers
+from accounts.access import accessible_accounts, accessible_phone_numbers
 from accounts.query_params import parse_id
 from accounts.services.preferences import enter_sends_for
 
 from .. import selectors
 from ..forms import COMPOSE_FORMS, InboxFilterForm, compose_form_class
 from ..models import Conversation, Message
+from ..services.assignment import users_for_numbers
+from ..services.labels import labels_for_accounts
 from ..services.sending import window_closed_reason
 
 VIEW = "messaging.view_conversation"
@@ -27,10 +29,13 @@ class Sidebar:
 def sidebar(request, *, active: Conversation | None = None) -> Sidebar:
     """The inbox for the request's filters (query parameters); ``valid`` is False for bad ones."""
     numbers = accessible_phone_numbers(request.user).order_by("display_phone_number")
-    form = InboxFilterForm(request.GET or None, numbers=numbers)
+    # The full page lists them (the label filter, the bulk and thread menus); the poll does not.
+    labels = [] if request.htmx else labels_for_accounts(accessible_accounts(request.user))
+    form = InboxFilterForm(request.GET or None, numbers=numbers, labels=labels)
     valid = form.is_valid() if form.is_bound else True
     filters = form.filters() if form.is_bound and valid else selectors.InboxFilters()
     page = selectors.inbox_page(request.user, filters)
+    counts = selectors.state_counts(request.user, filters, numbers=numbers)
     query = _filters_query(request.GET)
     for conversation in page.conversations:
         conversation.snippet = page.snippets.get(conversation.pk, "")
@@ -47,6 +52,11 @@ def sidebar(request, *, active: Conversation | None = None) -> Sidebar:
         "filters_query": query.urlencode(),
         "active_pk": active.pk if active else parse_id(request.GET.get("active")),
         "filtered": any(query.values()),
+        "inbox_filters": filters,
+        "state_counts": counts,
+        "state_tabs": _state_tabs(query, filters, counts),
+        "inbox_labels": labels,
+        "bulk_assignees": _bulk_assignees(request, numbers),
     }
     return Sidebar(context=context, valid=valid)
 
@@ -77,8 +87,30 @@ def compose_context(request, conversation: Conversation, form=None) -> dict:
 
 def _filters_query(params: QueryDict) -> QueryDict:
     kept = QueryDict(mutable=True)
-    for name in ("q", "number", "window", "assigned", "unread"):
+    for name in ("q", "number", "window", "assigned", "unread", "state", "label"):
         value = params.get(name)
         if value:
             kept[name] = value
     return kept
+
+
+def _state_tabs(query: QueryDict, filters, counts: dict[str, int]) -> list[dict]:
+    """The sidebar's states, each a link keeping the other filters, with its count."""
+    tabs = []
+    for state, label in (("open", "Open"), ("pending", "Pending"), ("snoozed", "Snoozed"), ("resolved", "Resolved"),
+                         ("all", "All")):
+        link = query.copy()
+        link["state"] = state
+        link.pop("before", None)
+        count = sum(counts.values()) if state == "all" else counts.get(state, 0)
+        tabs.append({"state": state, "label": label, "count": count, "query": link.urlencode(),
+                     "current": filters.state == state})
+    return tabs
+
+
+def _bulk_assignees(request, numbers) -> list:
+    """Who the bulk "Assign to…" offers: the people who work the user's numbers (the service
+    refuses anybody who does not work every selected conversation's number)."""
+    if not request.user.has_perm(SEND):
+        return []
+    return users_for_numbers(numbers)  # lazy: only the full page lists them, not the poll

@@ -31,7 +31,7 @@ def conversation_assign(request, pk: int):
     target = reverse("messaging:conversation-detail", args=[pk])
     if form.is_valid():
         try:
-            assign_conversation(conversation=conversation, assignee=form.cleaned_data["assignee"])
+            assign_conversation(conversation=conversation, assignee=form.cleaned_data["assignee"], actor=request.user)
         except ValidationError as exc:
             form.add_error("assignee", exc)
         else:

@@ -15,6 +15,7 @@ from accounts.access import reads_for_customers
 
 from .. import selectors
 from ..forms import ThreadCursorForm
+from ..models import Label, Mention
 from ..services.assignment import assignable_users
 from ..services.reading import mark_conversation_seen, needs_read_receipt, signal_typing
 from ._console import SEND, VIEW, compose_context, sidebar
@@ -45,6 +46,7 @@ def conversation_messages(request, pk: int):
         "window_open": window_open, "window_changed": request.GET.get("window") not in (None, _state(window_open)),
         **bubble_context(request, conversation),
         **read_context(request, conversation),
+        **team_context(request, conversation),
     }
     if context["window_changed"]:
         context.update(compose_context(request, conversation))
@@ -90,8 +92,9 @@ def conversation_typing(request, pk: int):
 def thread_page_context(request, conversation, form=None) -> dict:
     """Everything the conversation page shows: sidebar, newest page of the thread, composer."""
     page = selectors.thread_latest(conversation)
+    side = sidebar(request, active=conversation).context
     context = {
-        **sidebar(request, active=conversation).context,
+        **side,
         **compose_context(request, conversation, form),
         "page": page,
         "thread": page.messages,
@@ -99,7 +102,31 @@ def thread_page_context(request, conversation, form=None) -> dict:
         "assignees": assignable_users(conversation) if request.user.has_perm(SEND) else (),
         **bubble_context(request, conversation),
         **read_context(request, conversation),
+        **team_context(request, conversation, full=True, account_labels=side["inbox_labels"]),
     }
+    return context
+
+
+def team_context(request, conversation, *, full: bool = False, account_labels=None) -> dict:
+    """The thread header's state and labels (the poll swaps them in too, so a colleague's change
+    shows); on the full page, the labels that can be added (from ``account_labels``, the sidebar's
+    list, when given: no query of their own), and whether the user's mentions here are to be marked seen."""
+    on_it = list(conversation.labels.order_by("name"))
+    context = {"conversation_labels": on_it, "can_work": request.user.has_perm(SEND)}
+    if full:
+        taken = {label.pk for label in on_it}
+        if account_labels is None:
+            account_labels = Label.objects.filter(account_id=conversation.phone_number.account_id).order_by("name")
+        context["addable_labels"] = [
+            label for label in account_labels
+            if label.account_id == conversation.phone_number.account_id and label.pk not in taken
+        ]
+        # The conversation is the user's already: no need to scope the mentions again.
+        unseen = Mention.objects.filter(user=request.user, seen_at__isnull=True, note__conversation=conversation).exists()
+        context["mentions_seen_url"] = (
+            reverse("messaging:conversation-mentions-seen", args=[conversation.pk]) if unseen else ""
+        )
+        context["mentionable_url"] = reverse("messaging:conversation-mentionable", args=[conversation.pk])
     return context
 
 

@@ -28,6 +28,7 @@ from messaging.models import (
     ContactEvent,
     Flow,
     FlowResponse,
+    Label,
     Message,
     MessageSendAttempt,
     MessageStatusEvent,
@@ -67,6 +68,17 @@ PAGES: dict[str, str] = {
     "messaging:composer-enter-preference":  "POST login 400   400   403   400   403   400",  # the user's own setting
     "messaging:conversation-typing":        "POST login 204   204   403   204   403   404",
     "messaging:conversation-assign":        "POST login 302   302   403   302   403   404",
+    "messaging:conversation-state":         "POST login 400   400   403   400   403   404",  # no state named
+    "messaging:conversation-label-add":     "POST login 400   400   403   400   403   404",  # no label named
+    "messaging:conversation-label-remove":  "POST login 400   400   403   400   403   404",
+    "messaging:conversation-note":          "POST login 400   400   403   400   403   404",  # no text
+    "messaging:conversation-mentionable":   "GET  login 200   200   200   200   403   404",
+    "messaging:conversation-mentions-seen": "POST login 204   204   204   204   403   404",
+    "messaging:inbox-bulk":                 "POST login 400   400   403   400   403   400",  # nothing selected
+    "messaging:mention-list":               "GET  login 200   200   200   200   403   200",  # one's own
+    "labels:list":                          "GET  login 200   403   403   403   403   403",
+    "labels:edit":                          "GET  login 200   403   403   403   403   403",
+    "labels:delete":                        "GET  login 200   403   403   403   403   403",  # the confirm page
     "messaging:contact-list":               "GET  login 200   200   200   200   403   200",
     "messaging:contact-detail":             "GET  login 200   200   200   200   403   404",
     "messaging:contact-notes":              "POST login 302   302   403   302   403   404",
@@ -302,6 +314,7 @@ def _build() -> dict:
         "messaging.messagestatusevent": MessageStatusEvent.objects.create(message=outbound, wamid="wamid.out", status="sent",
                                                                          timestamp=now, webhook_event=event),
         "messaging.flow": flow,
+        "messaging.label": Label.objects.create(account=a, name="VIP"),
         "messaging.flowresponse": FlowResponse.objects.create(message=message, contact=conv.contact, flow=flow,
                                                               response={"flow_token": "t"}),
         "messaging.webhookevent": event,
@@ -355,6 +368,8 @@ def _fill(world, template: str, converters: dict) -> str:
             values[name] = "x"
         elif name == "conversation_pk":
             values[name] = objects["messaging.conversation"].pk
+        elif template.startswith("/settings/labels/"):
+            values[name] = objects["messaging.label"].pk
         elif template.startswith("/settings/accounts/"):
             values[name] = objects["accounts.businessaccount"].pk
         elif "notices" in template:

@@ -30,6 +30,8 @@ def inbox(client, operator):
     client.force_login(operator)
 
     def _get(**params):
+        # Everybody's conversations unless a test asks (the default, mine and unassigned, in test_inbox_states).
+        params.setdefault("assigned", "anyone")
         return client.get(reverse("messaging:inbox"), params)
 
     return _get
@@ -104,13 +106,13 @@ def test_a_message_text_match_shows_the_matching_words(inbox, history):
 
 def test_filters_are_links_and_the_poll_keeps_them(inbox, history):
     html = inbox(window="open", q="o").content.decode()
-    assert 'hx-get="/?q=o&amp;window=open"' in html
-    assert 'href="/c/' in html and "?q=o&amp;window=open" in html  # opening a conversation keeps the filters
+    assert 'hx-get="/?q=o&amp;window=open&amp;assigned=anyone"' in html
+    assert 'href="/c/' in html and "?q=o&amp;window=open&amp;assigned=anyone" in html  # opening a conversation keeps the filters
 
 
 def test_the_polled_list_is_the_list_alone(client, operator, history):
     client.force_login(operator)
-    response = client.get(reverse("messaging:inbox"), {"unread": "1"}, HTTP_HX_REQUEST="true")
+    response = client.get(reverse("messaging:inbox"), {"unread": "1", "assigned": "anyone"}, HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert html.lstrip().startswith("<ul id=\"conversation-list\"")
     assert "<html" not in html and _names(response) == ["Open Olga", "Other Otto"]
