@@ -9,7 +9,11 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/set/<uidb64>/<token>/", password_set, name="password-set"),
+    # Settings → Prices is campaigns' (accounts must not import it); before accounts' own Settings pages.
+    path("settings/pricing/", include("campaigns.urls_pricing")),
     path("settings/", include("accounts.urls")),
+    # Audiences (contact imports, segments) before the campaign pages, which share /campaigns/.
+    path("campaigns/", include("campaigns.urls_audiences")),
     path("templates/", include("templates_mgr.urls")),
     path("media/", include("media_lib.urls")),
     path("", include("messaging.urls")),

@@ -8,6 +8,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from accounts.services.audit import record_audit
+
 from ..models import PricingRate
 
 
@@ -30,3 +35,52 @@ def rate_for(*, category: str, country: str, on: date) -> Rate | None:
     for row in rows.order_by("-country", "-valid_from")[:1]:  # "GB" sorts after "": own row first
         return Rate(price=row.price, currency=row.currency, valid_from=row.valid_from, country=row.country)
     return None
+
+
+def add_rate(*, category: str, country: str, price: Decimal, currency: str, valid_from: date, user) -> PricingRate:
+    """A new dated row: a price changes from ``valid_from`` on, and what was priced before keeps its
+    price. ``ValidationError`` (keyed by field) for a bad value or a second row for the same
+    category, country and day; audited."""
+    country, currency = (country or "").strip().upper(), (currency or "").strip().upper()
+    errors = {}
+    if category not in PricingRate.Category.values:
+        errors["category"] = "Choose a pricing category."
+    if country and not (len(country) == 2 and country.isalpha()):
+        errors["country"] = "A two-letter ISO region code (GB, IN, BR), or empty for every other country."
+    if not (len(currency) == 3 and currency.isalpha()):
+        errors["currency"] = "A three-letter currency code, e.g. USD."
+    if price is None or price < 0:
+        errors["price"] = "A price of zero or more."
+    if not errors and PricingRate.objects.filter(category=category, country=country, valid_from=valid_from).exists():
+        errors["valid_from"] = "There is already a rate for this category and country from that day: delete it or pick another day."
+    if errors:
+        raise ValidationError(errors)
+    rate = PricingRate.objects.create(category=category, country=country, price=price, currency=currency,
+                                      valid_from=valid_from, created_by=user)
+    record_audit(actor=user, action="pricing_rate.add", obj=rate, details={
+        "category": category, "country": country or "*", "price": str(price), "currency": currency,
+        "valid_from": valid_from.isoformat()})
+    return rate
+
+
+def delete_rate(*, rate: PricingRate, user, today: date | None = None) -> None:
+    """Delete a rate that has not come into force yet; one in force or past priced messages and stays.
+    ``ValidationError`` otherwise; audited."""
+    today = today or timezone.localdate()
+    if rate.valid_from <= today:
+        raise ValidationError("This rate has priced messages already: add a new dated rate instead of deleting it.")
+    record_audit(actor=user, action="pricing_rate.delete", obj=rate, details={
+        "category": rate.category, "country": rate.country or "*", "price": str(rate.price),
+        "valid_from": rate.valid_from.isoformat()})
+    rate.delete()
+
+
+def rates_in_force(*, on: date) -> set[int]:
+    """Ids of the rows in force ``on`` a day: the newest dated on or before it, per category × country."""
+    in_force, seen = set(), set()
+    for pk, category, country in PricingRate.objects.filter(valid_from__lte=on).order_by(
+            "category", "country", "-valid_from").values_list("pk", "category", "country"):
+        if (category, country) not in seen:
+            seen.add((category, country))
+            in_force.add(pk)
+    return in_force
