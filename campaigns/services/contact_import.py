@@ -188,7 +188,12 @@ def _read(file, *, region: str) -> list[_Row]:
 
 def _lines(file) -> Iterator[str]:
     """The file's text a line at a time (never read whole), UTF-8 with or without a byte-order mark."""
-    text = io.TextIOWrapper(getattr(file, "file", file), encoding="utf-8-sig", errors="strict", newline="")
+    raw = getattr(file, "file", file)
+    start = raw.read(8192)
+    if b"\x00" in start:
+        raise FileRefused("Not a CSV file: it holds binary data (a spreadsheet? Export it as CSV UTF-8).")
+    raw.seek(0)
+    text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")
     for line in text:
         if "\x00" in line:
             raise FileRefused("Not a CSV file: it holds binary data (a spreadsheet? Export it as CSV UTF-8).")
@@ -261,7 +266,8 @@ def _wa_id(text: str, region: str) -> str:
         number = phonenumbers.parse(candidate, None if international else region)
     except phonenumbers.NumberParseException:
         raise ValidationError(f"“{text[:40]}” is not a phone number.") from None
-    if not phonenumbers.is_possible_number(number):
+    # "Local only" (no area code) cannot be dialled from abroad: not a WhatsApp number either.
+    if phonenumbers.is_possible_number_with_reason(number) != phonenumbers.ValidationResult.IS_POSSIBLE:
         where = "its country" if international else f"{region} (the default region)"
         raise ValidationError(f"“{text[:40]}” has the wrong number of digits for {where}.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
