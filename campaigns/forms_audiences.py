@@ -78,13 +78,12 @@ def rule_initial(rules: list[dict]) -> list[dict]:
     return rows + [{}] * RULE_ROWS
 
 
-class PricingRateForm(forms.ModelForm):
-    class Meta:
-        model = PricingRate
-        fields = ["category", "country", "price", "currency", "valid_from"]
-        widgets = {"valid_from": forms.DateInput(attrs={"type": "date"})}
-        labels = {"valid_from": "Valid from"}
-        help_texts = {"country": "ISO region code (GB, IN); empty for every other country."}
+class PricingRateForm(forms.Form):
+    """One dated row of the price table (the service checks it and says what is wrong)."""
 
-    def validate_unique(self):
-        pass  # the service says it in words
+    category = forms.ChoiceField(choices=PricingRate.Category.choices)
+    country = forms.CharField(max_length=2, required=False,
+                              help_text="ISO region code (GB, IN); empty for every other country.")
+    price = forms.DecimalField(max_digits=10, decimal_places=4, min_value=0, help_text="Per delivered template.")
+    currency = forms.CharField(max_length=3, initial="USD")
+    valid_from = forms.DateField(label="Valid from", widget=forms.DateInput(attrs={"type": "date"}))

@@ -98,10 +98,15 @@ def account_region(account: BusinessAccount) -> str:
     """The region of the account's first number, a sensible default for its imports ("" if unknown)."""
     number = account.phone_numbers.order_by("pk").values_list("display_phone_number", flat=True).first()
     digits = re.sub(r"\D", "", number or "")
+    if not digits:
+        return ""
     try:
-        return phonenumbers.region_code_for_number(phonenumbers.parse("+" + digits)) or "" if digits else ""
+        number = phonenumbers.parse("+" + digits)
     except phonenumbers.NumberParseException:
         return ""
+    # A test number (+1 555 …) is in no region; its country code's main region is the best guess.
+    return phonenumbers.region_code_for_number(number) or phonenumbers.region_code_for_country_code(
+        number.country_code).replace("ZZ", "")
 
 
 def import_contacts(*, account: BusinessAccount, file, filename: str, region: str, user,
