@@ -149,3 +149,20 @@ def test_a_manual_change_needs_a_reason(client, operator, phone):
 
     assert response.status_code == 400
     assert not Contact.objects.get(pk=contact.pk).opted_out
+
+
+def test_a_131050_that_came_before_the_messages_wamid_opts_out_when_it_is_attached(post_webhook, marketing_send):
+    from messaging.services.statuses import attach_pending_statuses
+
+    message, payload = marketing_send
+    wamid = message.wamid
+    message.wamid = None
+    message.save(update_fields=["wamid"])
+    post_webhook(payload)  # nobody has this wamid yet: kept, applied to nothing
+    assert not Contact.objects.get(pk=message.conversation.contact_id).opted_out
+
+    message.wamid = wamid  # the send call's answer arrives
+    message.save(update_fields=["wamid"])
+    attach_pending_statuses(message)
+
+    assert Contact.objects.get(pk=message.conversation.contact_id).opted_out
