@@ -87,3 +87,8 @@ class PricingRateForm(forms.Form):
     price = forms.DecimalField(max_digits=10, decimal_places=4, min_value=0, help_text="Per delivered template.")
     currency = forms.CharField(max_length=3, initial="USD")
     valid_from = forms.DateField(label="Valid from", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class RateImportForm(forms.Form):
+    file = forms.FileField(label="CSV of rates", help_text="Columns category, country, price, currency, valid_from "
+                           "(YYYY-MM-DD); all rows are added or none.")

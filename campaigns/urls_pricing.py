@@ -9,5 +9,6 @@ app_name = "pricing"
 
 urlpatterns = [
     path("", pricing.rate_list, name="rate-list"),
+    path("import/", pricing.rate_import, name="rate-import"),
     path("<id:pk>/delete/", pricing.rate_delete, name="rate-delete"),
 ]

@@ -4,11 +4,14 @@ Meta's status webhooks say whether a message is billable and its category, never
 every cost we show (a dry run's estimate, a campaign's cost so far, insights) comes from here.
 """
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.services.audit import record_audit
@@ -84,3 +87,61 @@ def rates_in_force(*, on: date) -> set[int]:
             seen.add((category, country))
             in_force.add(pk)
     return in_force
+
+
+RATE_COLUMNS = ("category", "country", "price", "currency", "valid_from")
+RATE_IMPORT_MAX_ROWS = 5000
+
+
+def import_rates(*, file, user) -> int:
+    """Add the rows of a CSV (``category,country,price,currency,valid_from``; ``currency`` may be
+    left out for USD) to the table, all or none: ``ValidationError`` listing every bad line.
+    Returns how many rows were added; each is audited as if added by hand."""
+    try:
+        text = io.TextIOWrapper(getattr(file, "file", file), encoding="utf-8-sig", newline="")
+        reader = csv.DictReader(text)
+        header = [name.strip().lower() for name in reader.fieldnames or []]
+        missing = [name for name in RATE_COLUMNS if name not in header and name != "currency"]
+        if missing:
+            raise ValidationError(f"The first line must name the columns {', '.join(RATE_COLUMNS)}; "
+                                  f"missing: {', '.join(missing)}.")
+        reader.fieldnames = header
+        rows = []
+        for row in reader:
+            if len(rows) >= RATE_IMPORT_MAX_ROWS:
+                raise ValidationError(f"More than {RATE_IMPORT_MAX_ROWS} rates in one file.")
+            rows.append((reader.line_num, row))
+    except (UnicodeDecodeError, csv.Error):
+        raise ValidationError("Not a UTF-8 CSV file.") from None
+    errors, added = [], 0
+    with transaction.atomic():
+        for line, row in rows:
+            try:
+                with transaction.atomic():
+                    add_rate(user=user, category=(row.get("category") or "").strip().lower(),
+                             country=row.get("country") or "", currency=row.get("currency") or "USD",
+                             price=_decimal(row.get("price")), valid_from=_day(row.get("valid_from")))
+                added += 1
+            except ValidationError as exc:
+                errors.append(f"Line {line}: " + " ".join(exc.messages))
+        if errors:
+            transaction.set_rollback(True)
+            raise ValidationError(errors[:20] + ([f"… and {len(errors) - 20} more."] if len(errors) > 20 else []))
+    return added
+
+
+def _decimal(text) -> Decimal:
+    try:
+        value = Decimal(str(text or "").strip())
+    except InvalidOperation:
+        raise ValidationError(f"“{str(text)[:20]}” is not a price.") from None
+    if not value.is_finite() or value != value.quantize(Decimal("0.0001")) or value >= Decimal("1000000"):
+        raise ValidationError(f"“{text}” is not a price with at most 4 decimals.")
+    return value
+
+
+def _day(text) -> date:
+    try:
+        return date.fromisoformat(str(text or "").strip())
+    except ValueError:
+        raise ValidationError(f"“{str(text)[:20]}” is not a date (YYYY-MM-DD).") from None

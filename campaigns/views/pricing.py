@@ -13,16 +13,15 @@ from django.views.decorators.http import require_POST
 from accounts.query_params import parse_id
 from accounts.views._settings import settings_page
 
-from ..forms_audiences import PricingRateForm
+from ..forms_audiences import PricingRateForm, RateImportForm
 from ..models import PricingRate
-from ..services.pricing import add_rate, delete_rate, rates_in_force
+from ..services.pricing import add_rate, delete_rate, import_rates, rates_in_force
 
 
 @settings_page
 def rate_list(request):
     """The table, and a form adding a row (prefilled from ``?from=<id>`` to change that rate)."""
-    today = timezone.localdate()
-    form = PricingRateForm(request.POST or None, initial=_initial(request, today))
+    form = PricingRateForm(request.POST or None, initial=_initial(request, timezone.localdate()))
     if request.method == "POST" and form.is_valid():
         try:
             rate = add_rate(user=request.user, **form.cleaned_data)
@@ -32,13 +31,35 @@ def rate_list(request):
         else:
             flash.success(request, f"Rate added: {rate}.")
             return redirect("pricing:rate-list")
+    return _page(request, form=form, status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+@settings_page
+def rate_import(request):
+    """Rates from a CSV, all or none."""
+    upload = RateImportForm(request.POST, request.FILES)
+    if upload.is_valid():
+        try:
+            added = import_rates(file=upload.cleaned_data["file"], user=request.user)
+        except ValidationError as exc:
+            for message in exc.messages:
+                upload.add_error("file", message)
+        else:
+            flash.success(request, f"{added} rate{'s' if added != 1 else ''} added.")
+            return redirect("pricing:rate-list")
+    return _page(request, form=PricingRateForm(initial=_initial(request, timezone.localdate())), upload=upload, status=400)
+
+
+def _page(request, *, form, upload=None, status: int):
+    today = timezone.localdate()
     in_force = rates_in_force(on=today)
     rates = list(PricingRate.objects.select_related("created_by")[:2000])
     for rate in rates:
         rate.state = "in force" if rate.pk in in_force else ("from " + rate.valid_from.isoformat() if rate.valid_from > today else "past")
         rate.future = rate.valid_from > today
-    return render(request, "campaigns/pricing/rate_list.html", {"form": form, "rates": rates, "today": today},
-                  status=400 if request.method == "POST" else 200)
+    return render(request, "campaigns/pricing/rate_list.html", {
+        "form": form, "upload": upload or RateImportForm(), "rates": rates, "today": today}, status=status)
 
 
 def _initial(request, today) -> dict:

@@ -82,6 +82,7 @@ PAGES: dict[str, str] = {
     "audiences:segment-edit":               "GET  login 200   403   403   403   403   403",
     "audiences:segment-delete":             "POST login 302   403   403   403   403   403",
     "pricing:rate-list":                    "GET  login 200   403   403   403   403   403",
+    "pricing:rate-import":                  "POST login 400   403   403   403   403   403",  # no file
     "pricing:rate-delete":                  "POST login 302   403   403   403   403   403",
     "templates_mgr:template-list":          "GET  login 200   403   200   200   403   403",
     "templates_mgr:template-create":        "GET  login 200   403   200   403   403   403",

@@ -53,6 +53,7 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "audiences:segment-edit": (),
     "audiences:segment-delete": (),
     "pricing:rate-list": ("from",),
+    "pricing:rate-import": (),
     "pricing:rate-delete": (),
     "messaging:webhook": ("hub.mode", "hub.verify_token", "hub.challenge"),
     "messaging:flow-list": ("account", "q"),

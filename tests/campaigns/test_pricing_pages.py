@@ -81,3 +81,28 @@ def test_only_a_rate_not_yet_in_force_can_be_deleted(admin_client):
 
 def test_the_settings_menu_links_the_prices(admin_client):
     assert f'href="{reverse("pricing:rate-list")}"' in admin_client.get(reverse("settings:home")).content.decode()
+
+
+def _rates_csv(text: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("rates.csv", text.encode(), content_type="text/csv")
+
+
+def test_rates_are_imported_from_a_csv(admin_client):
+    response = admin_client.post(reverse("pricing:rate-import"), {"file": _rates_csv(
+        "category,country,price,currency,valid_from\nmarketing,GB,0.0529,USD,2025-07-01\nutility,,0.0040,,2025-07-01\n")})
+
+    assert response.status_code == 302
+    assert set(PricingRate.objects.values_list("category", "country", "currency")) == {
+        ("marketing", "GB", "USD"), ("utility", "", "USD")}
+    assert AuditEntry.objects.filter(action="pricing_rate.add").count() == 2
+
+
+def test_a_rate_csv_with_a_bad_line_adds_nothing_and_names_the_line(admin_client):
+    response = admin_client.post(reverse("pricing:rate-import"), {"file": _rates_csv(
+        "category,country,price,valid_from\nmarketing,GB,0.05,2025-07-01\nmarketing,FR,cheap,2025-07-01\n")})
+
+    assert response.status_code == 400
+    assert "Line 3: “cheap” is not a price." in response.content.decode()
+    assert not PricingRate.objects.exists()
