@@ -48,7 +48,8 @@ def rate_import(request):
         else:
             flash.success(request, f"{added} rate{'s' if added != 1 else ''} added.")
             return redirect("pricing:rate-list")
-    return _page(request, form=PricingRateForm(initial=_initial(request, timezone.localdate())), upload=upload, status=400)
+    form = PricingRateForm(initial={"valid_from": timezone.localdate(), "currency": "USD"})
+    return _page(request, form=form, upload=upload, status=400)
 
 
 def _page(request, *, form, upload=None, status: int):
