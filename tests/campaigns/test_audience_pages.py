@@ -17,7 +17,8 @@ def _csv(text: str, name: str = "people.csv") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, text.encode(), content_type="text/csv")
 
 
-def test_an_administrator_imports_a_csv_and_reads_the_report(client, administrator, phone):
+def test_an_administrator_imports_a_csv_and_reads_the_report(client, administrator, phone, settings):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10  # uploaded to a temporary file, as a large file is
     client.force_login(administrator)
     form = client.get(reverse("audiences:import-new")).content.decode()
     assert 'value="US" selected' in form  # the account's number is American: its region is the default

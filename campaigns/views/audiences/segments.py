@@ -90,9 +90,8 @@ def segment_preview(request):
                       {"preview": {"error": ["Choose a business account you can see."]}}, status=400)
     labels = Label.objects.filter(account=account).order_by("name")
     rules = RuleFormSet(request.POST, form_kwargs={"labels": labels}, prefix="rule")
-    preview = _preview(account, rules)
-    return render(request, "campaigns/audiences/_segment_preview.html", {"preview": preview},
-                  status=400 if preview.get("error") else 200)
+    # Rules still being typed are an answer, not a failure: 200, so htmx shows what is missing.
+    return render(request, "campaigns/audiences/_segment_preview.html", {"preview": _preview(account, rules)})
 
 
 def _preview(account, rules, *, stored: Segment | None = None) -> dict:
