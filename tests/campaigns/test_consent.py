@@ -105,6 +105,23 @@ def test_a_newer_opt_in_is_not_undone_by_an_older_131050(post_webhook, marketing
     assert contact.events.filter(source="failed_send").exists()  # on the timeline all the same
 
 
+def test_a_stop_keyword_and_the_whatsapp_setting_through_webhooks_show_their_reason(client, post_webhook, operator, phone):
+    client.force_login(operator)
+    post_webhook(load_fixture("webhook_user_preferences_stop.json"))
+    setting = Contact.objects.get(wa_id="16505551234")
+    stop = load_fixture("webhook_message_text.json")
+    value = stop["entry"][0]["changes"][0]["value"]
+    value["contacts"][0]["wa_id"] = value["messages"][0]["from"] = "16505550042"
+    value["messages"][0]["text"] = {"body": " stop "}
+    post_webhook(stop)
+    keyword = Contact.objects.get(wa_id="16505550042")
+
+    listed = client.get(reverse("messaging:contact-list")).content.decode()
+
+    assert setting.opted_out and keyword.opted_out
+    assert "by WhatsApp setting" in listed and "by STOP keyword" in listed
+
+
 def test_the_contact_page_says_why_for_each_source(client, operator, phone):
     contact = factories.conversation(phone).contact
     url = reverse("messaging:contact-detail", args=[contact.pk])
