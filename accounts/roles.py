@@ -16,7 +16,8 @@ ROLES = (ADMINISTRATOR, OPERATOR, TEMPLATE_MANAGER, SUPPORT)
 # What each role may do, in a line, for the people page (Settings → People and roles). Keep in step
 # with the permissions the apps contribute from their ready().
 DESCRIPTIONS = {
-    ADMINISTRATOR: "Everything, on every number: Settings (accounts, numbers, people, the audit log), the console "
+    ADMINISTRATOR: "Everything, on every number: Settings (accounts, numbers, people, prices, the audit log), contact "
+    "imports and segments, the console "
     "and the Django admin.",
     OPERATOR: "Reads and answers the conversations of their numbers, starts conversations with approved "
     "templates, uploads media.",
