@@ -9,6 +9,7 @@ from django.db import transaction
 from accounts.services.audit import record_audit
 
 from ..models import Contact, Label
+from .labels import label_named
 
 ATTRIBUTE_NAME_MAX = 64
 ATTRIBUTE_VALUE_MAX = 500
@@ -62,11 +63,13 @@ def parse_attribute_lines(text: str) -> dict[str, str]:
 
 
 @transaction.atomic
-def update_contact_profile(*, contact: Contact, user, attributes: dict[str, str], labels: list[Label]) -> Contact:
-    """Replace ``contact``'s attributes and labels (labels of its own account only); audited with
-    the names of what changed, never the values."""
+def update_contact_profile(*, contact: Contact, user, attributes: dict[str, str], labels: list[Label],
+                           new_labels: list[str] = ()) -> Contact:
+    """Replace ``contact``'s attributes and labels (labels of its own account only, plus
+    ``new_labels`` by name, made if new); audited with the names of what changed, never the values."""
     if any(label.account_id != contact.account_id for label in labels):
         raise ValidationError({"labels": "A label of another business account cannot tag this contact."})
+    labels = list(labels) + [label_named(contact.account, name) for name in new_labels]
     before_attributes, before_labels = dict(contact.attributes or {}), set(contact.labels.values_list("pk", flat=True))
     contact.attributes = attributes
     contact.save(update_fields=["attributes", "updated_at"])

@@ -18,7 +18,6 @@ from ..selectors.contacts import PAGE_SIZE, labels_for
 from ..services.consent import consent_reasons, set_consent_manually
 from ..services.contact_profile import update_contact_profile
 from ..services.contacts import existing_conversation, update_contact_notes
-from ..services.labels import label_named
 from ..url_names import url_or_blank
 from ._console import SEND
 
@@ -36,7 +35,7 @@ def contact_list(request):
     label = parse_id(request.GET.get("label"))
     label = label if any(option.pk == label for option in labels) else None
     found = selectors.contacts_for(request.user, q=q, label=label).prefetch_related("labels")
-    rows = list(found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])[: PAGE_SIZE + 1]
+    rows = list(found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
     contacts = rows[:PAGE_SIZE]
     reasons = consent_reasons(contacts)
     for contact in contacts:
@@ -74,8 +73,9 @@ def contact_profile(request, pk: int):
     contact = selectors.contact_for_user(request.user, pk)
     form = ContactProfileForm(request.POST, contact=contact)
     if form.is_valid():
-        labels = list(form.cleaned_data["labels"]) + [label_named(contact.account, n) for n in form.cleaned_data["new_labels"]]
-        update_contact_profile(contact=contact, user=request.user, attributes=form.cleaned_data["attributes"], labels=labels)
+        data = form.cleaned_data
+        update_contact_profile(contact=contact, user=request.user, attributes=data["attributes"],
+                               labels=list(data["labels"]), new_labels=data["new_labels"])
         flash.success(request, "Attributes and labels saved.")
         return redirect("messaging:contact-detail", pk=pk)
     return render(request, "messaging/contact_detail.html", _contact_context(request, contact, profile_form=form), status=400)
