@@ -16,10 +16,10 @@ ROLES = (ADMINISTRATOR, OPERATOR, TEMPLATE_MANAGER, SUPPORT)
 # What each role may do, in a line, for the people page (Settings → People and roles). Keep in step
 # with the permissions the apps contribute from their ready().
 DESCRIPTIONS = {
-    ADMINISTRATOR: "Everything, on every number: Settings (accounts, numbers, people, the audit log), the console "
-    "and the Django admin.",
+    ADMINISTRATOR: "Everything, on every number: Settings (accounts, numbers, people, prices, the audit log), contact "
+    "imports and segments, the console and the Django admin.",
     OPERATOR: "Reads and answers the conversations of their numbers, starts conversations with approved "
-    "templates, uploads media.",
+    "templates, edits contacts (attributes, labels, marketing opt-out with a reason), uploads media.",
     TEMPLATE_MANAGER: "Builds, submits, edits and deletes the templates and WhatsApp Flows of their numbers' "
     "accounts, sets up their flows' data endpoint, keeps the media library; reads conversations but sends nothing.",
     SUPPORT: "Helps in the Django admin (contacts, messages, webhook events: replay, resend) and answers "

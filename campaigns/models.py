@@ -133,3 +133,34 @@ class CampaignRecipient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign} → {self.contact}"
+
+
+class ContactImport(models.Model):
+    """One CSV upload of contacts into an account, with the outcome of every row, kept so the
+    report can be read again (who imported what, when, and why a row was refused)."""
+
+    class State(models.TextChoices):
+        IMPORTED = "imported", "Imported"
+        CHECKED = "checked", "Checked only (nothing written)"
+        REFUSED = "refused", "Refused (nothing written)"
+
+    account = models.ForeignKey(BusinessAccount, on_delete=models.CASCADE, related_name="contact_imports")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    filename = models.CharField(max_length=255)
+    region = models.CharField(max_length=2, blank=True, help_text="Default region for numbers without a country code.")
+    state = models.CharField(max_length=16, choices=State.choices)
+    reason = models.CharField(max_length=500, blank=True, help_text="Why the whole file was refused.")
+    rows = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0, help_text="New contacts.")
+    merged = models.PositiveIntegerField(default=0, help_text="Rows merged into an existing contact or an earlier row.")
+    refused = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=list, blank=True,
+                              help_text="One object per row: line, number as given, wa_id, outcome, reason.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} → {self.account} ({self.get_state_display()})"

@@ -11,7 +11,11 @@ urlpatterns = [
     path("password/set/<uidb64>/<token>/", password_set, name="password-set"),
     # Labels are messaging's (accounts imports no messaging), in the Settings area.
     path("settings/labels/", include("messaging.urls_labels")),
+    # Settings → Prices is campaigns' (accounts must not import it); before accounts' own Settings pages.
+    path("settings/pricing/", include("campaigns.urls_pricing")),
     path("settings/", include("accounts.urls")),
+    # Audiences (contact imports, segments) before the campaign pages, which share /campaigns/.
+    path("campaigns/", include("campaigns.urls_audiences")),
     path("templates/", include("templates_mgr.urls")),
     path("media/", include("media_lib.urls")),
     path("", include("messaging.urls")),

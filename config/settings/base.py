@@ -253,6 +253,11 @@ TEMPLATE_SYNC_INTERVAL = env.int("TEMPLATE_SYNC_INTERVAL", default=900)
 # Days a flow token we hand out (with a flow message) stays valid at the data endpoint (docs/flows.md).
 FLOW_TOKEN_TTL_DAYS = env.int("FLOW_TOKEN_TTL_DAYS", default=7)
 
+# --- Campaign audiences -----------------------------------------------------------------------
+# A contact import (CSV) larger than this, or with more rows, is refused whole (docs/campaigns.md).
+CONTACT_IMPORT_MAX_BYTES = env.int("CONTACT_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+CONTACT_IMPORT_MAX_ROWS = env.int("CONTACT_IMPORT_MAX_ROWS", default=100_000)
+
 # --- Celery ----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}

@@ -6,7 +6,7 @@ breaks Meta's rule — the same rules the admin's forms use.
 """
 
 from .compose import ComposeForm, SendTextForm
-from .contacts import ContactNotesForm, NewConversationForm
+from .contacts import ContactConsentForm, ContactNotesForm, ContactProfileForm, NewConversationForm
 from .flow_message import SendFlowForm
 from .inbox import AssignForm, InboxFilterForm, ThreadCursorForm
 from .interactive import SendButtonsForm, SendCtaUrlForm, SendListForm
@@ -23,7 +23,9 @@ __all__ = [
     "NoteForm",
     "StateForm",
     "ComposeForm",
+    "ContactConsentForm",
     "ContactNotesForm",
+    "ContactProfileForm",
     "InboxFilterForm",
     "NewConversationForm",
     "SendButtonsForm",

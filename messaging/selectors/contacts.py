@@ -9,14 +9,16 @@ from django.http import Http404
 
 from accounts.access import accessible_accounts
 
-from ..models import Contact
+from ..models import Contact, Label
 
 PAGE_SIZE = 50
 
 
-def contacts_for(user, *, q: str = "") -> QuerySet[Contact]:
-    """Contacts ``user`` may see, by name, optionally searched by name or number."""
+def contacts_for(user, *, q: str = "", label: int | None = None) -> QuerySet[Contact]:
+    """Contacts ``user`` may see, by name, optionally searched by name or number, or tagged ``label``."""
     contacts = Contact.objects.filter(account__in=accessible_accounts(user))
+    if label:
+        contacts = contacts.filter(labels__id=label)
     q = (q or "").strip()
     if q:
         match = Q(name__icontains=q)
@@ -33,3 +35,8 @@ def contact_for_user(user, pk: int) -> Contact:
     if contact is None:
         raise Http404("No such contact.")
     return contact
+
+
+def labels_for(user) -> QuerySet[Label]:
+    """Labels of the accounts ``user`` may see, for the contact list's filter."""
+    return Label.objects.filter(account__in=accessible_accounts(user)).select_related("account").order_by("name", "pk")

@@ -19,7 +19,7 @@ NAME_MAX_LENGTH = Label._meta.get_field("name").max_length
 def label_named(account: BusinessAccount, name: str) -> Label:
     """The account's label called ``name`` (case as first written), created grey if new. Not
     audited: imports and segments call it for tags named in data."""
-    name = _clean_name(name)
+    name = clean_label_name(name)
     existing = Label.objects.filter(account=account, name__iexact=name).first()
     if existing is not None:
         return existing
@@ -33,7 +33,7 @@ def label_named(account: BusinessAccount, name: str) -> Label:
 @transaction.atomic
 def create_label(*, account: BusinessAccount, name: str, colour: str = Label.Colour.GREY, actor) -> Label:
     """A new label of ``account``; refuses a name the account has already (whatever its case)."""
-    name = _clean_name(name)
+    name = clean_label_name(name)
     _check_colour(colour)
     if Label.objects.filter(account=account, name__iexact=name).exists():
         raise ValidationError(f"{account.name} has a label “{name}” already.")
@@ -46,7 +46,7 @@ def create_label(*, account: BusinessAccount, name: str, colour: str = Label.Col
 @transaction.atomic
 def update_label(*, label: Label, name: str, colour: str, actor) -> Label:
     """Rename and / or recolour ``label`` (everything that carries it shows the change)."""
-    name = _clean_name(name)
+    name = clean_label_name(name)
     _check_colour(colour)
     if Label.objects.filter(account_id=label.account_id, name__iexact=name).exclude(pk=label.pk).exists():
         raise ValidationError(f"This account has a label “{name}” already.")
@@ -132,7 +132,7 @@ def _check_tenancy(conversations: list[Conversation], label: Label) -> None:
         raise ValidationError("That label belongs to another account than the conversation.")
 
 
-def _clean_name(name: str) -> str:
+def clean_label_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError("Give the label a name.")

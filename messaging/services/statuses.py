@@ -25,6 +25,7 @@ from cloudapi.webhook_payloads import InvalidPayload, as_dict, as_list, first_er
 
 from ..models import Conversation, Message, MessageStatusEvent, WebhookEvent
 from .marketing_limits import note_marketing_limits
+from .consent import record_opt_out_failures
 from .set_updates import update_from_values
 
 Status = Message.Status
@@ -113,7 +114,9 @@ def apply_statuses(rows: list[StatusRow]) -> list[MessageStatusEvent]:
     if any(key not in owners for key in fresh):  # SQLite's INSERT OR IGNORE skips a row breaking any constraint
         raise NotStored("a status was refused by the database")
     mine = [row.record for key, row in fresh.items() if owners.get(key) == row.record.webhook_event_id]
-    advance_messages(record for record in mine if record.message_id is not None)
+    known = [record for record in mine if record.message_id is not None]
+    advance_messages(known)
+    record_opt_out_failures(known)  # a 131050: the customer opted out of marketing
     return mine
 
 
@@ -146,6 +149,7 @@ def attach_pending_statuses(message: Message) -> None:
     for record in mine:
         record.message_id = message.pk
     advance_messages(mine)
+    record_opt_out_failures(mine)
     message.refresh_from_db()
 
 

@@ -2,7 +2,7 @@
 
 from .compose import conversation_compose, conversation_send
 from .composer import composer_enter_preference, conversation_compose_check
-from .contacts import contact_detail, contact_list, contact_notes, conversation_new
+from .contacts import contact_consent, contact_detail, contact_list, contact_notes, contact_profile, conversation_new
 from .flow_endpoint_settings import flow_endpoint_settings
 from .inbox import conversation_assign, inbox
 from .thread import (
@@ -15,9 +15,11 @@ from .thread import (
 
 __all__ = [
     "composer_enter_preference",
+    "contact_consent",
     "contact_detail",
     "contact_list",
     "contact_notes",
+    "contact_profile",
     "conversation_assign",
     "conversation_compose",
     "conversation_compose_check",

@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounts import roles
 from accounts.models import AccountEvent, BusinessAccount, BusinessProfile, PhoneNumber
 from accounts.services import ensure_user, grant_phone_number
+from campaigns.models import ContactImport, PricingRate, Segment
 from media_lib.models import CloudMediaId
 from media_lib.services import store_upload
 from messaging.models import (
@@ -82,6 +83,19 @@ PAGES: dict[str, str] = {
     "messaging:contact-list":               "GET  login 200   200   200   200   403   200",
     "messaging:contact-detail":             "GET  login 200   200   200   200   403   404",
     "messaging:contact-notes":              "POST login 302   302   403   302   403   404",
+    "messaging:contact-profile":            "POST login 302   302   403   302   403   404",
+    "messaging:contact-consent":            "POST login 400   400   403   400   403   404",  # no reason
+    "audiences:import-list":                "GET  login 200   403   403   403   403   403",  # administrators'
+    "audiences:import-new":                 "GET  login 200   403   403   403   403   403",
+    "audiences:import-detail":              "GET  login 200   403   403   403   403   403",
+    "audiences:segment-list":               "GET  login 200   403   403   403   403   403",
+    "audiences:segment-create":             "GET  login 200   403   403   403   403   403",
+    "audiences:segment-preview":            "POST login 400   403   403   403   403   403",  # no account
+    "audiences:segment-edit":               "GET  login 200   403   403   403   403   403",
+    "audiences:segment-delete":             "POST login 302   403   403   403   403   403",
+    "pricing:rate-list":                    "GET  login 200   403   403   403   403   403",
+    "pricing:rate-import":                  "POST login 400   403   403   403   403   403",  # no file
+    "pricing:rate-delete":                  "POST login 302   403   403   403   403   403",
     "templates_mgr:template-list":          "GET  login 200   403   200   200   403   403",
     "templates_mgr:template-create":        "GET  login 200   403   200   403   403   403",
     "templates_mgr:template-validate":      "POST login 200   403   200   403   403   403",
@@ -326,7 +340,14 @@ def _build() -> dict:
     notice = TemplateNotice.objects.create(user=users["operator"], template=template, status="APPROVED", text="ok")
     LogEntry.objects.log_actions(user_id=users["administrator"].pk, queryset=[template], action_flag=2,
                                  change_message="swept", single_object=True)
-    return {"users": users, "objects": objects, "notice": notice, "axes": _axes_rows()}
+    campaigns = {
+        "segment": Segment.objects.create(account=a, name="Everybody"),
+        "import": ContactImport.objects.create(account=a, filename="people.csv", state="imported", rows=1, imported=1,
+                                               report=[{"line": 2, "number": "+15550783881", "wa_id": "15550783881",
+                                                        "outcome": "imported", "reason": ""}]),
+        "rate": PricingRate.objects.create(category="marketing", country="", price="0.05", valid_from=now.date()),
+    }
+    return {"users": users, "objects": objects, "notice": notice, "axes": _axes_rows(), "campaigns": campaigns}
 
 
 def _axes_rows() -> dict:
@@ -370,6 +391,12 @@ def _fill(world, template: str, converters: dict) -> str:
             values[name] = objects["messaging.conversation"].pk
         elif template.startswith("/settings/labels/"):
             values[name] = objects["messaging.label"].pk
+        elif template.startswith("/campaigns/imports/"):
+            values[name] = world["campaigns"]["import"].pk
+        elif template.startswith("/campaigns/segments/"):
+            values[name] = world["campaigns"]["segment"].pk
+        elif template.startswith("/settings/pricing/"):
+            values[name] = world["campaigns"]["rate"].pk
         elif template.startswith("/settings/accounts/"):
             values[name] = objects["accounts.businessaccount"].pk
         elif "notices" in template:

@@ -1,0 +1,1 @@
+"""Audience pages: contact imports and segments (contacts themselves are messaging's pages)."""
