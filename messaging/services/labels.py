@@ -137,7 +137,7 @@ def clean_label_name(name: str) -> str:
     if not name:
         raise ValidationError("Give the label a name.")
     if len(name) > NAME_MAX_LENGTH:
-        raise ValidationError(f"A label's name is at most {NAME_MAX_LENGTH} characters.")
+        raise ValidationError(f"“{name[:20]}…” is longer than {NAME_MAX_LENGTH} characters, too long for a label.")
     return name
 
 
