@@ -16,6 +16,7 @@ from accounts.access import reads_for_customers
 from .. import selectors
 from ..forms import ThreadCursorForm
 from ..services.assignment import assignable_users
+from ..services.presence import statuses_for
 from ..services.reading import mark_conversation_seen, needs_read_receipt, signal_typing
 from ._console import SEND, VIEW, compose_context, sidebar
 
@@ -96,11 +97,20 @@ def thread_page_context(request, conversation, form=None) -> dict:
         "page": page,
         "thread": page.messages,
         "window_state": _state(conversation.window_is_open()),
-        "assignees": assignable_users(conversation) if request.user.has_perm(SEND) else (),
+        "assignees": _with_presence(assignable_users(conversation)) if request.user.has_perm(SEND) else (),
         **bubble_context(request, conversation),
         **read_context(request, conversation),
     }
     return context
+
+
+def _with_presence(users) -> list:
+    """The assign list's people, each with ``presence_status`` (online / away / offline): one query."""
+    people = list(users)
+    statuses = statuses_for([person.pk for person in people])
+    for person in people:
+        person.presence_status = statuses[person.pk]
+    return people
 
 
 def bubble_context(request, conversation) -> dict:
