@@ -89,7 +89,7 @@ def _new_messages(user, numbers, *, after: int, upto: int) -> list[dict]:
         {
             "id": message.pk,
             "conversation": message.conversation_id,
-            "from": str(message.conversation.contact),
+            "from": _who(message.conversation.contact),
             "preview": message_preview(message)[:120],
             "mine": message.conversation.assigned_to_id == user.pk,
             "url": reverse("messaging:conversation-detail", args=[message.conversation_id]),
@@ -101,5 +101,9 @@ def _new_messages(user, numbers, *, after: int, upto: int) -> list[dict]:
 def _mention_item(mention: Mention) -> dict:
     conversation = mention.note.conversation
     author = mention.note.author.get_username() if mention.note.author else "Someone"
-    return {"id": mention.pk, "conversation": conversation.pk, "from": author, "about": str(conversation.contact),
+    return {"id": mention.pk, "conversation": conversation.pk, "from": author, "about": _who(conversation.contact),
             "url": reverse("messaging:conversation-detail", args=[conversation.pk])}
+
+
+def _who(contact) -> str:
+    return contact.name or f"+{contact.wa_id}"
