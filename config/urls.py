@@ -9,8 +9,9 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/set/<uidb64>/<token>/", password_set, name="password-set"),
-    # Settings → Canned replies: messaging's pages in accounts' Settings area (accounts imports no app above it).
+    # Settings → Canned replies and Round-robin: messaging's pages in accounts' Settings area (accounts imports no app above it).
     path("settings/canned-replies/", include("messaging.canned_urls")),
+    path("settings/auto-assignment/", include("messaging.auto_assignment_urls")),
     path("settings/", include("accounts.urls")),
     path("templates/", include("templates_mgr.urls")),
     path("media/", include("media_lib.urls")),

@@ -294,6 +294,23 @@ class OperatorPresence(models.Model):
         return f"{self.user_id}: {self.status}"
 
 
+class AutoAssignment(models.Model):
+    """Round-robin for one number: each unassigned conversation a customer writes in goes to the next
+    operator of the number who is online (``OperatorPresence``), in turn. Off unless switched on."""
+
+    phone_number = models.OneToOneField(PhoneNumber, on_delete=models.CASCADE, primary_key=True,
+                                        related_name="auto_assignment")
+    enabled = models.BooleanField(default=False)
+    last_assigned = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Whose turn it was last: the next online operator after them gets the next conversation.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Round-robin on {self.phone_number_id}: {'on' if self.enabled else 'off'}"
+
+
 class Message(models.Model):
     """One message in or out. Outbound ones move queued → accepted → sent → delivered → read."""
 

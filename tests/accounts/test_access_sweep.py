@@ -78,6 +78,7 @@ PAGES: dict[str, str] = {
     "canned-replies:create":                "GET  login 200   403   403   403   403   403",
     "canned-replies:edit":                  "GET  login 200   403   403   403   403   403",
     "canned-replies:delete":                "GET  login 200   403   403   403   403   403",  # the confirm page
+    "auto-assignment:numbers":              "GET  login 200   403   403   403   403   403",
     # The notifier's poll (each user's own, scoped) and the presence heartbeat (empty POST: no status).
     "messaging:notify":                     "GET  login 200   200   200   200   403   200",
     "messaging:presence-heartbeat":         "POST login 400   400   400   400   403   400",

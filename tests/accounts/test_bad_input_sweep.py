@@ -49,6 +49,7 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "canned-replies:edit": (),
     "canned-replies:delete": (),
     "messaging:notify": ("since",),
+    "auto-assignment:numbers": (),
     "messaging:presence-heartbeat": ("status",),
     "messaging:contact-list": ("q", "page"),
     "messaging:contact-detail": (),
