@@ -89,6 +89,9 @@
   });
 
   document.addEventListener("click", function (event) {
-    if (event.target.closest && event.target.closest("[data-shortcuts-open]")) { showHelp(); }
+    if (!event.target.closest) { return; }
+    if (event.target.closest("[data-shortcuts-open]")) { showHelp(); return; }
+    var closer = event.target.closest("dialog [data-close-dialog]");
+    if (closer) { closer.closest("dialog").close(); }
   });
 })();
