@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 
 from ..models import OperatorPresence
@@ -43,6 +44,15 @@ def status_of(presence: OperatorPresence | None, *, now=None) -> str:
     if age > _away_after():
         return AWAY
     return presence.status
+
+
+def presence_of(user, *, now=None) -> str:
+    """``user``'s status, from their presence row (joined with ``select_related("presence")``)."""
+    try:
+        row = user.presence
+    except ObjectDoesNotExist:
+        row = None
+    return status_of(row, now=now)
 
 
 def statuses_for(user_ids, *, now=None) -> dict[int, str]:

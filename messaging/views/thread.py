@@ -16,7 +16,7 @@ from accounts.access import reads_for_customers
 from .. import selectors
 from ..forms import ThreadCursorForm
 from ..services.assignment import assignable_users
-from ..services.presence import statuses_for
+from ..services.presence import presence_of
 from ..services.reading import mark_conversation_seen, needs_read_receipt, signal_typing
 from ._console import SEND, VIEW, compose_context, sidebar
 
@@ -105,11 +105,11 @@ def thread_page_context(request, conversation, form=None) -> dict:
 
 
 def _with_presence(users) -> list:
-    """The assign list's people, each with ``presence_status`` (online / away / offline): one query."""
-    people = list(users)
-    statuses = statuses_for([person.pk for person in people])
+    """The assign list's people, each with ``presence_status`` (online / away / offline), in the
+    list's own query (the presence row joined)."""
+    people = list(users.select_related("presence"))
     for person in people:
-        person.presence_status = statuses[person.pk]
+        person.presence_status = presence_of(person)
     return people
 
 
