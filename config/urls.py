@@ -13,6 +13,9 @@ urlpatterns = [
     path("settings/labels/", include("messaging.urls_labels")),
     # Settings → Prices is campaigns' (accounts must not import it); before accounts' own Settings pages.
     path("settings/pricing/", include("campaigns.urls_pricing")),
+    # Settings → Canned replies and Round-robin: messaging's pages in accounts' Settings area (accounts imports no app above it).
+    path("settings/canned-replies/", include("messaging.canned_urls")),
+    path("settings/auto-assignment/", include("messaging.auto_assignment_urls")),
     path("settings/", include("accounts.urls")),
     # Audiences (contact imports, segments) before the campaign pages, which share /campaigns/.
     path("campaigns/", include("campaigns.urls_audiences")),

@@ -254,6 +254,77 @@ class Mention(models.Model):
         indexes = [models.Index(fields=["user", "seen_at"], name="mention_unseen_idx")]
 
 
+class CannedReply(models.Model):
+    """A saved reply of one business account, picked in the composer by its short code (``/code``).
+
+    Shared by the account's team (``owner`` empty, managed by administrators in Settings) or an
+    operator's own (``owner`` set, managed from the console). The body may hold ``{{first_name}}``,
+    ``{{name}}`` and ``{{<attribute>}}``, filled from the contact when it is picked. It is free
+    text: it can only be sent inside the customer-service window."""
+
+    account = models.ForeignKey(BusinessAccount, on_delete=models.CASCADE, related_name="canned_replies")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="canned_replies",
+        help_text="Empty: the account's team shares it. Set: this person's own.",
+    )
+    code = models.CharField(max_length=32, help_text="Typed after / in the composer: letters, digits, - and _.")
+    title = models.CharField(max_length=100)
+    body = models.TextField(max_length=4096)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "code"], condition=models.Q(owner__isnull=True),
+                                    name="one_shared_canned_code_per_account"),
+            models.UniqueConstraint(fields=["account", "owner", "code"], condition=models.Q(owner__isnull=False),
+                                    name="one_personal_canned_code_per_owner"),
+        ]
+        verbose_name_plural = "canned replies"
+
+    def __str__(self) -> str:
+        return f"/{self.code}"
+
+
+class OperatorPresence(models.Model):
+    """Whether a console user is at their desk: the console POSTs a heartbeat every
+    ``PRESENCE_HEARTBEAT`` seconds, saying "away" when its tab is hidden. No heartbeat for
+    ``PRESENCE_AWAY_AFTER`` reads as away, none for ``PRESENCE_OFFLINE_AFTER`` as offline."""
+
+    class Status(models.TextChoices):
+        ONLINE = "online", "Online"
+        AWAY = "away", "Away"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True,
+                                related_name="presence")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.ONLINE)
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "last_seen"], name="presence_online_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.status}"
+
+
+class AutoAssignment(models.Model):
+    """Round-robin for one number: each unassigned conversation a customer writes in goes to the next
+    operator of the number who is online (``OperatorPresence``), in turn. Off unless switched on."""
+
+    phone_number = models.OneToOneField(PhoneNumber, on_delete=models.CASCADE, primary_key=True,
+                                        related_name="auto_assignment")
+    enabled = models.BooleanField(default=False)
+    last_assigned = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Whose turn it was last: the next online operator after them gets the next conversation.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Round-robin on {self.phone_number_id}: {'on' if self.enabled else 'off'}"
+
+
 class Message(models.Model):
     """One message in or out. Outbound ones move queued → accepted → sent → delivered → read."""
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import flow_endpoint, views, webhooks
-from .views import flow_responses, flows, team
+from .views import canned_replies, flow_responses, flows, live, team
 
 app_name = "messaging"
 
@@ -26,6 +26,13 @@ urlpatterns = [
     path("c/<id:pk>/mentions/seen/", team.conversation_mentions_seen, name="conversation-mentions-seen"),
     path("inbox/bulk/", team.inbox_bulk, name="inbox-bulk"),
     path("mentions/", team.mention_list, name="mention-list"),
+    path("c/<id:pk>/canned-replies/", canned_replies.conversation_canned_replies, name="conversation-canned-replies"),
+    path("canned-replies/", canned_replies.personal_list, name="canned-reply-list"),
+    path("canned-replies/new/", canned_replies.personal_edit, name="canned-reply-create"),
+    path("canned-replies/<id:pk>/", canned_replies.personal_edit, name="canned-reply-edit"),
+    path("canned-replies/<id:pk>/delete/", canned_replies.personal_delete, name="canned-reply-delete"),
+    path("notify/", live.notify, name="notify"),
+    path("presence/", live.presence_heartbeat, name="presence-heartbeat"),
     path("contacts/", views.contact_list, name="contact-list"),
     path("contacts/<id:pk>/", views.contact_detail, name="contact-detail"),
     path("contacts/<id:pk>/notes/", views.contact_notes, name="contact-notes"),

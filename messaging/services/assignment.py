@@ -16,12 +16,17 @@ from ..models import Conversation, ConversationEvent
 def assignable_users(conversation: Conversation) -> QuerySet:
     """Active users who may answer the conversation: granted its number (or administrators) and
     holding ``messaging.send_message`` (themselves or through a group) — nobody who could only read it."""
+    return assignable_for_number(conversation.phone_number_id)
+
+
+def assignable_for_number(phone_number_id: int) -> QuerySet:
+    """The people who may answer conversations of the number ``phone_number_id`` (see :func:`assignable_users`)."""
     may_send = Permission.objects.filter(content_type__app_label="messaging", codename="send_message")
     return (
         get_user_model()
         .objects.filter(is_active=True)
         .filter(
-            Q(phone_numbers=conversation.phone_number_id)
+            Q(phone_numbers=phone_number_id)
             | Q(is_superuser=True)
             | Q(groups__name=roles.ADMINISTRATOR)
         )

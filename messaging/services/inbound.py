@@ -25,6 +25,7 @@ from accounts.models import PhoneNumber
 from cloudapi.webhook_payloads import InvalidPayload, as_dict, as_list, first_error, parse_timestamp, required_str, text_of
 
 from ..models import Contact, ContactEvent, Conversation, ConversationEvent, Message, WebhookEvent
+from .auto_assignment import auto_assign
 from .contacts import change_contact_number, keyword_preference, set_marketing_preference
 from .conversation_states import Current, customer_wrote
 from .flows import record_flow_response
@@ -141,6 +142,7 @@ def store_inbound_messages(rows: list[InboundRow]) -> list[Message]:
             row.message._state.adding = False
             mine.append(row)
     _touch_conversations([row.message for row in mine])
+    auto_assign({row.message.conversation_id for row in mine})
     _apply_effects(mine)
     return [row.message for row in mine]
 

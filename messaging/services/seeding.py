@@ -213,7 +213,8 @@ def _messages(conversation: Conversation, count: int, rng: random.Random) -> lis
 _COLUMNS = ("uuid", "wamid", "conversation_id", "direction", "type", "payload", "text", "status", "status_at",
             "error_code", "read_at_meta", "meta_timestamp", "created_at")
 _COPY_DEFAULTS = {"context_wamid": "", "context": "{}", "referral": "{}", "errors": "[]", "target_wamid": "",
-                  "reactions": "{}", "previous_versions": "[]", "error_title": "", "error_details": "", "attempts": 0}
+                  "reactions": "{}", "previous_versions": "[]", "error_title": "", "error_details": "", "attempts": 0,
+                  "rate_group": ""}
 
 
 def _insert_messages(rows: list[dict], batch_size: int) -> None:

@@ -17,6 +17,7 @@ from .. import selectors
 from ..forms import ThreadCursorForm
 from ..models import Label, Mention
 from ..services.assignment import assignable_users
+from ..services.presence import presence_of
 from ..services.reading import mark_conversation_seen, needs_read_receipt, signal_typing
 from ._console import SEND, VIEW, compose_context, sidebar
 
@@ -99,7 +100,7 @@ def thread_page_context(request, conversation, form=None) -> dict:
         "page": page,
         "thread": page.messages,
         "window_state": _state(conversation.window_is_open()),
-        "assignees": assignable_users(conversation) if request.user.has_perm(SEND) else (),
+        "assignees": _with_presence(assignable_users(conversation)) if request.user.has_perm(SEND) else (),
         **bubble_context(request, conversation),
         **read_context(request, conversation),
         **team_context(request, conversation, full=True, account_labels=side["inbox_labels"]),
@@ -128,6 +129,13 @@ def team_context(request, conversation, *, full: bool = False, account_labels=No
         )
         context["mentionable_url"] = reverse("messaging:conversation-mentionable", args=[conversation.pk])
     return context
+def _with_presence(users) -> list:
+    """The assign list's people, each with ``presence_status`` (online / away / offline), in the
+    list's own query (the presence row joined)."""
+    people = list(users.select_related("presence"))
+    for person in people:
+        person.presence_status = presence_of(person)
+    return people
 
 
 def bubble_context(request, conversation) -> dict:

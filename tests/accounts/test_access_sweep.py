@@ -26,6 +26,7 @@ from campaigns.models import ContactImport, PricingRate, Segment
 from media_lib.models import CloudMediaId
 from media_lib.services import store_upload
 from messaging.models import (
+    CannedReply,
     ContactEvent,
     Flow,
     FlowResponse,
@@ -80,6 +81,20 @@ PAGES: dict[str, str] = {
     "labels:list":                          "GET  login 200   403   403   403   403   403",
     "labels:edit":                          "GET  login 200   403   403   403   403   403",
     "labels:delete":                        "GET  login 200   403   403   403   403   403",  # the confirm page
+    # Canned replies: the composer's list (JSON), each operator's own (the console), the shared ones (Settings).
+    "messaging:conversation-canned-replies": "GET login 200   200   403   200   403   404",
+    "messaging:canned-reply-list":          "GET  login 200   200   403   200   403   200",
+    "messaging:canned-reply-create":        "GET  login 200   200   403   200   403   200",
+    "messaging:canned-reply-edit":          "GET  login 404   200   403   404   403   404",  # the operator's own
+    "messaging:canned-reply-delete":        "GET  login 404   200   403   404   403   404",  # the confirm page
+    "canned-replies:list":                  "GET  login 200   403   403   403   403   403",
+    "canned-replies:create":                "GET  login 200   403   403   403   403   403",
+    "canned-replies:edit":                  "GET  login 200   403   403   403   403   403",
+    "canned-replies:delete":                "GET  login 200   403   403   403   403   403",  # the confirm page
+    "auto-assignment:numbers":              "GET  login 200   403   403   403   403   403",
+    # The notifier's poll (each user's own, scoped) and the presence heartbeat (empty POST: no status).
+    "messaging:notify":                     "GET  login 200   200   200   200   403   200",
+    "messaging:presence-heartbeat":         "POST login 400   400   400   400   403   400",
     "messaging:contact-list":               "GET  login 200   200   200   200   403   200",
     "messaging:contact-detail":             "GET  login 200   200   200   200   403   404",
     "messaging:contact-notes":              "POST login 302   302   403   302   403   404",
@@ -337,6 +352,10 @@ def _build() -> dict:
                                                                                     occurred_at=now),
         "templates_mgr.templatesyncstate": TemplateSyncState.objects.create(account=a),
     }
+    canned = {
+        "shared": CannedReply.objects.create(account=a, code="hours", title="Opening hours", body="9 to 5"),
+        "personal": CannedReply.objects.create(account=a, owner=users["operator"], code="mine", title="Mine", body="Hi"),
+    }
     notice = TemplateNotice.objects.create(user=users["operator"], template=template, status="APPROVED", text="ok")
     LogEntry.objects.log_actions(user_id=users["administrator"].pk, queryset=[template], action_flag=2,
                                  change_message="swept", single_object=True)
@@ -348,6 +367,7 @@ def _build() -> dict:
         "rate": PricingRate.objects.create(category="marketing", country="", price="0.05", valid_from=now.date()),
     }
     return {"users": users, "objects": objects, "notice": notice, "axes": _axes_rows(), "campaigns": campaigns}
+    return {"users": users, "objects": objects, "notice": notice, "canned": canned, "axes": _axes_rows()}
 
 
 def _axes_rows() -> dict:
@@ -397,6 +417,10 @@ def _fill(world, template: str, converters: dict) -> str:
             values[name] = world["campaigns"]["segment"].pk
         elif template.startswith("/settings/pricing/"):
             values[name] = world["campaigns"]["rate"].pk
+        elif template.startswith("/settings/canned-replies/"):
+            values[name] = world["canned"]["shared"].pk
+        elif template.startswith("/canned-replies/"):
+            values[name] = world["canned"]["personal"].pk
         elif template.startswith("/settings/accounts/"):
             values[name] = objects["accounts.businessaccount"].pk
         elif "notices" in template:
