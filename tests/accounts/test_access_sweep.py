@@ -366,8 +366,8 @@ def _build() -> dict:
                                                         "outcome": "imported", "reason": ""}]),
         "rate": PricingRate.objects.create(category="marketing", country="", price="0.05", valid_from=now.date()),
     }
-    return {"users": users, "objects": objects, "notice": notice, "axes": _axes_rows(), "campaigns": campaigns}
-    return {"users": users, "objects": objects, "notice": notice, "canned": canned, "axes": _axes_rows()}
+    return {"users": users, "objects": objects, "notice": notice, "canned": canned, "axes": _axes_rows(),
+            "campaigns": campaigns}
 
 
 def _axes_rows() -> dict:

@@ -63,7 +63,6 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "messaging:notify": ("since",),
     "auto-assignment:numbers": (),
     "messaging:presence-heartbeat": ("status",),
-    "messaging:contact-list": ("q", "page"),
     "messaging:contact-detail": (),
     "messaging:contact-notes": (),
     "messaging:contact-profile": (),
