@@ -30,6 +30,14 @@ def owner_business_info(number: SimNumber) -> dict[str, Any]:
             "id": business_id(number)}
 
 
+_UNIQUE_USERS = {"TIER_50": 50, "TIER_250": 250, "TIER_2K": 2_000, "TIER_10K": 10_000, "TIER_100K": 100_000}
+
+
+def unique_user_limit(tier: str) -> int | None:
+    """Unique customers outside a service window per moving 24 h a tier allows (None: unlimited)."""
+    return _UNIQUE_USERS.get(tier)
+
+
 def messaging_limit(store: Store, number: SimNumber) -> str:
     """The portfolio's messaging limit tier."""
     found = store.get("portfolio", business_id(number))

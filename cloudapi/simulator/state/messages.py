@@ -66,6 +66,13 @@ class MessagesMixin(Database):
         rows = self._all("SELECT * FROM sent_messages WHERE wamid = ?", (wamid,))
         return _sent(rows[0]) if rows else None
 
+    def sent_times(self, phone_number_id: str, *, since: float | None = None) -> list[tuple[float, str | None]]:
+        """(created, biz_opaque_callback_data) of a number's accepted sends, oldest first."""
+        rows = self._all(
+            "SELECT created, biz_opaque_callback_data FROM sent_messages WHERE phone_number_id = ? AND created >= ?"
+            " ORDER BY created, rowid", (phone_number_id, since if since is not None else float("-inf")))
+        return [(float(row[0]), row[1]) for row in rows]
+
     def callback_data_counts(self) -> dict[str, int]:
         """How many accepted sends carried each ``biz_opaque_callback_data``."""
         rows = self._all(
