@@ -274,10 +274,13 @@ def queue_delivery_statuses(
     store: Store, number: SimNumber, sent: dict[str, Any], *, now: float, delays: tuple[float, float, float]
 ) -> None:
     """Queue ``sent``, ``delivered`` and ``read``, each stamped with its own due time."""
+    if not is_subscribed(store, number.waba_id):
+        return
     for status, delay in zip(("sent", "delivered", "read"), delays):
         due = now + delay
         payload = status_payload(number, sent, status=status, timestamp=int(due))
-        queue(store, number, payload, due=due, now=now)
+        store.queue_webhook(phone_number_id=number.phone_number_id, field=MESSAGES_FIELD,
+                            body=serialize(payload).decode(), due=due, created=now, statuses=1)
 
 
 def queue_failed_status(

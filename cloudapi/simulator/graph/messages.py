@@ -145,14 +145,15 @@ def _queue_outcome(
 ) -> None:
     # Meta accepts these sends and only fails them in the status webhook (docs/simulator.md "Limits").
     delays = ctx.config.status_delays
-    error = _async_failure(ctx, number, sent, async_error=async_error, hold=hold)
+    in_window = window_open(ctx, number.phone_number_id, sent["to"])
+    error = _async_failure(ctx, number, sent, async_error=async_error, hold=hold, in_window=in_window)
     if error is not None:
         webhooks.queue_failed_status(ctx.store, number, sent, now=ctx.now, delay=delays[0], error=error)
         return
     if sent["type"] == "template":
         if sent["category"] == "marketing":
             ctx.limits.count_marketing(sent["to"], now=ctx.now)
-        if not window_open(ctx, number.phone_number_id, sent["to"]):
+        if not in_window:
             ctx.limits.portfolio_users.add(portfolio.business_id(number), sent["to"], now=ctx.now)
     if hold == "release":
         # Held, then released: the statuses come later than usual.
@@ -165,7 +166,7 @@ HOLD_SECONDS = 2.0
 
 
 def _async_failure(ctx: Context, number: SimNumber, sent: dict[str, Any], *, async_error: dict[str, Any] | None,
-                   hold: str | None) -> dict[str, Any] | None:
+                   hold: str | None, in_window: bool) -> dict[str, Any] | None:
     """The error of the one ``failed`` status an accepted send gets, or None when it is delivered."""
     to = sent["to"]
     if ctx.store.get("undeliverable", to) is not None:
@@ -173,7 +174,7 @@ def _async_failure(ctx: Context, number: SimNumber, sent: dict[str, Any], *, asy
     if async_error is not None:
         return async_error
     if sent["type"] != "template":
-        return None if window_open(ctx, number.phone_number_id, to) else webhooks.RE_ENGAGEMENT_ERROR
+        return None if in_window else webhooks.RE_ENGAGEMENT_ERROR
     if sent["category"] == "marketing":
         if ctx.store.get("marketing_optout", marketing_key(number, to)) is not None:
             return webhooks.MARKETING_OPT_OUT_ERROR
@@ -183,13 +184,14 @@ def _async_failure(ctx: Context, number: SimNumber, sent: dict[str, Any], *, asy
             return webhooks.MARKETING_LIMIT_ERROR
     if hold == "drop":
         return webhooks.PACING_DROPPED_ERROR
-    if ctx.config.enforce_messaging_limit and not window_open(ctx, number.phone_number_id, to):
-        limit = portfolio.unique_user_limit(portfolio.messaging_limit(ctx.store, number))
+    if ctx.config.enforce_messaging_limit and not in_window:
+        tier = portfolio.messaging_limit(ctx.store, number)
+        limit = portfolio.unique_user_limit(tier)
         business = portfolio.business_id(number)
         users = ctx.limits.portfolio_users
         if limit is not None and not users.contains(business, to, now=ctx.now, window=SERVICE_WINDOW_SECONDS) \
                 and users.count(business, now=ctx.now, window=SERVICE_WINDOW_SECONDS) >= limit:
-            return webhooks.messaging_limit_error(portfolio.messaging_limit(ctx.store, number), limit)
+            return webhooks.messaging_limit_error(tier, limit)
     return None
 
 

@@ -3,6 +3,7 @@ the messaging limit, shared by all its numbers since 2025-10-07 (docs/cloudapi.m
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Any
 
@@ -21,7 +22,12 @@ def business_id(number: SimNumber) -> str:
     """The owner business's id: configured, or a stable id derived from the WABA id."""
     if number.business_id:
         return number.business_id
-    return str(10**14 + int(hashlib.sha256(f"business:{number.waba_id}".encode()).hexdigest(), 16) % (9 * 10**14))
+    return _derived_business_id(number.waba_id)
+
+
+@functools.lru_cache(maxsize=1024)
+def _derived_business_id(waba_id: str) -> str:
+    return str(10**14 + int(hashlib.sha256(f"business:{waba_id}".encode()).hexdigest(), 16) % (9 * 10**14))
 
 
 def owner_business_info(number: SimNumber) -> dict[str, Any]:
