@@ -146,5 +146,8 @@ class Database:
         return self._tx()
 
     def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with self._tx() as db:
-            return db.execute(sql, params).fetchall()
+        with self._lock:
+            if self._depth:  # inside transaction(): no new one (the common case while serving a request)
+                return self._conn.execute(sql, params).fetchall()
+            with self._tx() as db:
+                return db.execute(sql, params).fetchall()
