@@ -33,6 +33,8 @@ from bench.sim_process import free_port, sim_post, start_simulator, stop  # noqa
 from cloudapi.simulator import demo  # noqa: E402
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.campaign.settings"  # the ingest module set its own
+# The ingest helpers recreate and snapshot the PostgreSQL database this names (settings.py uses it too).
+ingest.PG_DB = "switchboard_bench_campaign"
 VAR = ROOT / "var"
 DATABASES = ("postgresql", "sqlite")
 LABELS = {"postgresql": "PostgreSQL + Redis", "sqlite": "SQLite + filesystem broker"}
@@ -158,7 +160,7 @@ def one_run(args, database: str, rate: int, workers: int, sim_port: int, env: di
         sends = requests_get(f"{url}/_sim/sends", {"phone_number_id": demo.PHONE_NUMBER_ID, "since": started - 1})
     finally:
         for process in reversed(processes):
-            if isinstance(process, multiprocessing.Process):
+            if isinstance(process, multiprocessing.process.BaseProcess):
                 process.join(timeout=5)
                 if process.is_alive():
                     process.terminate()
@@ -258,7 +260,7 @@ def _web_args():
 # --- the driver without the product (--driver direct) -------------------------------------------
 
 
-def _direct_senders(url: str, recipients: list[str], rate: int, workers: int) -> multiprocessing.Process:
+def _direct_senders(url: str, recipients: list[str], rate: int, workers: int) -> multiprocessing.process.BaseProcess:
     """``workers`` processes, each sending its share at ``rate / workers`` per second on schedule, with
     no shared limiter: a stand-in for the product that shows the harness's counts and windows."""
     context = multiprocessing.get_context("fork")

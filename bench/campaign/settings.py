@@ -2,8 +2,8 @@
 starts, on the database run.py picks.
 
 ``BENCH_DATABASE`` (set by run.py for itself, gunicorn, the Celery workers and the CLI):
-- ``postgresql`` (default): PostgreSQL (the ingest benchmark's ``switchboard_bench`` database, whose
-  snapshot helper this benchmark reuses) and Redis on 127.0.0.1, the shared rate limiter on Redis;
+- ``postgresql`` (default): PostgreSQL (database ``switchboard_bench_campaign``, recreated by the ingest
+  benchmark's helpers) and Redis on 127.0.0.1 (broker db 13), the shared rate limiter on Redis (db 12);
 - ``sqlite``: the embedded default of `make run`: SQLite in WAL mode and the filesystem broker, in
   files of their own under var/.
 ``BENCH_SIMULATOR_URL`` is the simulator's base URL (run.py picks a free port).
@@ -25,7 +25,7 @@ if BENCH_DATABASE == "sqlite":
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{_VAR / 'bench-campaign.sqlite3'}")
     os.environ.setdefault("CELERY_BROKER_URL", "filesystem://")
 else:
-    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/switchboard_bench")
+    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/switchboard_bench_campaign")
     os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/13")
     os.environ.setdefault("RATE_LIMIT_REDIS_URL", "redis://127.0.0.1:6379/12")
     os.environ.setdefault("CONN_MAX_AGE", "60")
