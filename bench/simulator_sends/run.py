@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import socket
 import sys
 import time
@@ -54,9 +55,14 @@ def main() -> int:
     rows.append(("bare WSGI echo, same HTTP server", echo(args)))
     print(f"\n{args.sends} template sends, {args.processes} processes x {args.threads} keep-alive connections, "
           f"simulator db: {args.db}")
-    print(f"{'simulator':<40} {'sends/s':>9} {'200s':>7} {'statuses posted':>16} {'POSTs':>7}")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (sends/s depends on it; CPU per send "
+          "much less: sends per CPU-second is what one idle core would serve)")
+    print(f"{'simulator':<40} {'sends/s':>9} {'CPU us/send':>12} {'sends/CPU-s':>12} {'200s':>7} "
+          f"{'statuses posted':>16} {'POSTs':>7}")
     for name, result in rows:
-        print(f"{name:<40} {result['rate']:>9,.0f} {result['ok']:>7} {result.get('statuses', '-'):>16} "
+        cpu = result.get("cpu_per_send")
+        print(f"{name:<40} {result['rate']:>9,.0f} {cpu * 1e6 if cpu else float('nan'):>12,.0f} "
+              f"{1 / cpu if cpu else float('nan'):>12,.0f} {result['ok']:>7} {result.get('statuses', '-'):>16} "
               f"{result.get('posts', '-'):>7}")
     return 0
 
@@ -75,7 +81,9 @@ def measure(code_root: Path, args, name: str) -> dict:
     url = f"http://127.0.0.1:{port}"
     try:
         sim_post(url, f"wabas/{demo.BUSINESS_ACCOUNT_ID}/messaging_limit", {"tier": "TIER_UNLIMITED"})
+        cpu_before = _cpu_seconds(process.pid)
         result = load(port, args)
+        result["cpu_per_send"] = (_cpu_seconds(process.pid) - cpu_before) / max(result["ok"], 1)
         _progress(f"{name}: {result['ok']} sends at {result['rate']:,.0f}/s; waiting for the status webhooks")
         deadline = time.monotonic() + 30  # the statuses fall due within 1.5 s of each send
         while time.monotonic() < deadline and sink.statuses < 3 * result["ok"]:
@@ -85,6 +93,12 @@ def measure(code_root: Path, args, name: str) -> dict:
         stop(process)
         sink.close()
     return result
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the process used so far: what a send costs, whatever else the machine runs."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def echo(args) -> dict:

@@ -276,11 +276,12 @@ def queue_delivery_statuses(
     """Queue ``sent``, ``delivered`` and ``read``, each stamped with its own due time."""
     if not is_subscribed(store, number.waba_id):
         return
+    rows = []
     for status, delay in zip(("sent", "delivered", "read"), delays):
         due = now + delay
         payload = status_payload(number, sent, status=status, timestamp=int(due))
-        store.queue_webhook(phone_number_id=number.phone_number_id, field=MESSAGES_FIELD,
-                            body=serialize(payload).decode(), due=due, created=now, statuses=1)
+        rows.append((number.phone_number_id, MESSAGES_FIELD, serialize(payload).decode(), due, now, 1))
+    store.queue_webhooks(rows)
 
 
 def queue_failed_status(

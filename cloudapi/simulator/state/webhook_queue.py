@@ -29,6 +29,13 @@ class WebhookQueueMixin(Database):
             )
         return int(cursor.lastrowid or 0)
 
+    def queue_webhooks(self, rows: list[tuple[str, str, str, float, float, int]]) -> None:
+        """Queue several serialized webhooks at once: (phone_number_id, field, body, due, created, statuses)."""
+        with self._tx() as db:
+            db.executemany(
+                "INSERT INTO webhooks (phone_number_id, field, body, due, created, statuses)"
+                " VALUES (?, ?, ?, ?, ?, ?)", rows)
+
     def due_webhooks(self, now: float, limit: int | None = None) -> list[dict[str, Any]]:
         """Pending webhooks whose due time has come, in due order (the first ``limit`` if given)."""
         sql = "SELECT * FROM webhooks WHERE state = ? AND due <= ? ORDER BY due, id"
