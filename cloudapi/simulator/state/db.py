@@ -103,6 +103,9 @@ class Database:
         self._conn.row_factory = sqlite3.Row
         self._lock = threading.RLock()
         self._depth = 0  # nesting of transaction(): only the outermost one begins and commits
+        # Documents by (kind, id) as stored (JSON text, or None for "absent"): ObjectsMixin.get reads it
+        # instead of the table. Every write goes through this store; a rollback forgets it all.
+        self._object_cache: dict[tuple[str, str], str | None] = {}
         with self._lock:
             if db_path != ":memory:":
                 self._conn.execute("PRAGMA journal_mode=WAL")
@@ -135,6 +138,7 @@ class Database:
                 yield self._conn
             except BaseException:
                 self._conn.execute("ROLLBACK")
+                self._object_cache.clear()
                 raise
             else:
                 self._conn.execute("COMMIT")
