@@ -234,18 +234,16 @@ def test_status_webhooks_come_batched_signed_and_shaped_like_metas(sim: Simulato
         assert ("pricing" in status) == (status["status"] != "read")
 
 
-def test_the_dispatcher_posts_many_statuses_per_post(server: str) -> None:
+def test_the_dispatcher_posts_many_statuses_per_post() -> None:
     from .test_simulator import Receiver
 
     receiver = Receiver([])
-    simulator = make_sim(webhook_url=receiver.url, auto_dispatch=False, webhook_batch_size=5)
+    clock = FakeClock()
+    simulator = make_sim(webhook_url=receiver.url, auto_dispatch=False, webhook_batch_size=5, clock=clock)
     try:
         for i in range(4):
             call(simulator, template("hello_world", to=f"1650555400{i}"))
-        simulator.deliver_due_webhooks()
-        import time
-
-        time.sleep(0.05)
+        clock.advance(1.0)  # every status is due
         simulator.deliver_due_webhooks()
         posted = [verify(body, {k: v for k, v in headers.items()}) for body, headers in receiver.received]
         counts = [len(p["entry"][0]["changes"][0]["value"]["statuses"]) for p in posted]
@@ -288,3 +286,23 @@ def test_max_in_window_counts_a_sliding_second() -> None:
     assert max_in_window([]) == 0
     assert max_in_window([0.0, 0.5, 0.99, 1.0, 1.98]) == 3
     assert max_in_window([0.0, 1.0, 2.0]) == 1
+
+
+def test_the_server_keeps_the_connection_alive_between_sends(server: str) -> None:
+    import http.client
+    from urllib.parse import urlsplit
+
+    where = urlsplit(server)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=5)
+    answers, sockets = [], []
+    for to in ("16505550011", "16505550012"):
+        connection.request("POST", f"/v24.0/{PHONE_NUMBER_ID}/messages", body=json.dumps(template("hello_world", to=to)),
+                           headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})
+        response = connection.getresponse()
+        answers.append((response.status, response.version, response.getheader("Connection")))
+        response.read()
+        sockets.append(connection.sock)
+    connection.close()
+
+    assert answers == [(200, 11, None), (200, 11, None)]
+    assert sockets[0] is not None and sockets[0] is sockets[1]  # one connection for both sends
