@@ -76,9 +76,9 @@ class SimulatorConfig:
     and ``read`` status webhooks fall due. ``db_path`` is ":memory:" or a file, which makes the
     state survive restarts. ``clock`` returns Unix seconds; tests pass a fake one to move time.
 
-    Limits (Meta's defaults, lower them in tests): ``pair_rate_limit`` sends to one customer per
-    ``pair_rate_window`` seconds (131056); each number's ``mps`` per ``throughput_window``
-    (130429); ``management_rate_limit`` WABA management calls per hour and
+    Limits (Meta's defaults, lower them in tests): to one customer, a burst of ``pair_rate_limit``
+    sends, then one per ``pair_rate_window`` seconds (131056); each number's ``mps`` in any
+    ``throughput_window`` (130429); ``management_rate_limit`` WABA management calls per hour and
     ``template_create_limit`` template creations per hour (80007).
 
     Template review: a created or edited template leaves PENDING ``template_review_delay``
