@@ -41,7 +41,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="auto: names containing 'reject' are rejected, others approved (default)")
     parser.add_argument("--mps", type=int, default=80, help="messages per second before 130429 (default 80)")
     parser.add_argument("--pair-limit", type=int, default=45,
-                        help="messages to one customer per 6 s before 131056 (default 45)")
+                        help="burst of messages to one customer before 131056, then one per 6 s (default 45)")
     parser.add_argument("--public-url", default="", help="base URL in media links (default: as the request came)")
     args = parser.parse_args(argv)
     if not args.allow_remote and not is_loopback(args.host):

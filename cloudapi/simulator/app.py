@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any, Callable
 
-from . import graph, sim_routes, template_lifecycle, webhooks, wsgi
+from . import graph, sim_routes, sim_stats, template_lifecycle, webhooks, wsgi
 from .commands import CommandsMixin
 from .config import SimNumber, SimulatorConfig
 from .customers import CustomersMixin
@@ -20,6 +20,7 @@ from .flow_customer import FlowCustomerMixin
 from .faults import Fault, FaultInjector
 from .graph.context import Context
 from .graph.limits import Limits
+from .limit_commands import LimitCommandsMixin
 from .number_commands import NumberCommandsMixin
 from .request import Reply, Request
 from .state import Store
@@ -29,7 +30,7 @@ logger = logging.getLogger(__name__)
 Response = tuple[int, Any]
 
 
-class Simulator(CustomersMixin, FlowCustomerMixin, CommandsMixin, NumberCommandsMixin):
+class Simulator(CustomersMixin, FlowCustomerMixin, CommandsMixin, NumberCommandsMixin, LimitCommandsMixin):
     """A stateful stand-in for the Graph endpoints Switchboard uses, calling our webhook back signed."""
 
     def __init__(self, config: SimulatorConfig) -> None:
@@ -48,6 +49,7 @@ class Simulator(CustomersMixin, FlowCustomerMixin, CommandsMixin, NumberCommands
         self._dispatcher = webhooks.Dispatcher(
             self._store, url=config.webhook_url, secret_for=self._secret_for, clock=config.clock,
             before_pass=self._tick,
+            batch_size=config.webhook_batch_size, batch_interval=config.webhook_batch_interval,
         )
 
     # -- HTTP ------------------------------------------------------------------------------
@@ -71,15 +73,17 @@ class Simulator(CustomersMixin, FlowCustomerMixin, CommandsMixin, NumberCommands
 
     def graph_request(self, request: Request) -> tuple[Reply, int]:
         """Answer a Graph request and log it; returns the answer and the request log id."""
-        with self._lock:
+        # One transaction per request: a send's row, its queued statuses and its log entry commit once.
+        with self._lock, self._store.transaction():
             self._tick_locked()
             reply = graph.route(self.context(request.base_url), request)
             if request.method == "POST" and not request.path.endswith("/messages"):
                 self._next_review = 0.0  # a template may have been submitted or edited
             self._tick_locked()
-        response = reply.body if reply.content_type == "application/json" else {"bytes": len(reply.encode())}
-        log_id = self._store.log_request(method=request.method, path=request.path, status=reply.status,
-                                         body=request.loggable_body(), response=response, created=self.config.clock())
+            response = reply.body if reply.content_type == "application/json" else {"bytes": len(reply.encode())}
+            log_id = self._store.log_request(method=request.method, path=request.path, status=reply.status,
+                                             body=request.loggable_body(), response=response,
+                                             created=self.config.clock())
         self._dispatcher.wake()
         return reply, log_id
 
@@ -150,23 +154,37 @@ class Simulator(CustomersMixin, FlowCustomerMixin, CommandsMixin, NumberCommands
         self._dispatcher.wake()
         return wamid
 
-    def take_webhooks(self) -> list[tuple[bytes, dict[str, str]]]:
+    def take_webhooks(self, *, batch: bool = False) -> list[tuple[bytes, dict[str, str]]]:
         """Remove and return every queued webhook, due or not, in due order, as (body, headers).
 
         For ``auto_dispatch=False``: the caller delivers them (e.g. to Django's test client).
-        Taken webhooks stay in the webhook log with state ``taken``.
+        Taken webhooks stay in the webhook log with state ``taken``. Each comes alone, unless
+        ``batch``: then statuses come batched as the dispatcher posts them (up to
+        ``webhook_batch_size`` per body, signed with the same secret).
         """
         self._tick()
+        rows = self._store.take_pending()
+        if batch:
+            units = webhooks.Dispatcher.plan_batches(rows, secret_for=self._secret_for,
+                                                     batch_size=self.config.webhook_batch_size)
+        else:
+            units = [[row] for row in rows]
         taken = []
-        for row in self._store.take_pending():
-            body = row["body"].encode()
-            secret = self._secret_for(row["phone_number_id"]) or ""
+        for unit in units:
+            body = webhooks.batch_body([row["body"] for row in unit])
+            secret = self._secret_for(unit[0]["phone_number_id"]) or ""
             taken.append((body, webhooks.signed_headers(body, secret)))
         return taken
 
     def sent_messages(self, phone_number_id: str | None = None) -> list[dict[str, Any]]:
         """Messages the simulator accepted: wamid, to, type, body (the request), biz_opaque_callback_data."""
         return self._store.sent_messages(phone_number_id)
+
+    def send_report(self, phone_number_id: str, *, since: float | None = None) -> dict[str, Any]:
+        """What a benchmark checks about one number's sends (``/_sim/sends``): accepted sends per second and
+        the most in any sliding 1-second window, the same for every attempt (refused ones included),
+        refusals by code, and duplicates by ``biz_opaque_callback_data``."""
+        return sim_stats.send_report(self._store, self._limits, self._numbers[phone_number_id], since=since)
 
     def callback_data_counts(self) -> dict[str, int]:
         """How many sends were accepted per ``biz_opaque_callback_data`` (1 everywhere = no duplicates)."""

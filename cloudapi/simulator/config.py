@@ -76,9 +76,9 @@ class SimulatorConfig:
     and ``read`` status webhooks fall due. ``db_path`` is ":memory:" or a file, which makes the
     state survive restarts. ``clock`` returns Unix seconds; tests pass a fake one to move time.
 
-    Limits (Meta's defaults, lower them in tests): ``pair_rate_limit`` sends to one customer per
-    ``pair_rate_window`` seconds (131056); each number's ``mps`` per ``throughput_window``
-    (130429); ``management_rate_limit`` WABA management calls per hour and
+    Limits (Meta's defaults, lower them in tests): to one customer, a burst of ``pair_rate_limit``
+    sends, then one per ``pair_rate_window`` seconds (131056); each number's ``mps`` in any
+    ``throughput_window`` (130429); ``management_rate_limit`` WABA management calls per hour and
     ``template_create_limit`` template creations per hour (80007).
 
     Template review: a created or edited template leaves PENDING ``template_review_delay``
@@ -90,6 +90,14 @@ class SimulatorConfig:
     ``faults`` are injected into HTTP answers (see ``faults.FaultSettings``). ``public_url`` is
     the base of media download and flow preview links when no request tells it (``serve`` sets it).
     ``tokens`` are extra access tokens (expired, missing a scope) besides each number's own.
+
+    Marketing: ``marketing_per_user_limit`` marketing templates delivered to one customer per 24 h
+    (any business) before the next fails with 131049 (None: no cap; customers can also be marked
+    limited one by one). ``enforce_messaging_limit``: the portfolio's tier caps the unique customers
+    reached outside a service window per moving 24 h (docs/simulator.md "Limits").
+
+    Status webhooks are batched: up to ``webhook_batch_size`` statuses per POST, a due status waiting
+    at most ``webhook_batch_interval`` seconds for others.
     """
 
     numbers: list[SimNumber]
@@ -114,6 +122,10 @@ class SimulatorConfig:
     inbound_media_ttl: float = 7 * DAY
     faults: FaultSettings = field(default_factory=FaultSettings)
     tokens: list[SimToken] = field(default_factory=list)
+    marketing_per_user_limit: int | None = None
+    enforce_messaging_limit: bool = True
+    webhook_batch_size: int = 100
+    webhook_batch_interval: float = 0.1
 
     def __post_init__(self) -> None:
         if self.template_review_outcome not in REVIEW_OUTCOMES:

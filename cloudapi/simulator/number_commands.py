@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-from . import events
+from . import events, template_lifecycle
 from .graph import phone_numbers, portfolio
 from .state import Store
 
@@ -71,9 +71,14 @@ class NumberCommandsMixin:
                                          rejection_reason=rejection_reason if decision == "REJECTED" else None)
         return self._change(number, changes, events.NAME_UPDATE_FIELD, value)
 
-    def set_number_quality(self, phone_number_id: str, rating: str) -> dict[str, Any]:
+    def set_number_quality(self, phone_number_id: str, rating: str, pause_templates: bool = False) -> dict[str, Any]:
         """Change the quality rating; dropping to RED sends FLAGGED, leaving RED sends UNFLAGGED
-        (``phone_number_quality_update``); other changes send nothing."""
+        (``phone_number_quality_update``); other changes send nothing.
+
+        With ``pause_templates`` a drop to RED also does what low-quality feedback does to the
+        templates behind it: every APPROVED template of the number's WABA gets quality RED
+        (``message_template_quality_update``) and is paused (``message_template_status_update``
+        PAUSED, FIRST_PAUSE; sends answer 132015)."""
         number = self._known(phone_number_id)
         if rating not in QUALITY_RATINGS:
             raise ValueError(f"rating must be one of {', '.join(QUALITY_RATINGS)}")
@@ -81,7 +86,16 @@ class NumberCommandsMixin:
         event = "FLAGGED" if rating == "RED" != previous else "UNFLAGGED" if previous == "RED" != rating else None
         value = None if event is None else events.quality_update_value(
             number, event=event, tier=portfolio.messaging_limit(self._store, number))
-        return self._change(number, {"quality_rating": rating}, events.QUALITY_UPDATE_FIELD, value)
+        changed = self._change(number, {"quality_rating": rating}, events.QUALITY_UPDATE_FIELD, value)
+        if pause_templates and rating == "RED":
+            now = self.config.clock()
+            with self._lock:
+                for template in self._store.list_objects("template", number.waba_id):
+                    if template["status"] == "APPROVED":
+                        template = template_lifecycle.set_quality(self._store, number, template, "RED", now=now)
+                        template_lifecycle.pause(self._store, number, template, now=now)
+            self._dispatcher.wake()
+        return changed
 
     def set_messaging_limit(self, waba_id: str, tier: str) -> list[dict[str, Any]]:
         """Set the messaging limit of the portfolio owning ``waba_id`` (shared by all its numbers); each of

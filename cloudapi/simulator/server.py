@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import socket
 import socketserver
 import struct
+import sys
 import threading
 from dataclasses import dataclass, field
-from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from typing import Any, Callable
+from urllib.parse import unquote
+from wsgiref.simple_server import WSGIServer, make_server
 
 from .app import Simulator
 from .wsgi import ABORT_KEY
@@ -45,15 +48,107 @@ class _ThreadingWSGIServerV6(_ThreadingWSGIServer):
     address_family = socket.AF_INET6
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def get_environ(self) -> dict[str, Any]:
-        environ = super().get_environ()
-        environ[ABORT_KEY] = lambda: self.server.abort(self.connection)  # type: ignore[attr-defined]
-        return environ
+class _QuietHandler(socketserver.StreamRequestHandler):
+    """A lean HTTP/1.1 server side for WSGI: keep-alive, no Nagle delay, one write per answer.
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
-        # The default access log goes to stderr on every request; the request log is in the store.
-        pass
+    wsgiref's own handler answered one request per connection (every send paid a TCP connection)
+    and parsed headers with the email package; this one reads the request line and headers itself
+    and hands the app a plain WSGI environ (docs/simulator.md "Speed"). The simulator's only app
+    reads the whole body and answers with a Content-Length.
+    """
+
+    disable_nagle_algorithm = True
+    timeout = 120  # an idle keep-alive connection is closed after this long
+
+    def handle(self) -> None:
+        self._close = False
+        while not self._close:
+            try:
+                if not self._handle_one():
+                    return
+            except (ConnectionError, TimeoutError, socket.timeout):
+                return
+
+    def _handle_one(self) -> bool:
+        line = self.rfile.readline(65537)
+        if not line:
+            return False
+        if len(line) > 65536:
+            self._plain(414, "Request-URI Too Long")
+            return False
+        parts = line.decode("latin-1").split()
+        if len(parts) != 3 or not parts[2].startswith("HTTP/"):
+            self._plain(400, "Bad Request")
+            return False
+        method, target, version = parts
+        environ = self._environ(method, target, version)
+        if environ is None:
+            self._plain(400, "Bad Request")
+            return False
+        connection = environ.get("HTTP_CONNECTION", "").lower()
+        self._close = version == "HTTP/1.0" and connection != "keep-alive" or connection == "close"
+        length = environ.get("CONTENT_LENGTH") or "0"
+        try:
+            body = self.rfile.read(int(length)) if int(length) > 0 else b""
+        except ValueError:
+            self._plain(400, "Bad Content-Length")
+            return False
+        environ["wsgi.input"] = io.BytesIO(body)
+        answer: list[Any] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., Any]:
+            answer[:] = [status, headers]
+            return lambda data: None
+
+        try:
+            chunks = self.server.get_app()(environ, start_response)  # type: ignore[attr-defined]
+            data = b"".join(chunks)
+        except ConnectionAbortedError:  # a fault drops the answer (the abort hook resets the socket)
+            return False
+        status, headers = answer
+        lines = [f"HTTP/1.1 {status}\r\n"]
+        lines += [f"{name}: {value}\r\n" for name, value in headers]
+        if self._close:
+            lines.append("Connection: close\r\n")
+        lines.append("\r\n")
+        self.wfile.write("".join(lines).encode("latin-1") + (b"" if method == "HEAD" else data))
+        return not self._close
+
+    def _environ(self, method: str, target: str, version: str) -> dict[str, Any] | None:
+        path, _, query = target.partition("?")
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": method, "PATH_INFO": unquote(path, "iso-8859-1"), "QUERY_STRING": query,
+            "SERVER_PROTOCOL": version, "SERVER_NAME": self.server.server_address[0],  # type: ignore[index]
+            "SERVER_PORT": str(self.server.server_address[1]),  # type: ignore[index]
+            "REMOTE_ADDR": self.client_address[0], "SCRIPT_NAME": "",
+            "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
+            ABORT_KEY: self._abort,
+        }
+        for _ in range(200):
+            line = self.rfile.readline(65537)
+            if line in (b"\r\n", b"\n", b""):
+                return environ
+            name, colon, value = line.decode("latin-1").partition(":")
+            if not colon:
+                return None
+            key = name.strip().upper().replace("-", "_")
+            value = value.strip()
+            if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                environ[key] = value
+            else:
+                key = "HTTP_" + key
+                environ[key] = f"{environ[key]},{value}" if key in environ else value
+        return None
+
+    def _plain(self, code: int, text: str) -> None:
+        body = text.encode()
+        self.wfile.write(f"HTTP/1.1 {code} {text}\r\nContent-Type: text/plain\r\nContent-Length: {len(body)}\r\n"
+                         f"Connection: close\r\n\r\n".encode() + body)
+
+    def _abort(self) -> None:
+        self._close = True
+        self.server.abort(self.connection)  # type: ignore[attr-defined]
 
 
 @dataclass

@@ -64,6 +64,14 @@ def _route(sim: Simulator, parts: list[str]) -> tuple[Callable[[Request], Reply]
         return (lambda r: media.download(sim.context(r.base_url), r, parts[1])), ("GET",)
     if len(parts) == 2 and parts[0] == "inbound" and parts[1] in _CUSTOMER_ACTIONS:
         return (lambda r: _customer(sim, r, _CUSTOMER_ACTIONS[parts[1]])), ("POST",)
+    if key == "sends":
+        return (lambda r: _sends(sim, r)), ("GET",)
+    if key == "limits":
+        return (lambda r: _limits(sim, r)), ("GET", "POST")
+    if len(parts) == 3 and parts[0] == "customers" and parts[2] in ("marketing", "marketing_limited"):
+        return (lambda r: _customer_marketing(sim, r, parts[1], parts[2])), ("POST",)
+    if len(parts) == 3 and parts[0] == "templates" and parts[2] == "hold":
+        return (lambda r: _template_hold(sim, r, parts[1])), ("POST",)
     if len(parts) == 3 and parts[0] == "templates" and parts[2] in _TEMPLATE_ACTIONS:
         return (lambda r: _template_action(sim, r, parts[1], parts[2])), ("POST",)
     if parts[:1] in (["numbers"], ["wabas"]):
@@ -88,7 +96,12 @@ def _number_route(sim: Simulator, parts: list[str]) -> tuple[Callable[[Request],
             parts[1], str(_body(r).get("requested_name", "")), str(_body(r).get("decision", "APPROVED")),
             _body(r).get("rejection_reason")))), ("POST",)
     if parts[0] == "numbers" and len(parts) == 3 and parts[2] == "quality":
-        return (lambda r: Reply(200, sim.set_number_quality(parts[1], str(_body(r).get("rating"))))), ("POST",)
+        return (lambda r: Reply(200, sim.set_number_quality(
+            parts[1], str(_body(r).get("rating")), pause_templates=_flag(_body(r), "pause_templates", False)))), \
+            ("POST",)
+    if parts[0] == "numbers" and len(parts) == 3 and parts[2] == "throughput":
+        return (lambda r: Reply(200, sim.set_throughput(
+            parts[1], level=_body(r).get("level"), mps=_body(r).get("mps")))), ("POST",)
     if parts[0] == "wabas" and len(parts) == 3 and parts[2] == "messaging_limit":
         return (lambda r: Reply(200, {"numbers": sim.set_messaging_limit(parts[1], str(_body(r).get("tier")))})), \
             ("POST",)
@@ -103,6 +116,53 @@ def _body(request: Request) -> dict[str, Any]:
     if request.form and payload is NOT_JSON:
         return dict(request.form)
     raise ValueError("Body must be a JSON object")
+
+
+def _flag(payload: dict[str, Any], key: str, default: bool) -> bool:
+    value = payload.get(key, default)
+    if isinstance(value, str):
+        return value.lower() not in ("false", "0", "no", "")
+    return bool(value)
+
+
+def _sends(sim: Simulator, request: Request) -> Reply:
+    phone = request.query.get("phone_number_id") or next(iter(sim._numbers))
+    since = request.query.get("since")
+    try:
+        since_value = float(since) if since not in (None, "") else None
+    except ValueError:
+        raise ValueError("since must be Unix seconds") from None
+    if phone not in sim._numbers:
+        raise KeyError(f"Unknown phone_number_id {phone!r}")
+    return Reply(200, sim.send_report(str(phone), since=since_value))
+
+
+def _limits(sim: Simulator, request: Request) -> Reply:
+    if request.method == "POST":
+        payload = _body(request)
+        if "marketing_per_user_limit" not in payload:
+            raise ValueError("marketing_per_user_limit is required (a number, or null for no cap)")
+        sim.set_marketing_limit(payload["marketing_per_user_limit"])
+    return Reply(200, {"marketing_per_user_limit": sim.config.marketing_per_user_limit,
+                       "enforce_messaging_limit": sim.config.enforce_messaging_limit,
+                       "numbers": {n.phone_number_id: {"mps": n.mps} for n in sim._numbers.values()}})
+
+
+def _customer_marketing(sim: Simulator, request: Request, wa_id: str, action: str) -> Reply:
+    payload = _body(request) if request.body else {}
+    if action == "marketing":
+        phone = payload.get("phone_number_id")
+        if phone is not None and not isinstance(phone, str):
+            raise ValueError("phone_number_id must be a string")
+        return Reply(200, sim.set_marketing_opt_out(wa_id, _flag(payload, "opted_out", True), phone))
+    return Reply(200, sim.set_marketing_limited(wa_id, _flag(payload, "limited", True)))
+
+
+def _template_hold(sim: Simulator, request: Request, template_id: str) -> Reply:
+    payload = _body(request) if request.body else {}
+    outcome = payload.get("outcome", "release")
+    template = sim.hold_template(template_id, outcome)
+    return Reply(200, {key: template[key] for key in ("id", "name", "language", "status", "quality_hold")})
 
 
 def _log(sim: Simulator, request: Request) -> Reply:

@@ -13,7 +13,7 @@ from typing import Any
 from .. import webhooks
 from ..config import SimNumber
 from ..request import Request
-from . import phone_numbers, send_types
+from . import phone_numbers, portfolio, send_types
 from .context import Context
 from .errors import Response, graph_error, invalid_parameter, missing_parameter
 
@@ -92,11 +92,15 @@ def _send(ctx: Context, number: SimNumber, payload: dict[str, Any]) -> Response:
     )
     sent = {"wamid": wamid, "to": wa_id, "type": message_type, "biz_opaque_callback_data": callback_data,
             "category": checked.category}
-    _queue_outcome(ctx, number, sent, async_error=checked.async_error)
+    hold = (checked.template or {}).get("quality_hold")
+    _queue_outcome(ctx, number, sent, async_error=checked.async_error, hold=hold)
+    answer: dict[str, Any] = {"id": wamid}
+    if hold:
+        answer["message_status"] = "held_for_quality_assessment"
     return 200, {
         "messaging_product": "whatsapp",
         "contacts": [{"input": to, "wa_id": wa_id}],
-        "messages": [{"id": wamid}],
+        "messages": [answer],
     }
 
 
@@ -136,19 +140,61 @@ def window_open(ctx: Context, phone_number_id: str, wa_id: str) -> bool:
 
 
 def _queue_outcome(
-    ctx: Context, number: SimNumber, sent: dict[str, Any], *, async_error: dict[str, Any] | None
+    ctx: Context, number: SimNumber, sent: dict[str, Any], *, async_error: dict[str, Any] | None,
+    hold: str | None = None,
 ) -> None:
-    # Meta accepts these sends and only fails them in the status webhook.
+    # Meta accepts these sends and only fails them in the status webhook (docs/simulator.md "Limits").
     delays = ctx.config.status_delays
-    if ctx.store.get("undeliverable", sent["to"]) is not None:
-        error: dict[str, Any] | None = webhooks.UNDELIVERABLE_ERROR
-    elif async_error is not None:
-        error = async_error
-    elif sent["type"] != "template" and not window_open(ctx, number.phone_number_id, sent["to"]):
-        error = webhooks.RE_ENGAGEMENT_ERROR
-    else:
-        error = None
-    if error is None:
-        webhooks.queue_delivery_statuses(ctx.store, number, sent, now=ctx.now, delays=delays)
-    else:
+    in_window = window_open(ctx, number.phone_number_id, sent["to"])
+    error = _async_failure(ctx, number, sent, async_error=async_error, hold=hold, in_window=in_window)
+    if error is not None:
         webhooks.queue_failed_status(ctx.store, number, sent, now=ctx.now, delay=delays[0], error=error)
+        return
+    if sent["type"] == "template":
+        if sent["category"] == "marketing":
+            ctx.limits.count_marketing(sent["to"], now=ctx.now)
+        if not in_window:
+            ctx.limits.portfolio_users.add(portfolio.business_id(number), sent["to"], now=ctx.now)
+    if hold == "release":
+        # Held, then released: the statuses come later than usual.
+        delays = tuple(delay + HOLD_SECONDS for delay in delays)  # type: ignore[assignment]
+    webhooks.queue_delivery_statuses(ctx.store, number, sent, now=ctx.now, delays=delays)
+
+
+# How much later than usual a held (then released) send's statuses come.
+HOLD_SECONDS = 2.0
+
+
+def _async_failure(ctx: Context, number: SimNumber, sent: dict[str, Any], *, async_error: dict[str, Any] | None,
+                   hold: str | None, in_window: bool) -> dict[str, Any] | None:
+    """The error of the one ``failed`` status an accepted send gets, or None when it is delivered."""
+    to = sent["to"]
+    if ctx.store.get("undeliverable", to) is not None:
+        return webhooks.UNDELIVERABLE_ERROR
+    if async_error is not None:
+        return async_error
+    if sent["type"] != "template":
+        return None if in_window else webhooks.RE_ENGAGEMENT_ERROR
+    if sent["category"] == "marketing":
+        if ctx.store.get("marketing_optout", marketing_key(number, to)) is not None:
+            return webhooks.MARKETING_OPT_OUT_ERROR
+        cap = ctx.config.marketing_per_user_limit
+        if ctx.store.get("marketing_limited", to) is not None or (
+                cap is not None and ctx.limits.marketing_received(to, now=ctx.now) >= cap):
+            return webhooks.MARKETING_LIMIT_ERROR
+    if hold == "drop":
+        return webhooks.PACING_DROPPED_ERROR
+    if ctx.config.enforce_messaging_limit and not in_window:
+        tier = portfolio.messaging_limit(ctx.store, number)
+        limit = portfolio.unique_user_limit(tier)
+        business = portfolio.business_id(number)
+        users = ctx.limits.portfolio_users
+        if limit is not None and not users.contains(business, to, now=ctx.now, window=SERVICE_WINDOW_SECONDS) \
+                and users.count(business, now=ctx.now, window=SERVICE_WINDOW_SECONDS) >= limit:
+            return webhooks.messaging_limit_error(tier, limit)
+    return None
+
+
+def marketing_key(number: SimNumber, wa_id: str) -> str:
+    """A customer's marketing opt-out is per business (kept per WABA here): ``{waba_id}:{wa_id}``."""
+    return f"{number.waba_id}:{wa_id}"

@@ -3,6 +3,7 @@ the messaging limit, shared by all its numbers since 2025-10-07 (docs/cloudapi.m
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Any
 
@@ -21,13 +22,26 @@ def business_id(number: SimNumber) -> str:
     """The owner business's id: configured, or a stable id derived from the WABA id."""
     if number.business_id:
         return number.business_id
-    return str(10**14 + int(hashlib.sha256(f"business:{number.waba_id}".encode()).hexdigest(), 16) % (9 * 10**14))
+    return _derived_business_id(number.waba_id)
+
+
+@functools.lru_cache(maxsize=1024)
+def _derived_business_id(waba_id: str) -> str:
+    return str(10**14 + int(hashlib.sha256(f"business:{waba_id}".encode()).hexdigest(), 16) % (9 * 10**14))
 
 
 def owner_business_info(number: SimNumber) -> dict[str, Any]:
     """``{"name", "id"}`` as in ``GET /{waba-id}?fields=owner_business_info``."""
     return {"name": number.business_name or f"{number.verified_name or 'Simulated'} (business portfolio)",
             "id": business_id(number)}
+
+
+_UNIQUE_USERS = {"TIER_50": 50, "TIER_250": 250, "TIER_2K": 2_000, "TIER_10K": 10_000, "TIER_100K": 100_000}
+
+
+def unique_user_limit(tier: str) -> int | None:
+    """Unique customers outside a service window per moving 24 h a tier allows (None: unlimited)."""
+    return _UNIQUE_USERS.get(tier)
 
 
 def messaging_limit(store: Store, number: SimNumber) -> str:

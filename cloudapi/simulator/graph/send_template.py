@@ -15,8 +15,8 @@ PARAMETER_TYPES = ("text", "currency", "date_time", "image", "video", "document"
                    "coupon_code", "action")
 
 
-def check_template(ctx: Context, number: SimNumber, template: dict[str, Any]) -> str:
-    """Validate a ``template`` object; returns the pricing category (the template's, lower-cased)."""
+def check_template(ctx: Context, number: SimNumber, template: dict[str, Any]) -> dict[str, Any]:
+    """Validate a ``template`` object; returns the stored template it sends."""
     name = template.get("name")
     if not isinstance(name, str) or not name:
         raise missing_parameter("template['name']")
@@ -31,7 +31,7 @@ def check_template(ctx: Context, number: SimNumber, template: dict[str, Any]) ->
     if not isinstance(components, list):
         raise invalid_value("template['components'] must be an array")
     _check_parameters(ctx, number, stored, components)
-    return str(stored["category"]).lower()
+    return stored
 
 
 def find_template(ctx: Context, waba_id: str, name: str, language: str) -> dict[str, Any] | None:

@@ -34,6 +34,8 @@ class Checked:
 
     category: str | None = None
     async_error: dict[str, Any] | None = None
+    # A template send: the stored template (its ``quality_hold`` decides a held send's fate).
+    template: dict[str, Any] | None = None
 
 
 def check_content(ctx: Context, number: SimNumber, message_type: str, payload: dict[str, Any]) -> Checked:
@@ -62,7 +64,8 @@ def check_content(ctx: Context, number: SimNumber, message_type: str, payload: d
     elif message_type == "interactive":
         send_interactive.check_interactive(ctx, number, content)
     elif message_type == "template":
-        return Checked(category=send_template.check_template(ctx, number, content))
+        stored = send_template.check_template(ctx, number, content)
+        return Checked(category=str(stored["category"]).lower(), template=stored)
     return Checked()
 
 

@@ -27,3 +27,4 @@ class Store(MessagesMixin, WebhookQueueMixin, ObjectsMixin):
         with self._tx() as db:
             for table in _RESET_TABLES:
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+            self._object_cache.clear()

@@ -84,17 +84,32 @@ CREATE INDEX IF NOT EXISTS rate_events_key ON rate_events (kind, key, at);
 """
 
 # Columns added after a table first shipped: (table, column, definition). Old db files get them on open.
-_ADDED_COLUMNS = [("request_log", "fault", "TEXT NOT NULL DEFAULT ''")]
+# ``webhooks.statuses``: how many message statuses the webhook carries (0: anything else); the dispatcher
+# batches status webhooks into one POST, as Meta does.
+_ADDED_COLUMNS = [("request_log", "fault", "TEXT NOT NULL DEFAULT ''"),
+                  ("webhooks", "statuses", "INTEGER NOT NULL DEFAULT 0")]
 
 
 class Database:
-    """One connection shared by the server's threads and the dispatcher; a lock serialises it."""
+    """One connection shared by the server's threads and the dispatcher; a lock serialises it.
+
+    A file database runs in WAL mode without an fsync per commit (``synchronous=NORMAL``): the
+    simulator's state is a test double's, and a send must not wait on the disk (docs/simulator.md
+    "Speed").
+    """
 
     def __init__(self, db_path: str = ":memory:") -> None:
         self._conn = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._depth = 0  # nesting of transaction(): only the outermost one begins and commits
+        # Documents by (kind, id) as stored (JSON text, or None for "absent"): ObjectsMixin.get reads it
+        # instead of the table. Every write goes through this store; a rollback forgets it all.
+        self._object_cache: dict[tuple[str, str], str | None] = {}
         with self._lock:
+            if db_path != ":memory:":
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.executescript(SCHEMA)
             for table, column, definition in _ADDED_COLUMNS:
                 existing = {row["name"] for row in self._conn.execute(f"PRAGMA table_info({table})")}
@@ -109,14 +124,34 @@ class Database:
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
+            if self._depth:
+                # Inside transaction(): part of the caller's transaction (one commit per request).
+                self._depth += 1
+                try:
+                    yield self._conn
+                finally:
+                    self._depth -= 1
+                return
+            self._depth = 1
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
             except BaseException:
                 self._conn.execute("ROLLBACK")
+                self._object_cache.clear()
                 raise
-            self._conn.execute("COMMIT")
+            else:
+                self._conn.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    def transaction(self) -> Any:
+        """One transaction around several store calls (they join it): a send's rows commit once."""
+        return self._tx()
 
     def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with self._tx() as db:
-            return db.execute(sql, params).fetchall()
+        with self._lock:
+            if self._depth:  # inside transaction(): no new one (the common case while serving a request)
+                return self._conn.execute(sql, params).fetchall()
+            with self._tx() as db:
+                return db.execute(sql, params).fetchall()

@@ -49,7 +49,7 @@ class MessagesMixin(Database):
         with self._tx() as db:
             db.execute(
                 "INSERT INTO sent_messages VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (wamid, phone_number_id, to_wa_id, type, json.dumps(redact(body)), biz_opaque_callback_data, created),
+                (wamid, phone_number_id, to_wa_id, type, dumps_redacted(body), biz_opaque_callback_data, created),
             )
 
     def sent_messages(self, phone_number_id: str | None = None) -> list[dict[str, Any]]:
@@ -65,6 +65,13 @@ class MessagesMixin(Database):
         """One accepted send by wamid."""
         rows = self._all("SELECT * FROM sent_messages WHERE wamid = ?", (wamid,))
         return _sent(rows[0]) if rows else None
+
+    def sent_times(self, phone_number_id: str, *, since: float | None = None) -> list[tuple[float, str | None]]:
+        """(created, biz_opaque_callback_data) of a number's accepted sends, oldest first."""
+        rows = self._all(
+            "SELECT created, biz_opaque_callback_data FROM sent_messages WHERE phone_number_id = ? AND created >= ?"
+            " ORDER BY created, rowid", (phone_number_id, since if since is not None else float("-inf")))
+        return [(float(row[0]), row[1]) for row in rows]
 
     def callback_data_counts(self) -> dict[str, int]:
         """How many accepted sends carried each ``biz_opaque_callback_data``."""
@@ -115,7 +122,7 @@ class MessagesMixin(Database):
             cursor = db.execute(
                 "INSERT INTO request_log (created, method, path, status, body, response, fault)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (created, method, path, status, json.dumps(redact(body)), json.dumps(response), fault),
+                (created, method, path, status, dumps_redacted(body), json.dumps(response), fault),
             )
         return int(cursor.lastrowid or 0)
 
@@ -155,6 +162,14 @@ def _sent(row: Any) -> dict[str, Any]:
         "biz_opaque_callback_data": row["biz_opaque_callback_data"],
         "created": row["created"],
     }
+
+
+def dumps_redacted(value: Any) -> str:
+    """``json.dumps(redact(value))``, walking the value only when a secret key's name appears at all."""
+    text = json.dumps(value)
+    if any(f'"{key}"' in text for key in SECRET_KEYS):
+        return json.dumps(redact(value))
+    return text
 
 
 def redact(value: Any) -> Any:

@@ -12,22 +12,40 @@ from typing import Any
 from .db import Database
 
 
+# Documents remembered by ``get`` at most (then it starts again): customers marked or looked up, numbers…
+_CACHE_LIMIT = 100_000
+
+
 class ObjectsMixin(Database):
     """Store methods for documents, blobs and rate events."""
 
     def put(self, kind: str, object_id: str, data: dict[str, Any], *, owner: str = "", created: float = 0.0) -> None:
         """Insert or replace a document (``created`` and ``owner`` are kept on replace)."""
+        text = json.dumps(data)
         with self._tx() as db:
             db.execute(
                 "INSERT INTO objects (kind, id, owner, data, created) VALUES (?, ?, ?, ?, ?)"
                 " ON CONFLICT (kind, id) DO UPDATE SET data = excluded.data",
-                (kind, object_id, owner, json.dumps(data), created),
+                (kind, object_id, owner, text, created),
             )
+            self._remember(kind, object_id, text)
 
     def get(self, kind: str, object_id: str) -> dict[str, Any] | None:
-        """A document, or None."""
-        rows = self._all("SELECT data FROM objects WHERE kind = ? AND id = ?", (kind, object_id))
-        return json.loads(rows[0]["data"]) if rows else None
+        """A document, or None (a fresh copy each time: callers may change it)."""
+        key = (kind, object_id)
+        with self._lock:
+            if key in self._object_cache:
+                text = self._object_cache[key]
+            else:
+                rows = self._all("SELECT data FROM objects WHERE kind = ? AND id = ?", (kind, object_id))
+                text = rows[0]["data"] if rows else None
+                self._remember(kind, object_id, text)
+        return json.loads(text) if text is not None else None
+
+    def _remember(self, kind: str, object_id: str, text: str | None) -> None:
+        if len(self._object_cache) >= _CACHE_LIMIT:
+            self._object_cache.clear()
+        self._object_cache[(kind, object_id)] = text
 
     def find(self, object_id: str) -> tuple[str, dict[str, Any]] | None:
         """(kind, document) of whatever has this id, or None."""
@@ -49,6 +67,7 @@ class ObjectsMixin(Database):
         with self._tx() as db:
             db.execute("DELETE FROM objects WHERE kind = ? AND id = ?", (kind, object_id))
             db.execute("DELETE FROM blobs WHERE id = ?", (object_id,))
+            self._remember(kind, object_id, None)
 
     # -- blobs ---------------------------------------------------------------------------
 

@@ -17,19 +17,33 @@ TAKEN = "taken"
 class WebhookQueueMixin(Database):
     """Store methods for queued webhooks."""
 
-    def queue_webhook(self, *, phone_number_id: str, field: str, body: str, due: float, created: float) -> int:
-        """Queue a serialized webhook body for delivery at ``due``; returns its id."""
+    def queue_webhook(self, *, phone_number_id: str, field: str, body: str, due: float, created: float,
+                      statuses: int = 0) -> int:
+        """Queue a serialized webhook body for delivery at ``due``; returns its id. ``statuses``: how many
+        message statuses it carries (those are batched into one POST by the dispatcher)."""
         with self._tx() as db:
             cursor = db.execute(
-                "INSERT INTO webhooks (phone_number_id, field, body, due, created) VALUES (?, ?, ?, ?, ?)",
-                (phone_number_id, field, body, due, created),
+                "INSERT INTO webhooks (phone_number_id, field, body, due, created, statuses)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (phone_number_id, field, body, due, created, statuses),
             )
         return int(cursor.lastrowid or 0)
 
-    def due_webhooks(self, now: float) -> list[dict[str, Any]]:
-        """Pending webhooks whose due time has come, in due order."""
-        rows = self._all("SELECT * FROM webhooks WHERE state = ? AND due <= ? ORDER BY due, id", (PENDING, now))
-        return [dict(row) for row in rows]
+    def queue_webhooks(self, rows: list[tuple[str, str, str, float, float, int]]) -> None:
+        """Queue several serialized webhooks at once: (phone_number_id, field, body, due, created, statuses)."""
+        with self._tx() as db:
+            db.executemany(
+                "INSERT INTO webhooks (phone_number_id, field, body, due, created, statuses)"
+                " VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+    def due_webhooks(self, now: float, limit: int | None = None) -> list[dict[str, Any]]:
+        """Pending webhooks whose due time has come, in due order (the first ``limit`` if given)."""
+        sql = "SELECT * FROM webhooks WHERE state = ? AND due <= ? ORDER BY due, id"
+        params: tuple[Any, ...] = (PENDING, now)
+        if limit is not None:
+            sql += " LIMIT ?"
+            params = (PENDING, now, limit)
+        return [dict(row) for row in self._all(sql, params)]
 
     def next_due(self) -> float | None:
         """When the earliest pending webhook falls due, or None if nothing is pending."""
@@ -50,6 +64,15 @@ class WebhookQueueMixin(Database):
                 "UPDATE webhooks SET state = ?, attempts = attempts + 1, last_error = '', delivered_at = ?"
                 " WHERE id = ?",
                 (DELIVERED, at, webhook_id),
+            )
+
+    def mark_many_delivered(self, webhook_ids: list[int], *, at: float) -> None:
+        """Record the successful delivery of one batched POST holding these webhooks."""
+        with self._tx() as db:
+            db.executemany(
+                "UPDATE webhooks SET state = ?, attempts = attempts + 1, last_error = '', delivered_at = ?"
+                " WHERE id = ?",
+                [(DELIVERED, at, webhook_id) for webhook_id in webhook_ids],
             )
 
     def mark_attempt_failed(self, webhook_id: int, *, error: str, retry_at: float | None) -> None:
