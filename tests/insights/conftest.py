@@ -25,7 +25,7 @@ class History:
 
 
 def _conversation(phone, wa_id, name):
-    contact = Contact.objects.create(account=phone.account, wa_id=wa_id, name=name)
+    contact, _ = Contact.objects.get_or_create(account=phone.account, wa_id=wa_id, defaults={"name": name})
     return Conversation.objects.create(contact=contact, phone_number=phone)
 
 
