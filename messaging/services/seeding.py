@@ -234,6 +234,8 @@ def _messages(conversation: Conversation, count: int, rng: random.Random, operat
                        error_code=131026 if status == "failed" else None, sent_by_id=writer)
         out.append(row)
         at -= timedelta(minutes=rng.uniform(0.5, 30))
+        if count <= 500 and rng.random() < 0.08:  # the customer came back days later: a reopening
+            at -= timedelta(hours=rng.uniform(8, 96))
         inbound = not inbound if rng.random() < 0.8 else inbound
     out.reverse()
     if out[0]["direction"] == "out":  # we wrote first: a business-initiated template, nobody's reply
