@@ -26,3 +26,12 @@ def test_seeded_history_fills_every_insights_page(client):
     assert "spring_sale" in page
     cost = client.get(reverse("insights:cost"), {"period": "90"}).content.decode()
     assert "marketing" in cost and "USD" in cost
+
+
+def test_make_run_seeds_once():
+    call_command("seed_history", conversations=5, messages=20, if_empty=True, verbosity=0)
+    call_command("seed_history", conversations=5, messages=20, if_empty=True, verbosity=0)
+    assert ConversationEvent.objects.filter(kind="opened").count() <= 5
+    from messaging.models import Conversation
+
+    assert Conversation.objects.count() == 5
