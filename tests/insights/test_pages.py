@@ -7,7 +7,7 @@ from accounts import roles
 from accounts.services import ensure_user
 from messaging.models import Message
 
-from .conftest import build_history
+from .history import build_history
 
 pytestmark = pytest.mark.django_db
 
