@@ -38,6 +38,7 @@ HISTORY_LIMIT_DAYS = 400
 _STARTS = (ConversationEvent.Kind.OPENED, ConversationEvent.Kind.REOPENED)
 _DELIVERED = (Message.Status.DELIVERED, Message.Status.READ, Message.Status.PLAYED)
 _READ = (Message.Status.READ, Message.Status.PLAYED)
+_HISTORY_START = "history-start"  # key of the COMPUTED row on the earliest day with history
 
 
 def day_start(day: date) -> datetime:
@@ -57,17 +58,23 @@ def refresh_figures(*, now: datetime | None = None) -> int:
 
 
 def _days_to_backfill(phone: PhoneNumber, *, before: date) -> list[date]:
+    """Older days not computed yet: gaps above the earliest computed day (a beat that didn't run for a
+    while), then the days below it while the number has history there, at most BACKFILL_PER_RUN."""
     marked = DailyFigure.objects.filter(phone_number=phone, metric=Metric.COMPUTED, day__lt=before)
-    earliest = min(marked.values_list("day", flat=True).order_by("day")[:1], default=before)
+    computed = set(marked.values_list("day", flat=True))
+    earliest = min(computed, default=before)
     limit = before - timedelta(days=HISTORY_LIMIT_DAYS)
-    older = Message.objects.filter(conversation__phone_number=phone, created_at__lt=day_start(earliest))
-    if earliest <= limit or not older.exists():
-        return []
-    # Days between ``before`` and the earliest computed one are never skipped: backfill walks down.
-    gaps = [before - timedelta(days=n) for n in range(1, (before - earliest).days)]
-    computed = set(marked.filter(day__gt=earliest).values_list("day", flat=True))
-    missing = [day for day in gaps if day not in computed]
-    missing += [earliest - timedelta(days=n) for n in range(1, BACKFILL_PER_RUN + 1)]
+    missing = [before - timedelta(days=n) for n in range(1, (before - earliest).days)]
+    missing = [day for day in missing if day not in computed]
+    reached = marked.filter(key=_HISTORY_START).exists()
+    if not reached and len(missing) < BACKFILL_PER_RUN and earliest > limit:
+        older = Message.objects.filter(conversation__phone_number=phone, created_at__lt=day_start(earliest))
+        if older.exists():
+            missing += [earliest - timedelta(days=n) for n in range(1, BACKFILL_PER_RUN + 1)]
+        elif earliest < before:
+            # Nothing older: say so on the earliest day, so later runs don't look again.
+            DailyFigure.objects.create(account_id=phone.account_id, phone_number=phone, day=earliest,
+                                       metric=Metric.COMPUTED, key=_HISTORY_START, value=1)
     return [day for day in missing if day > limit][:BACKFILL_PER_RUN]
 
 
@@ -134,8 +141,16 @@ def _durations(figures: Counter, phone, start, end) -> None:
                .exclude(rate_group__startswith="campaign:").order_by("created_at", "id"))
     resolutions = ConversationEvent.objects.filter(**same, kind=ConversationEvent.Kind.RESOLVED,
                                                    occurred_at__gte=OuterRef("occurred_at")).order_by("occurred_at", "id")
+    # Only conversations with a person's reply or a resolution in [start, end) can add a sample: the
+    # correlated look-ups below then run for those, not for every start of the look-back.
+    replied = Message.objects.filter(conversation__phone_number=phone, direction=Message.Direction.OUTBOUND,
+                                     sent_by__isnull=False, created_at__gte=start, created_at__lt=end)
+    resolved = ConversationEvent.objects.filter(conversation__phone_number=phone, kind=ConversationEvent.Kind.RESOLVED,
+                                                occurred_at__gte=start, occurred_at__lt=end)
+    active = Q(conversation_id__in=replied.values("conversation_id")) | Q(
+        conversation_id__in=resolved.values("conversation_id"))
     starts = (ConversationEvent.objects
-              .filter(conversation__phone_number=phone, kind__in=_STARTS, occurred_at__gte=start - LOOK_BACK,
+              .filter(active, kind__in=_STARTS, occurred_at__gte=start - LOOK_BACK,
                       occurred_at__lt=end)
               .annotate(next_start=Subquery(later_starts.order_by("occurred_at").values("occurred_at")[:1]),
                         reply_at=Subquery(replies.values("created_at")[:1]),
