@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.db.models import Sum
 
 from campaigns.models import PricingRate
 from campaigns.services.pricing import Rate
@@ -29,10 +30,13 @@ class Period:
         return [self.since + timedelta(days=n) for n in range((self.until - self.since).days + 1)]
 
 
+def _figures(numbers, period: Period, metrics):
+    return DailyFigure.objects.filter(phone_number__in=numbers, metric__in=metrics, day__gte=period.since,
+                                      day__lte=period.until).order_by()
+
+
 def _rows(numbers, period: Period, metrics, *fields):
-    return (DailyFigure.objects.filter(phone_number__in=numbers, metric__in=metrics, day__gte=period.since,
-                                       day__lte=period.until)
-            .values_list("day", "metric", *fields).order_by())
+    return _figures(numbers, period, metrics).values_list("day", "metric", *fields)
 
 
 # -- conversations -------------------------------------------------------------------------------
@@ -57,13 +61,17 @@ def conversation_figures(numbers, period: Period) -> ConversationFigures:
     plain = (Metric.OPENED, Metric.RESOLVED, Metric.MESSAGES_IN, Metric.MESSAGES_OUT)
     for day, metric, value in _rows(numbers, period, plain, "value"):
         counts[day][metric] += value
+    # The histograms summed in the database: per operator over the period, and per day (first responses).
     per_day = defaultdict(dict)
     per_operator = {Metric.FIRST_RESPONSE: defaultdict(dict), Metric.RESOLUTION: defaultdict(dict)}
-    rows = _rows(numbers, period, (Metric.FIRST_RESPONSE, Metric.RESOLUTION), "operator_id", "bucket", "value")
-    for day, metric, operator, bucket, value in rows:
+    durations = _figures(numbers, period, (Metric.FIRST_RESPONSE, Metric.RESOLUTION))
+    for metric, operator, bucket, value in (durations.values_list("metric", "operator_id", "bucket")
+                                            .annotate(total=Sum("value")).values_list("metric", "operator_id",
+                                                                                     "bucket", "total")):
         _add(per_operator[metric][operator], bucket, value)
-        if metric == Metric.FIRST_RESPONSE:
-            _add(per_day[day], bucket, value)
+    daily = _figures(numbers, period, (Metric.FIRST_RESPONSE,)).values("day", "bucket").annotate(total=Sum("value"))
+    for day, bucket, value in daily.values_list("day", "bucket", "total"):
+        _add(per_day[day], bucket, value)
     days = []
     for day in period.days:
         row = {"day": day, **{metric: counts[day][metric] for metric in plain}}
