@@ -81,8 +81,7 @@ def _report_rollup() -> None:
     days = [today - timedelta(days=n) for n in range(RECENT_DAYS)]
     numbers = list(PhoneNumber.objects.filter(account__waba_id=SEED_WABA_ID))
     started = time.perf_counter()
-    for number in numbers:
-        compute_days(number, days)
+    compute_days(numbers, days)  # as the beat does: every number's recent days in one pass
     elapsed = time.perf_counter() - started
     print(f"  insights rollup (the beat's run: {RECENT_DAYS} recent days × {len(numbers)} numbers): {elapsed * 1000:.0f} ms\n")
 

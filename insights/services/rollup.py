@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import phonenumbers
 from django.db import transaction
-from django.db.models import Count, Exists, ExpressionWrapper, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.db.models.fields import BooleanField
 from django.db.models.fields.json import KT
 from django.db.models.functions import TruncDate
@@ -49,11 +49,15 @@ def refresh_figures(*, now: datetime | None = None) -> int:
     """Recompute the recent days of every number and backfill some older ones; returns days computed."""
     today = (now or timezone.now()).astimezone(UTC).date()
     computed = 0
-    for phone in PhoneNumber.objects.select_related("account"):
-        days = [today - timedelta(days=n) for n in range(RECENT_DAYS)]
-        days += _days_to_backfill(phone, before=days[-1])
-        compute_days(phone, days)
-        computed += len(days)
+    phones = list(PhoneNumber.objects.all())
+    recent = [today - timedelta(days=n) for n in range(RECENT_DAYS)]
+    # Every number's recent days in one pass (each collector scans the recent history once, not per number).
+    compute_days(phones, recent)
+    computed = len(recent) * len(phones)
+    for phone in phones:
+        older = _days_to_backfill(phone, before=recent[-1])
+        compute_days([phone], older)
+        computed += len(older)
     return computed
 
 
@@ -78,31 +82,34 @@ def _days_to_backfill(phone: PhoneNumber, *, before: date) -> list[date]:
     return [day for day in missing if day > limit][:BACKFILL_PER_RUN]
 
 
-def compute_days(phone: PhoneNumber, days: Iterable[date]) -> None:
-    """Replace the number's figures of ``days`` with freshly computed ones (in one transaction)."""
+def compute_days(phones: PhoneNumber | Iterable[PhoneNumber], days: Iterable[date]) -> None:
+    """Replace the numbers' figures of ``days`` with freshly computed ones (in one transaction)."""
+    phones = [phones] if isinstance(phones, PhoneNumber) else list(phones)
     days = sorted(set(days))
-    if not days:
+    if not days or not phones:
         return
+    accounts = {phone.pk: phone.account_id for phone in phones}
     start, end = day_start(days[0]), day_start(days[-1]) + timedelta(days=1)
     wanted = set(days)
     rows: list[DailyFigure] = []
 
-    def add(day, metric, value, **extra):
+    def add(phone, day, metric, value, **extra):
         if day in wanted and value:
-            rows.append(DailyFigure(account_id=phone.account_id, phone_number=phone, day=day, metric=metric,
+            rows.append(DailyFigure(account_id=accounts[phone], phone_number_id=phone, day=day, metric=metric,
                                     value=value, **extra))
 
-    for day in days:
-        add(day, Metric.COMPUTED, 1)
-    for (day, metric, key, detail, operator, bucket), value in _collect(phone, start, end).items():
-        add(day, metric, value, key=key, detail=detail, operator_id=operator, bucket=bucket)
+    for phone in accounts:
+        for day in days:
+            add(phone, day, Metric.COMPUTED, 1)
+    for (phone, day, metric, key, detail, operator, bucket), value in _collect(list(accounts), start, end).items():
+        add(phone, day, metric, value, key=key, detail=detail, operator_id=operator, bucket=bucket)
     with transaction.atomic():
-        DailyFigure.objects.filter(phone_number=phone, day__in=days).delete()
+        DailyFigure.objects.filter(phone_number__in=list(accounts), day__in=days).delete()
         DailyFigure.objects.bulk_create(rows, batch_size=2000)
 
 
-def _collect(phone: PhoneNumber, start: datetime, end: datetime) -> Counter:
-    """(day, metric, key, detail, operator id, bucket) → value, for everything counted in [start, end)."""
+def _collect(phone: list[int], start: datetime, end: datetime) -> Counter:
+    """(number id, day, metric, key, detail, operator id, bucket) → value, for everything counted in [start, end)."""
     figures: Counter = Counter()
     _messages(figures, phone, start, end)
     _states(figures, phone, start, end)
@@ -113,23 +120,25 @@ def _collect(phone: PhoneNumber, start: datetime, end: datetime) -> Counter:
 
 
 def _messages(figures: Counter, phone, start, end) -> None:
-    rows = (Message.objects.filter(conversation__phone_number=phone, created_at__gte=start, created_at__lt=end)
-            .annotate(day=TruncDate("created_at", tzinfo=UTC)).values("day", "direction")
+    rows = (Message.objects.filter(conversation__phone_number__in=phone, created_at__gte=start, created_at__lt=end)
+            .annotate(day=TruncDate("created_at", tzinfo=UTC), phone=F("conversation__phone_number_id"))
+            .values("phone", "day", "direction")
             .annotate(n=Count("id")).order_by())
     for row in rows:
         metric = Metric.MESSAGES_IN if row["direction"] == Message.Direction.INBOUND else Metric.MESSAGES_OUT
-        figures[(row["day"], metric, "", "", None, None)] += row["n"]
+        figures[(row["phone"], row["day"], metric, "", "", None, None)] += row["n"]
 
 
 def _states(figures: Counter, phone, start, end) -> None:
     rows = (ConversationEvent.objects
-            .filter(conversation__phone_number=phone, occurred_at__gte=start, occurred_at__lt=end,
+            .filter(conversation__phone_number__in=phone, occurred_at__gte=start, occurred_at__lt=end,
                     kind__in=(*_STARTS, ConversationEvent.Kind.RESOLVED))
-            .annotate(day=TruncDate("occurred_at", tzinfo=UTC)).values("day", "kind").annotate(n=Count("id"))
+            .annotate(day=TruncDate("occurred_at", tzinfo=UTC), phone=F("conversation__phone_number_id"))
+            .values("phone", "day", "kind").annotate(n=Count("id"))
             .order_by())
     for row in rows:
         metric = Metric.RESOLVED if row["kind"] == ConversationEvent.Kind.RESOLVED else Metric.OPENED
-        figures[(row["day"], metric, "", "", None, None)] += row["n"]
+        figures[(row["phone"], row["day"], metric, "", "", None, None)] += row["n"]
 
 
 def _durations(figures: Counter, phone, start, end) -> None:
@@ -143,9 +152,9 @@ def _durations(figures: Counter, phone, start, end) -> None:
                                                    occurred_at__gte=OuterRef("occurred_at")).order_by("occurred_at", "id")
     # Only conversations with a person's reply or a resolution in [start, end) can add a sample: the
     # correlated look-ups below then run for those, not for every start of the look-back.
-    replied = Message.objects.filter(conversation__phone_number=phone, direction=Message.Direction.OUTBOUND,
+    replied = Message.objects.filter(conversation__phone_number__in=phone, direction=Message.Direction.OUTBOUND,
                                      sent_by__isnull=False, created_at__gte=start, created_at__lt=end)
-    resolved = ConversationEvent.objects.filter(conversation__phone_number=phone, kind=ConversationEvent.Kind.RESOLVED,
+    resolved = ConversationEvent.objects.filter(conversation__phone_number__in=phone, kind=ConversationEvent.Kind.RESOLVED,
                                                 occurred_at__gte=start, occurred_at__lt=end)
     active = Q(conversation_id__in=replied.values("conversation_id")) | Q(
         conversation_id__in=resolved.values("conversation_id"))
@@ -157,16 +166,17 @@ def _durations(figures: Counter, phone, start, end) -> None:
                         reply_by=Subquery(replies.values("sent_by_id")[:1]),
                         resolved_at=Subquery(resolutions.values("occurred_at")[:1]),
                         resolved_by=Subquery(resolutions.values("actor_id")[:1]))
-              .values_list("occurred_at", "actor_id", "next_start", "reply_at", "reply_by", "resolved_at", "resolved_by"))
-    for at, actor, next_start, reply_at, reply_by, resolved_at, resolved_by in starts.iterator(chunk_size=5000):
+              .values_list("conversation__phone_number_id", "occurred_at", "actor_id", "next_start", "reply_at",
+                           "reply_by", "resolved_at", "resolved_by"))
+    for number, at, actor, next_start, reply_at, reply_by, resolved_at, resolved_by in starts.iterator(chunk_size=5000):
         limit = min(next_start or at + LOOK_BACK, at + LOOK_BACK)
         # Only a customer's message starts the clock for a first response (an operator opening one does not).
         if actor is None and reply_at is not None and reply_at < limit and start <= reply_at < end:
-            key = (reply_at.astimezone(UTC).date(), Metric.FIRST_RESPONSE, "", "", reply_by,
+            key = (number, reply_at.astimezone(UTC).date(), Metric.FIRST_RESPONSE, "", "", reply_by,
                    bucket_of((reply_at - at).total_seconds()))
             figures[key] += 1
         if resolved_at is not None and resolved_at < limit and start <= resolved_at < end:
-            key = (resolved_at.astimezone(UTC).date(), Metric.RESOLUTION, "", "", resolved_by,
+            key = (number, resolved_at.astimezone(UTC).date(), Metric.RESOLUTION, "", "", resolved_by,
                    bucket_of((resolved_at - at).total_seconds()))
             figures[key] += 1
 
@@ -177,41 +187,42 @@ def _templates(figures: Counter, phone, start, end) -> None:
                                       created_at__gt=OuterRef("created_at"),
                                       created_at__lt=OuterRef("created_at") + timedelta(hours=24))
     rows = (Message.objects
-            .filter(conversation__phone_number=phone, direction=Message.Direction.OUTBOUND, type="template",
+            .filter(conversation__phone_number__in=phone, direction=Message.Direction.OUTBOUND, type="template",
                     created_at__gte=start, created_at__lt=end)
-            .annotate(day=TruncDate("created_at", tzinfo=UTC), name=KT("payload__name"),
+            .annotate(day=TruncDate("created_at", tzinfo=UTC), phone=F("conversation__phone_number_id"),
+                      name=KT("payload__name"),
                       language=KT("payload__language__code"), replied=Exists(answered),
                       accepted=ExpressionWrapper(Q(wamid__isnull=False), output_field=BooleanField()))
-            .values("day", "name", "language", "status", "error_code", "replied", "accepted")
+            .values("phone", "day", "name", "language", "status", "error_code", "replied", "accepted")
             .annotate(n=Count("id")).order_by())
     for row in rows:
         key = f"{row['name'] or '?'}|{row['language'] or ''}"
-        day, n, status = row["day"], row["n"], row["status"]
+        at, n, status = (row["phone"], row["day"]), row["n"], row["status"]
         if row["accepted"]:
-            figures[(day, Metric.TEMPLATE_SENT, key, "", None, None)] += n
+            figures[(*at, Metric.TEMPLATE_SENT, key, "", None, None)] += n
         if status in _DELIVERED:
-            figures[(day, Metric.TEMPLATE_DELIVERED, key, "", None, None)] += n
+            figures[(*at, Metric.TEMPLATE_DELIVERED, key, "", None, None)] += n
         if status in _READ:
-            figures[(day, Metric.TEMPLATE_READ, key, "", None, None)] += n
+            figures[(*at, Metric.TEMPLATE_READ, key, "", None, None)] += n
         if status == Message.Status.FAILED:
-            figures[(day, Metric.TEMPLATE_FAILED, key, str(row["error_code"] or ""), None, None)] += n
+            figures[(*at, Metric.TEMPLATE_FAILED, key, str(row["error_code"] or ""), None, None)] += n
         elif row["replied"]:
-            figures[(day, Metric.TEMPLATE_REPLIED, key, "", None, None)] += n
+            figures[(*at, Metric.TEMPLATE_REPLIED, key, "", None, None)] += n
 
 
 def _pricing(figures: Counter, phone, start, end) -> None:
     """Messages Meta priced, from the ``pricing`` object of delivered (or read) statuses: once per
     message (Meta puts it on ``sent`` and on one of delivered / read), on the day of delivery."""
     rows = (MessageStatusEvent.objects
-            .filter(message__conversation__phone_number=phone, status__in=("delivered", "read"),
+            .filter(message__conversation__phone_number__in=phone, status__in=("delivered", "read"),
                     timestamp__gte=start, timestamp__lt=end, pricing__has_key="category")
             .annotate(day=TruncDate("timestamp", tzinfo=UTC), category=KT("pricing__category"),
-                      pricing_type=KT("pricing__type"))
-            .values("day", "category", "pricing_type", "recipient_id").annotate(n=Count("id")).order_by())
+                      pricing_type=KT("pricing__type"), phone=F("message__conversation__phone_number_id"))
+            .values("phone", "day", "category", "pricing_type", "recipient_id").annotate(n=Count("id")).order_by())
     for row in rows:
         category = (row["category"] or "").lower().replace("-", "_")
         detail = f"{row['pricing_type'] or 'regular'}|{country_of(row['recipient_id'])}"
-        figures[(row["day"], Metric.PRICED, category, detail[:64], None, None)] += row["n"]
+        figures[(row["phone"], row["day"], Metric.PRICED, category, detail[:64], None, None)] += row["n"]
 
 
 @lru_cache(maxsize=200_000)

@@ -40,10 +40,9 @@ def seed_insights(result, *, rng, now, progress) -> None:
     first = (now - timedelta(days=92)).astimezone(UTC).date()
     today = now.astimezone(UTC).date()
     days = [first + timedelta(days=n) for n in range((today - first).days + 1)]
-    for phone in result.phone_numbers:
-        for start in range(0, len(days), _CHUNK_DAYS):
-            compute_days(phone, days[start:start + _CHUNK_DAYS])
-        progress(f"insights: {len(days)} days of figures for +{phone.display_phone_number}")
+    for start in range(0, len(days), _CHUNK_DAYS):
+        compute_days(result.phone_numbers, days[start:start + _CHUNK_DAYS])
+        progress(f"insights: figures of {min(start + _CHUNK_DAYS, len(days))} / {len(days)} days")
 
 
 def _campaign(result, template, now) -> None:
