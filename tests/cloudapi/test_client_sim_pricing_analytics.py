@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 import responses
 
-from .sim_env import WABA
+from .sim_env import CUSTOMER, PHONE, WABA
 
 from cloudapi.client import CloudApiClient
 from cloudapi.errors import CloudApiError
@@ -35,3 +35,16 @@ def test_the_simulator_refuses_a_period_without_its_end(sim_env):
     assert client.get_business_account(waba_id=WABA).id == WABA
     # Nothing delivered yet: no data points.
     assert client.pricing_analytics(waba_id=WABA, start=0, end=2_000_000_000) == []
+
+
+def test_the_simulator_reports_what_it_delivered_and_its_price(sim_env):
+    client = sim_env.client()
+    client.send_template(phone_number_id=PHONE, to=CUSTOMER, name="hello_world", language="en_US")
+    sim_env.customer_writes()
+    client.send_text(phone_number_id=PHONE, to=CUSTOMER, body="Thanks!")  # in the window: free
+    points = client.pricing_analytics(waba_id=WABA, start=0, end=2_000_000_000)
+    by_type = {point.pricing_type: point for point in points}
+    assert by_type["REGULAR"].volume == 1 and by_type["REGULAR"].cost == Decimal("0.004")
+    assert by_type["REGULAR"].pricing_category == "UTILITY" and by_type["REGULAR"].country == "US"
+    assert by_type["FREE_CUSTOMER_SERVICE"].volume == 1 and by_type["FREE_CUSTOMER_SERVICE"].cost == 0
+    assert {point.end - point.start for point in points} == {86400}
