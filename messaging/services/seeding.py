@@ -125,7 +125,7 @@ def seed_history(
                 _insert_messages(pending, batch_size)
                 done += len(pending)
             ConversationEvent.objects.bulk_create(events, batch_size=batch_size)
-            _resolve_states(rows, events)
+            _resolve_states(events)
             _priced_statuses([c for c, _ in rows], batch_size)
             refresh_last_messages(conversations=Conversation.objects.filter(pk__in=[c.pk for c, _ in rows]))
         if chunk[-1] == conversations - 1:
@@ -251,7 +251,7 @@ def _states(conversation: Conversation, messages: list[dict], rng: random.Random
     """Opened / reopened at each burst of the customer's messages; most bursts resolved after our
     last reply (the live ones, in the last day, stay open)."""
     events, previous, open_since = [], None, None
-    for index, row in enumerate(messages):
+    for row in messages:
         if row["direction"] == "in" and (previous is None or row["created_at"] - previous > _NEW_BURST):
             if open_since is not None and previous is not None:
                 events.append(_resolution(conversation, previous, rng))
@@ -269,15 +269,12 @@ def _resolution(conversation: Conversation, last: datetime, rng: random.Random) 
                              actor_id=conversation.assigned_to_id, occurred_at=last + timedelta(minutes=rng.uniform(1, 90)))
 
 
-def _resolve_states(rows, events: list) -> None:
-    """Conversations whose last event is a resolution are resolved (the rest stay open)."""
+def _resolve_states(events: list) -> None:
+    """Conversations whose last event is a resolution are resolved (the rest stay open); one UPDATE."""
     last = {}
     for event in events:
         last[event.conversation_id] = event
     resolved = [pk for pk, event in last.items() if event.kind == ConversationEvent.Kind.RESOLVED]
-    for conversation, _ in rows:
-        if conversation.pk in last:
-            conversation.state_changed_at = last[conversation.pk].occurred_at
     Conversation.objects.filter(pk__in=resolved).update(state=Conversation.State.RESOLVED)
 
 
