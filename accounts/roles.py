@@ -1,4 +1,4 @@
-"""The four roles, as Django groups with permissions, kept in step after every migrate.
+"""The five roles, as Django groups with permissions, kept in step after every migrate.
 
 A permission that does not exist yet (its app is not migrated) is skipped; the next
 migrate adds it, so the roles always match the code.
@@ -11,7 +11,8 @@ ADMINISTRATOR = "Administrator"
 OPERATOR = "Operator"
 TEMPLATE_MANAGER = "Template manager"
 SUPPORT = "Support"
-ROLES = (ADMINISTRATOR, OPERATOR, TEMPLATE_MANAGER, SUPPORT)
+MANAGER = "Manager"
+ROLES = (ADMINISTRATOR, OPERATOR, TEMPLATE_MANAGER, SUPPORT, MANAGER)
 
 # What each role may do, in a line, for the people page (Settings → People and roles). Keep in step
 # with the permissions the apps contribute from their ready().
@@ -24,10 +25,13 @@ DESCRIPTIONS = {
     "accounts, sets up their flows' data endpoint, keeps the media library; reads conversations but sends nothing.",
     SUPPORT: "Helps in the Django admin (contacts, messages, webhook events: replay, resend) and answers "
     "the conversations of their numbers; reads templates.",
+    MANAGER: "Sees the insights of their numbers (conversations, response times, templates, cost) and reads "
+    "their conversations and the team's states; sends nothing, no Settings.",
 }
 
 # Filled by each app's ``AppConfig.ready()`` with its own permissions, so this module names no app above it.
-_role_permissions: dict[str, list[str]] = {OPERATOR: [], TEMPLATE_MANAGER: [], SUPPORT: [], ADMINISTRATOR: []}
+_role_permissions: dict[str, list[str]] = {OPERATOR: [], TEMPLATE_MANAGER: [], SUPPORT: [], MANAGER: [],
+                                           ADMINISTRATOR: []}
 # Administrators get every permission of these apps.
 _admin_apps: list[str] = []
 

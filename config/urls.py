@@ -21,5 +21,6 @@ urlpatterns = [
     path("campaigns/", include("campaigns.urls_audiences")),
     path("templates/", include("templates_mgr.urls")),
     path("media/", include("media_lib.urls")),
+    path("insights/", include("insights.urls")),
     path("", include("messaging.urls")),
 ]

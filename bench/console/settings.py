@@ -7,7 +7,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "bench-only-secret")
 os.environ.setdefault("FIELD_ENCRYPTION_KEY", "bench-only-encryption-key")
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/switchboard_console_bench")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/"
+                      + os.environ.get("BENCH_CONSOLE_DB", "switchboard_console_bench"))
 os.environ.setdefault("CELERY_BROKER_URL", "memory://")
 os.environ.setdefault("GRAPH_API_BASE_URL", "http://127.0.0.1:9")  # nothing is sent in this benchmark
 os.environ.setdefault("SIMULATOR_ENABLED", "true")

@@ -11,10 +11,12 @@ message body. ``CloudApiClient`` is composed from one mixin per topic:
 * ``profile`` — business profile get / update
 * ``flows`` — list / create / upload JSON / get / publish / deprecate / delete, public key
 * ``subscriptions`` — subscribed apps
+* ``analytics`` — ``pricing_analytics`` (what Meta counted and charged per day, category, type, country)
 * ``tokens`` — ``debug_token`` (validity, expiry, scopes, granted WABAs) and the WABA with its owner business
 """
 
 from ._transport import DEFAULT_MAX_DOWNLOAD_BYTES
+from .analytics import AnalyticsMixin, PricingDataPoint
 from .flows import FlowsMixin
 from .media import MediaMixin
 from .messages import (
@@ -57,6 +59,7 @@ class CloudApiClient(
     FlowsMixin,
     SubscribedAppsMixin,
     TokensMixin,
+    AnalyticsMixin,
 ):
     """Talks to ``{base_url}/{version}/…`` with one access token (Meta or the simulator)."""
 
@@ -68,6 +71,7 @@ __all__ = [
     "BusinessPublicKey",
     "CloudApiClient",
     "DownloadedMedia",
+    "PricingDataPoint",
     "FlowInfo",
     "FlowPreview",
     "FlowValidationError",

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "messaging",
     "templates_mgr",
     "campaigns",
+    "insights",
 ]
 
 MIDDLEWARE = [
@@ -308,6 +309,13 @@ LOGGING = {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.request": {"filters": ["client_errors_without_traceback"]},
     },
+}
+
+# --- Insights ---------------------------------------------------------------------------------
+# The figures of today and the two days before are recomputed this often (seconds); older days once.
+CELERY_BEAT_SCHEDULE["refresh-insights"] = {
+    "task": "insights.tasks.refresh_figures_task",
+    "schedule": env.float("INSIGHTS_REFRESH_EVERY", default=300.0),
 }
 
 # --- Media library ---------------------------------------------------------------------------

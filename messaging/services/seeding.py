@@ -5,7 +5,12 @@ a name search finds a few percent); conversations whose last activity is spread 
 (a few inside the 24-hour window, some unread, a third unassigned); messages alternating in and
 out with words from a vocabulary (a common word in about a third of them, order numbers that are
 nearly unique); one long thread (for the thread pages) whose outbound messages carry their
-sent → delivered → read timeline. Everything goes in with batched ``bulk_create`` (messages by
+sent → delivered → read timeline. Replies carry the operator who wrote them; a conversation that
+starts with our message starts with a template; each burst of the customer's messages opens (or
+reopens) the conversation and most bursts end resolved (``ConversationEvent`` rows, for the inbox
+states and insights); templates get a priced ``delivered`` status. Apps above messaging add their
+own rows through ``register_seed_extension`` (insights: prices, campaigns and the daily figures).
+Everything goes in with batched ``bulk_create`` (messages by
 ``COPY`` on PostgreSQL, where a million rows then take about a minute); nothing is sent anywhere.
 """
 
@@ -21,7 +26,7 @@ from django.utils import timezone
 
 from accounts.models import BusinessAccount, PhoneNumber
 
-from ..models import Contact, Conversation, Message, MessageStatusEvent
+from ..models import Contact, Conversation, ConversationEvent, Message, MessageStatusEvent
 from .last_message import refresh_last_messages
 
 SEED_WABA_ID = "seed-history"
@@ -47,6 +52,21 @@ OUTBOUND_LINES = (
     "I've started the refund for the {product}; it takes 3–5 days.", "We open at 9:00.",
     "Could you send a photo of the {product}?", "Here is your invoice for order #{n}.",
 )
+# The templates a conversation we start opens with: (name, language, pricing category).
+SEED_TEMPLATES = (("order_update", "en_US", "utility"), ("spring_sale", "en_US", "marketing"),
+                  ("login_code", "en_US", "authentication"))
+# A customer writing again after this long reopens the conversation (a new start for insights).
+_NEW_BURST = timedelta(hours=6)
+_EXTENSIONS: list = []
+
+
+def register_seed_extension(extension) -> None:
+    """``extension(result, *, rng, now, progress)`` runs after each ``seed_history`` (apps above
+    messaging seed their rows from it without messaging importing them)."""
+    if extension not in _EXTENSIONS:
+        _EXTENSIONS.append(extension)
+
+
 PRODUCTS = ("kettle", "lamp", "backpack", "bicycle helmet", "coffee grinder", "desk chair", "rain jacket", "toaster")
 
 
@@ -92,8 +112,11 @@ def seed_history(
         with transaction.atomic():
             rows = _conversations(chunk, first, numbers, operators, counts, rng, now)
             pending: list[dict] = []
+            events: list[ConversationEvent] = []
             for conversation, count in rows:
-                pending.extend(_messages(conversation, count, rng))
+                messages_of = _messages(conversation, count, rng, operators)
+                events.extend(_states(conversation, messages_of, rng, now))
+                pending.extend(messages_of)
                 if len(pending) >= batch_size:
                     _insert_messages(pending, batch_size)
                     done += len(pending)
@@ -101,13 +124,19 @@ def seed_history(
             if pending:
                 _insert_messages(pending, batch_size)
                 done += len(pending)
+            ConversationEvent.objects.bulk_create(events, batch_size=batch_size)
+            _resolve_states(events)
+            _priced_statuses([c for c, _ in rows], batch_size)
             refresh_last_messages(conversations=Conversation.objects.filter(pk__in=[c.pk for c, _ in rows]))
         if chunk[-1] == conversations - 1:
             long_conversation = rows[-1][0]
         say(f"{chunk[-1] + 1:,} conversations, {done:,} messages")
     if long_conversation is not None:
         _timelines(long_conversation, batch_size)
-    return SeedResult(account, numbers, operators, conversations, done, long_conversation)
+    result = SeedResult(account, numbers, operators, conversations, done, long_conversation)
+    for extension in _EXTENSIONS:
+        extension(result, rng=rng, now=now, progress=say)
+    return result
 
 
 def _account(count: int) -> tuple[BusinessAccount, list[PhoneNumber], list]:
@@ -183,7 +212,7 @@ def _conversations(chunk, first, numbers, operators, counts, rng, now) -> list[t
     return rows
 
 
-def _messages(conversation: Conversation, count: int, rng: random.Random) -> list[dict]:
+def _messages(conversation: Conversation, count: int, rng: random.Random, operators=()) -> list[dict]:
     """The conversation's messages as column values, oldest first."""
     out = []
     at = conversation.last_message_at
@@ -200,18 +229,74 @@ def _messages(conversation: Conversation, count: int, rng: random.Random) -> lis
             row.update(direction="in", payload={"body": line}, status="received", read_at_meta=at if k else None)
         else:
             status = rng.choices(("read", "delivered", "sent", "failed"), weights=(70, 20, 7, 3))[0]
+            writer = conversation.assigned_to_id or (rng.choice(operators).pk if operators else None)
             row.update(direction="out", payload={"body": line, "preview_url": False}, status=status, status_at=at,
-                       error_code=131026 if status == "failed" else None)
+                       error_code=131026 if status == "failed" else None, sent_by_id=writer)
         out.append(row)
         at -= timedelta(minutes=rng.uniform(0.5, 30))
+        if count <= 500 and rng.random() < 0.08:  # the customer came back days later: a reopening
+            at -= timedelta(hours=rng.uniform(8, 96))
         inbound = not inbound if rng.random() < 0.8 else inbound
     out.reverse()
+    if out[0]["direction"] == "out":  # we wrote first: a business-initiated template, nobody's reply
+        name, language, category = rng.choices(SEED_TEMPLATES, weights=(6, 3, 1))[0]
+        out[0].update(type="template", sent_by_id=None, text=f"[{name}]", payload={
+            "name": name, "language": {"code": language}, "_seed_category": category})
+        if out[0]["status"] == "failed":
+            out[0]["error_code"] = rng.choice((131026, 131049, 131050))
     return out
+
+
+def _states(conversation: Conversation, messages: list[dict], rng: random.Random, now: datetime) -> list:
+    """Opened / reopened at each burst of the customer's messages; most bursts resolved after our
+    last reply (the live ones, in the last day, stay open)."""
+    events, previous, open_since = [], None, None
+    for row in messages:
+        if row["direction"] == "in" and (previous is None or row["created_at"] - previous > _NEW_BURST):
+            if open_since is not None and previous is not None:
+                events.append(_resolution(conversation, previous, rng))
+            kind = ConversationEvent.Kind.OPENED if not events else ConversationEvent.Kind.REOPENED
+            events.append(ConversationEvent(conversation_id=conversation.pk, kind=kind, occurred_at=row["created_at"]))
+            open_since = row["created_at"]
+        previous = row["created_at"]
+    if open_since is not None and previous is not None and now - previous > timedelta(days=1) and rng.random() < 0.9:
+        events.append(_resolution(conversation, previous, rng))
+    return events
+
+
+def _resolution(conversation: Conversation, last: datetime, rng: random.Random) -> ConversationEvent:
+    return ConversationEvent(conversation_id=conversation.pk, kind=ConversationEvent.Kind.RESOLVED,
+                             actor_id=conversation.assigned_to_id, occurred_at=last + timedelta(minutes=rng.uniform(1, 90)))
+
+
+def _resolve_states(events: list) -> None:
+    """Conversations whose last event is a resolution are resolved (the rest stay open); one UPDATE."""
+    last = {}
+    for event in events:
+        last[event.conversation_id] = event
+    resolved = [pk for pk, event in last.items() if event.kind == ConversationEvent.Kind.RESOLVED]
+    Conversation.objects.filter(pk__in=resolved).update(state=Conversation.State.RESOLVED)
+
+
+def _priced_statuses(conversations: list[Conversation], batch_size: int) -> None:
+    """A ``delivered`` status with Meta's ``pricing`` object for every delivered template (what insights' cost
+    figures count), the recipient's WhatsApp id on it."""
+    wa_ids = {c.pk: c.contact.wa_id for c in conversations}
+    templates = Message.objects.filter(conversation_id__in=wa_ids, type="template", status__in=("delivered", "read"))
+    events = [
+        MessageStatusEvent(message_id=pk, wamid=wamid, status="delivered", timestamp=at + timedelta(seconds=2),
+                           recipient_id=wa_ids[conversation_id],
+                           pricing={"billable": True, "pricing_model": "PMP", "type": "regular",
+                                    "category": payload.get("_seed_category", "utility")})
+        for pk, wamid, at, conversation_id, payload in templates.values_list(
+            "pk", "wamid", "created_at", "conversation_id", "payload")
+    ]
+    MessageStatusEvent.objects.bulk_create(events, batch_size=batch_size, ignore_conflicts=True)
 
 
 # Columns written for every seeded message; the rest take their defaults (see _COPY_DEFAULTS).
 _COLUMNS = ("uuid", "wamid", "conversation_id", "direction", "type", "payload", "text", "status", "status_at",
-            "error_code", "read_at_meta", "meta_timestamp", "created_at")
+            "error_code", "read_at_meta", "meta_timestamp", "created_at", "sent_by_id")
 _COPY_DEFAULTS = {"context_wamid": "", "context": "{}", "referral": "{}", "errors": "[]", "target_wamid": "",
                   "reactions": "{}", "previous_versions": "[]", "error_title": "", "error_details": "", "attempts": 0,
                   "rate_group": ""}
@@ -242,7 +327,7 @@ def _timelines(conversation: Conversation, batch_size: int) -> None:
         for offset, name in enumerate(names, start=1):
             events.append(MessageStatusEvent(message_id=pk, wamid=wamid, status=name, timestamp=at + timedelta(seconds=offset)))
         if len(events) >= batch_size:
-            MessageStatusEvent.objects.bulk_create(events, batch_size=batch_size)
+            MessageStatusEvent.objects.bulk_create(events, batch_size=batch_size, ignore_conflicts=True)
             events = []
     if events:
-        MessageStatusEvent.objects.bulk_create(events, batch_size=batch_size)
+        MessageStatusEvent.objects.bulk_create(events, batch_size=batch_size, ignore_conflicts=True)

@@ -184,6 +184,28 @@ PAGES: dict[str, str] = {
     "settings:account-rotate":              "POST login 400   403   403   403   403   403",  # no value
     "settings:account-disconnect":          "POST login 400   403   403   403   403   403",  # not confirmed
     "settings:account-reconnect":           "POST login 302   403   403   403   403   403",
+    # Insights: administrators and managers (the manager's answers are in MANAGER below).
+    "insights:conversations":               "GET  login 200   403   403   403   403   403",
+    "insights:templates":                   "GET  login 200   403   403   403   403   403",
+    "insights:cost":                        "GET  login 200   403   403   403   403   403",
+    "insights:cost-refresh":                "POST login 400   403   403   403   403   403",  # which period?
+}
+
+# The Manager (insights, and the conversations of their numbers read-only): a user granted account A's
+# number, swept on our pages only (not the admin, which keeps out everyone who isn't staff the same way).
+# Where a page isn't listed here the manager gets what the no-role user gets (their own settings and
+# notices, 403 on everything else): listing only the differences keeps the table short.
+MANAGER: dict[str, str] = {
+    "messaging:inbox": "200",
+    "messaging:conversation-detail": "200",
+    "messaging:conversation-messages": "200",
+    "messaging:conversation-older": "400",
+    "messaging:contact-list": "200",
+    "messaging:contact-detail": "200",
+    "insights:conversations": "200",
+    "insights:templates": "200",
+    "insights:cost": "200",
+    "insights:cost-refresh": "400",
 }
 
 # The admin's own pages (not a model's), as PAGES. Only Administrator and Support get in.
@@ -309,6 +331,8 @@ def _build() -> dict:
     users["no_role"] = ensure_user(username="nora", password="pw-nora-123", role=roles.OPERATOR)
     users["no_role"].groups.clear()
     grant_phone_number(user=users["no_role"], phone_number=phone)
+    users["manager"] = ensure_user(username="mona", password="pw-mona-123", role=roles.MANAGER)
+    grant_phone_number(user=users["manager"], phone_number=phone)
     users["stranger"] = ensure_user(username="sam", password="pw-sam-123", role=roles.OPERATOR)
     grant_phone_number(user=users["stranger"], phone_number=b_phone)
 
@@ -437,6 +461,30 @@ def _answer(response) -> str:
     if response.status_code == 302 and re.match(r"^/(admin/)?login/", response.url):
         return "login"
     return str(response.status_code)
+
+
+def _manager_answer(name: str, row: str) -> str:
+    return MANAGER.get(name) or row.split()[USERS.index("no_role") + 1]
+
+
+def test_a_manager_gets_the_answer_the_tables_give(db, world):
+    client = Client(raise_request_exception=False)
+    client.force_login(world["users"]["manager"])
+    wrong = []
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as meta:
+        meta.add(responses.GET, re.compile(r".*"), status=400, json={"error": {"message": "swept", "code": 100}})
+        meta.add(responses.POST, re.compile(r".*"), status=400, json={"error": {"message": "swept", "code": 100}})
+        for template, converters, name, _ in patterns():
+            if template.startswith("/admin/") or name not in PAGES or name == "logout":
+                continue
+            method, expected = PAGES[name].split()[0], _manager_answer(name, PAGES[name])
+            url = _fill(world, template, converters)
+            with transaction.atomic():
+                response = getattr(client, method.lower())(url)
+                transaction.set_rollback(True)
+            if _answer(response) != expected:
+                wrong.append(f"{method} {url} ({name}): {_answer(response)}, expected {expected}")
+    assert wrong == []
 
 
 def test_every_url_pattern_is_classified():

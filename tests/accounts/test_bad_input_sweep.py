@@ -150,6 +150,10 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "settings:account-rotate": (),
     "settings:account-disconnect": (),
     "settings:account-reconnect": (),
+    "insights:conversations": ("account", "number", "period", "since", "until", "format", "table"),
+    "insights:templates": ("account", "number", "period", "since", "until", "format", "table"),
+    "insights:cost": ("account", "number", "period", "since", "until", "format", "table"),
+    "insights:cost-refresh": ("account", "number", "period", "since", "until"),
 }
 # Django's admin reads its own query parameters; the changelist's are the ones a person edits.
 ADMIN_QUERY_PARAMS = ("p", "o", "q", "e", "_popup", "_to_field", "_changelist_filters")

@@ -1,4 +1,4 @@
-"""The four role groups: each app contributes its own permissions from ``ready()``, and every migrate
+"""The five role groups: each app contributes its own permissions from ``ready()``, and every migrate
 sets the groups to exactly these permissions (the ones they had when accounts/roles.py listed them)."""
 
 import pytest
@@ -51,7 +51,9 @@ EXPECTED = {
         "media_lib.view_cloudmediaid",
     },
 }
-ADMIN_APPS = {"accounts", "messaging", "templates_mgr", "media_lib", "auth", "campaigns"}
+# Managers: the insights pages, and the conversations of their numbers read-only (no sending, no Settings).
+EXPECTED[roles.MANAGER] = CONSOLE | {"insights.view_insights"}
+ADMIN_APPS = {"accounts", "messaging", "templates_mgr", "media_lib", "auth", "campaigns", "insights"}
 
 
 def _granted(role: str) -> set[str]:

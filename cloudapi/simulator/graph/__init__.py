@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from ..request import Reply, Request, as_reply
 from ..config import MANAGEMENT_SCOPE, MESSAGING_SCOPE
-from . import flows, media, messages, phone_numbers, templates, tokens, waba
+from . import flows, media, messages, phone_numbers, pricing_analytics, templates, tokens, waba
 from .context import Context, authenticate
 from .errors import GraphError, Response, fbtrace_id, permission_denied, unsupported_request
 
@@ -35,7 +35,7 @@ ROUTES: dict[tuple[str, str | None, str], Handler] = {
     ("number", "whatsapp_business_profile", "POST"): phone_numbers.update_profile,
     ("number", "whatsapp_business_encryption", "GET"): waba.get_encryption,
     ("number", "whatsapp_business_encryption", "POST"): waba.set_encryption,
-    ("waba", None, "GET"): waba.get_waba,
+    ("waba", None, "GET"): pricing_analytics.get_waba_or_pricing,  # ?fields=pricing_analytics… or the node
     ("waba", "phone_numbers", "GET"): phone_numbers.list_numbers,
     ("waba", "message_templates", "GET"): templates.list_templates,
     ("waba", "message_templates", "POST"): templates.create_template,

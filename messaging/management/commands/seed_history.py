@@ -7,7 +7,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from messaging.services.seeding import seed_history
+from messaging.models import Conversation
+from messaging.services.seeding import SEED_WABA_ID, seed_history
 
 
 class Command(BaseCommand):
@@ -20,8 +21,13 @@ class Command(BaseCommand):
         parser.add_argument("--long-thread", type=int, default=None, help="messages in the one long thread")
         parser.add_argument("--batch-size", type=int, default=5000)
         parser.add_argument("--seed", type=int, default=8, help="random seed (same seed, same history)")
+        parser.add_argument("--if-empty", action="store_true",
+                            help="do nothing when a seeded history is there already (make run)")
 
     def handle(self, *args, **options):
+        if options["if_empty"] and Conversation.objects.filter(phone_number__account__waba_id=SEED_WABA_ID).exists():
+            self.stdout.write("A seeded history is there already: nothing added.")
+            return
         started = time.monotonic()
         try:
             result = seed_history(
