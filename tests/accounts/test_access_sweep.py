@@ -202,6 +202,12 @@ MANAGER: dict[str, str] = {
     "messaging:conversation-older": "400",
     "messaging:contact-list": "200",
     "messaging:contact-detail": "200",
+    # A manager reads conversations, so can be mentioned in a note and notified, and shows as online.
+    "messaging:conversation-mentionable": "200",
+    "messaging:conversation-mentions-seen": "204",
+    "messaging:mention-list": "200",
+    "messaging:notify": "200",
+    "messaging:presence-heartbeat": "400",
     "insights:conversations": "200",
     "insights:templates": "200",
     "insights:cost": "200",

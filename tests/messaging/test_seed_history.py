@@ -52,9 +52,9 @@ def _pages(long_thread: Conversation, number: PhoneNumber) -> dict[str, tuple[st
         "inbox poll": ("/", htmx),
         "filtered inbox": (f"/?number={number.pk}&window=closed&assigned=nobody&unread=1", {}),
         # Everybody's conversations (not the default, mine and unassigned): the same rows in both histories.
-        "search by word": ("/?q=order&assigned=anyone", {}),
-        "search by name": (f"/?q={Contact.objects.order_by('pk').first().name.split()[-1]}&assigned=anyone", {}),
-        "search by number": ("/?q=1999000&assigned=anyone", {}),
+        "search by word": ("/?q=order&assigned=anyone&state=all", {}),
+        "search by name": (f"/?q={Conversation.objects.order_by('pk').first().contact.name.split()[-1]}&assigned=anyone&state=all", {}),
+        "search by number": ("/?q=1999000&assigned=anyone&state=all", {}),
         "thread": (f"/c/{long_thread.pk}/", {}),
         "thread poll": (f"/c/{long_thread.pk}/messages/?after={encode_cursor(newest[-1].created_at, newest[-1].pk)}&window=open", htmx),
         "load older": (f"/c/{long_thread.pk}/older/?before={encode_cursor(middle.created_at, middle.pk)}", htmx),
