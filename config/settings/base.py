@@ -293,3 +293,11 @@ CELERY_BEAT_SCHEDULE["requeue-stale-media-downloads"] = {
     "task": "media_lib.tasks.requeue_stale_downloads_task",
     "schedule": 120.0,
 }
+
+# --- Campaigns -------------------------------------------------------------------------------
+# Starts scheduled campaigns on time, pauses running ones Meta said to stop, and re-enqueues a
+# campaign's messages whose task died with a worker (sooner than the 10-minute stale sweep).
+CELERY_BEAT_SCHEDULE["sweep-campaigns"] = {
+    "task": "campaigns.tasks.sweep_campaigns_task",
+    "schedule": env.float("CAMPAIGN_SWEEP_EVERY", default=30.0),
+}

@@ -88,6 +88,8 @@ def queue_message(
     media_asset=None,
     target: Message | None = None,
     resend_of: Message | None = None,
+    rate_group: str = "",
+    rate_cap: int | None = None,
 ) -> Message:
     """Save an outbound message as ``queued`` and enqueue its delivery after commit.
 
@@ -95,7 +97,8 @@ def queue_message(
     own rules). Everything but templates needs the 24-hour window (``requires_window``).
     The same ``client_uuid`` twice (a double submit) queues once and returns the first message.
     A media message sent from the library names its ``media_asset``; a reaction its ``target``;
-    support's resend the failed message it sends again (``resend_of``).
+    support's resend the failed message it sends again (``resend_of``). A sender that paces its own
+    messages (a campaign) names their ``rate_group`` and its ``rate_cap`` (messages per second).
 
     A message a person sends (``user``) writes one audit entry, ``message.send``, naming the
     message by id and type, never its content; a resend is audited by ``resend_message`` instead,
@@ -124,6 +127,8 @@ def queue_message(
                 target_wamid=target.wamid if target is not None and target.wamid else "",
                 media_asset=media_asset,
                 resend_of=resend_of,
+                rate_group=rate_group,
+                rate_cap=rate_cap,
                 status=Message.Status.QUEUED,
                 sent_by=user if getattr(user, "is_authenticated", False) else None,
             )
