@@ -33,11 +33,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import PhoneNumber
-from messaging.models import Message
-from messaging.services.contacts import conversation_for
+from messaging.models import Conversation, Message
 from messaging.services.last_message import refresh_last_messages
 from messaging.services.sending import SendingBlocked
-from messaging.models import Conversation
 from templates_mgr.models import MessageTemplate
 from templates_mgr.services.eligibility import template_send_refusal
 from templates_mgr.services.errors import TemplateInvalid
@@ -127,8 +125,8 @@ def check_can_send(campaign: Campaign, *, since=None) -> None:
         raise Stop(f"The quality of +{campaign.phone_number.display_phone_number} dropped to low (RED): "
                    "sending more marketing now risks the number.")
     since = since or campaign.state_changed_at or campaign.started_at or campaign.created_at
-    if Message.objects.filter(rate_group=campaign.rate_group, status=Message.Status.FAILED,
-                              error_code=PACING_DROPPED, updated_at__gte=since).exists():
+    if _messages(campaign).filter(status=Message.Status.FAILED, error_code=PACING_DROPPED,
+                                  updated_at__gte=since).exists():
         raise Stop("Meta's portfolio pacing held back and dropped messages of this campaign (132015): "
                    "its template's quality is being assessed.")
     blocked = campaign.phone_number.account.sending_blocked_reason()
@@ -146,31 +144,47 @@ def hand_over(campaign: Campaign, *, limit: int) -> int:
         raise Stop(str(exc)) from None
     recipients = list(campaign.recipients.filter(state=Recipient.PENDING).select_related("contact")
                       .order_by("pk")[:limit])
+    conversations = _conversations(campaign, [r.contact for r in recipients])
     for recipient in recipients:
-        _hand_over_one(campaign, recipient, placeholders)
+        _hand_over_one(campaign, recipient, placeholders, conversations[recipient.contact_id])
     return len(recipients)
 
 
-def _hand_over_one(campaign: Campaign, recipient: CampaignRecipient, placeholders) -> None:
+def _conversations(campaign: Campaign, contacts: list) -> dict[int, Conversation]:
+    """Each contact's conversation with the campaign's number, the missing ones created at once
+    (what ``conversation_for`` does one by one; the pair is unique, so a race creates nothing twice)."""
+    phone = campaign.phone_number
+    Conversation.objects.bulk_create([Conversation(contact=c, phone_number=phone) for c in contacts],
+                                     ignore_conflicts=True)
+    found = {}
+    by_pk = {c.pk: c for c in contacts}
+    for conversation in Conversation.objects.filter(phone_number=phone, contact_id__in=list(by_pk)):
+        conversation.phone_number, conversation.contact = phone, by_pk[conversation.contact_id]  # loaded already
+        found[conversation.contact_id] = conversation
+    return found
+
+
+def _hand_over_one(campaign: Campaign, recipient: CampaignRecipient, placeholders, conversation) -> None:
     contact = recipient.contact
     refusal = template_send_refusal(template=campaign.template, contact=contact, wa_id=contact.wa_id)
     if refusal:  # they opted out since the launch
         _settle(recipient, Recipient.SUPPRESSED, refusal_reason(contact, refusal))
         return
     try:
-        with transaction.atomic():
-            conversation = conversation_for(contact=contact, phone_number=campaign.phone_number)
-            message = send_template(
-                conversation=conversation, template=campaign.template, user=None, client_uuid=recipient.uuid,
-                values=send_values(recipient.parameters or {}, placeholders),
-                rate_group=campaign.rate_group, rate_cap=campaign.rate_cap,
-            )
-            recipient.state, recipient.message = Recipient.QUEUED, message
-            recipient.save(update_fields=["state", "message", "updated_at"])
+        # Nothing is written before the send's own checks pass; its message and the recipient's
+        # state are saved in the one transaction of the tick.
+        message = send_template(
+            conversation=conversation, template=campaign.template, user=None, client_uuid=recipient.uuid,
+            values=send_values(recipient.parameters or {}, placeholders),
+            rate_group=campaign.rate_group, rate_cap=campaign.rate_cap,
+        )
     except TemplateInvalid as exc:
         _settle(recipient, Recipient.SKIPPED, ("Not sent: " + str(exc))[:255])
+        return
     except SendingBlocked as exc:
         raise Stop(" ".join(exc.messages)) from None
+    recipient.state, recipient.message = Recipient.QUEUED, message
+    recipient.save(update_fields=["state", "message", "updated_at"])
 
 
 def _settle(recipient: CampaignRecipient, state: str, reason: str) -> None:
@@ -204,14 +218,14 @@ def retract_queued(campaign: Campaign) -> int:
     """Take back the campaign's messages still waiting in our queue, never tried (a pause or cancel):
     the recipients wait again, and a resume queues them under the same UUIDs. A message the worker
     already claimed, or one that was tried (Meta may have it), is left to finish."""
-    waiting = Message.objects.filter(rate_group=campaign.rate_group, status=Message.Status.QUEUED,
-                                     wamid__isnull=True, attempts=0)
+    waiting = _messages(campaign, Recipient.QUEUED).filter(status=Message.Status.QUEUED, wamid__isnull=True,
+                                                           attempts=0)
     conversations = list(waiting.values_list("conversation_id", flat=True).distinct())
     # Claimed first with one conditional UPDATE, like deliver_message's own claim (queued → sending):
     # whichever comes first wins, so a message a worker took meanwhile is never deleted mid-send.
     marker = f"Retracted by campaign {campaign.pk} ({uuid.uuid4().hex[:8]})"
     waiting.update(status=Message.Status.SENDING, error_title=marker)
-    _, deleted = Message.objects.filter(rate_group=campaign.rate_group, status=Message.Status.SENDING,
+    _, deleted = Message.objects.filter(campaign_recipient__campaign=campaign, status=Message.Status.SENDING,
                                         error_title=marker).delete()
     taken = deleted.get(Message._meta.label, 0)
     CampaignRecipient.objects.filter(campaign=campaign, state=Recipient.QUEUED, message__isnull=True).update(
@@ -227,14 +241,22 @@ def requeue_lost(campaign: Campaign, *, now=None) -> int:
     from messaging.tasks import send_message_task
 
     now = now or timezone.now()
-    lost = list(Message.objects.filter(rate_group=campaign.rate_group, status=Message.Status.QUEUED,
-                                       wamid__isnull=True, attempts=0, updated_at__lt=now - LOST_AFTER)
-                .values_list("pk", flat=True)[:5000])
+    lost = list(_messages(campaign, Recipient.QUEUED).filter(
+        status=Message.Status.QUEUED, wamid__isnull=True, attempts=0, updated_at__lt=now - LOST_AFTER,
+    ).values_list("pk", flat=True)[:5000])
     for pk in lost:
         send_message_task.delay(pk)
     if lost:
         logger.info("campaign %s: re-enqueued %d messages whose task was lost", campaign.pk, len(lost))
     return len(lost)
+
+
+def _messages(campaign: Campaign, recipient_state: str | None = None):
+    """The campaign's messages, reached through its recipient rows (indexed by campaign and state)."""
+    rows = {"campaign_recipient__campaign": campaign}
+    if recipient_state:
+        rows["campaign_recipient__state"] = recipient_state
+    return Message.objects.filter(**rows)
 
 
 def _enqueue_tick(campaign_id: int, token: uuid.UUID, *, countdown: float) -> None:
