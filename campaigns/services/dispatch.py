@@ -63,9 +63,9 @@ class Stop(Exception):
     """The campaign must pause: ``reason`` says why, in words for the administrator."""
 
 
-def start_dispatcher(campaign_id: int) -> bool:
+def start_dispatcher(campaign_id: int, *, now=None) -> bool:
     """Make sure the running campaign has a dispatcher: a new one unless a live one beat recently."""
-    now = timezone.now()
+    now = now or timezone.now()
     token = uuid.uuid4()
     taken = Campaign.objects.filter(pk=campaign_id, state=State.RUNNING).filter(
         Q(dispatcher_token__isnull=True) | Q(dispatcher_seen_at__lt=now - DISPATCHER_STALE_AFTER)

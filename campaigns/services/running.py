@@ -190,7 +190,7 @@ def sweep_campaigns(*, now=None) -> dict[str, int]:
         if dispatch.finish_if_done(campaign):
             counts["completed"] += 1
             continue
-        counts["dispatchers"] += dispatch.start_dispatcher(campaign.pk)
+        counts["dispatchers"] += dispatch.start_dispatcher(campaign.pk, now=now)
     return counts
 
 
@@ -204,7 +204,7 @@ def start_scheduled(campaign_id: int, *, now=None) -> bool:
             campaign = Campaign.objects.get(pk=campaign_id)
             record_audit(actor=None, action="campaign.start", obj=campaign, account=campaign.account_id,
                          details={"scheduled_at": campaign.scheduled_at.isoformat()})
-            dispatch.start_dispatcher(campaign_id)
+            dispatch.start_dispatcher(campaign_id, now=now)
     return bool(started)
 
 
