@@ -145,8 +145,14 @@ def hand_over(campaign: Campaign, *, limit: int) -> int:
     recipients = list(campaign.recipients.filter(state=Recipient.PENDING).select_related("contact")
                       .order_by("pk")[:limit])
     conversations = _conversations(campaign, [r.contact for r in recipients])
-    for recipient in recipients:
-        _hand_over_one(campaign, recipient, placeholders, conversations[recipient.contact_id])
+    queued = []
+    try:
+        for recipient in recipients:
+            if _hand_over_one(campaign, recipient, placeholders, conversations[recipient.contact_id]):
+                queued.append(recipient)
+    finally:  # also when a Stop cuts the chunk short: the pause then takes those messages back
+        # In the tick's transaction with their messages: a recipient is queued exactly when its message exists.
+        CampaignRecipient.objects.bulk_update(queued, ["state", "message", "updated_at"])
     return len(recipients)
 
 
@@ -164,15 +170,15 @@ def _conversations(campaign: Campaign, contacts: list) -> dict[int, Conversation
     return found
 
 
-def _hand_over_one(campaign: Campaign, recipient: CampaignRecipient, placeholders, conversation) -> None:
+def _hand_over_one(campaign: Campaign, recipient: CampaignRecipient, placeholders, conversation) -> bool:
+    """Queue one recipient's message; ``True`` when it was (the caller saves the recipient)."""
     contact = recipient.contact
     refusal = template_send_refusal(template=campaign.template, contact=contact, wa_id=contact.wa_id)
     if refusal:  # they opted out since the launch
         _settle(recipient, Recipient.SUPPRESSED, refusal_reason(contact, refusal))
-        return
+        return False
     try:
-        # Nothing is written before the send's own checks pass; its message and the recipient's
-        # state are saved in the one transaction of the tick.
+        # Nothing is written before the send's own checks pass.
         message = send_template(
             conversation=conversation, template=campaign.template, user=None, client_uuid=recipient.uuid,
             values=send_values(recipient.parameters or {}, placeholders),
@@ -180,11 +186,11 @@ def _hand_over_one(campaign: Campaign, recipient: CampaignRecipient, placeholder
         )
     except TemplateInvalid as exc:
         _settle(recipient, Recipient.SKIPPED, ("Not sent: " + str(exc))[:255])
-        return
+        return False
     except SendingBlocked as exc:
         raise Stop(" ".join(exc.messages)) from None
-    recipient.state, recipient.message = Recipient.QUEUED, message
-    recipient.save(update_fields=["state", "message", "updated_at"])
+    recipient.state, recipient.message, recipient.updated_at = Recipient.QUEUED, message, timezone.now()
+    return True
 
 
 def _settle(recipient: CampaignRecipient, state: str, reason: str) -> None:

@@ -9,6 +9,7 @@ the customer wrote in the conversation. ``queued`` is what is still in our pipel
 from dataclasses import dataclass, field
 
 from django.db.models import Case, CharField, Count, Exists, OuterRef, Value, When
+from django.db.models.functions import Trunc
 
 from messaging.models import Message
 
@@ -53,10 +54,12 @@ def progress(campaign: Campaign) -> Progress:
         elif row["state"] == Recipient.SUPPRESSED:
             result.suppressed_by_reason[row["why"] or "Suppressed"] = (
                 result.suppressed_by_reason.get(row["why"] or "Suppressed", 0) + row["n"])
+    # An inbound message carries Meta's time, in whole seconds: one in the second our message was
+    # queued counts as a reply.
     answered = Message.objects.filter(conversation_id=OuterRef("message__conversation_id"),
-                                      direction=Message.Direction.INBOUND,
-                                      created_at__gt=OuterRef("message__created_at"))
-    by_outcome = (rows.filter(message__isnull=False).annotate(replied=Exists(answered))
+                                      direction=Message.Direction.INBOUND, created_at__gte=OuterRef("queued_second"))
+    by_outcome = (rows.filter(message__isnull=False)
+                  .annotate(queued_second=Trunc("message__created_at", "second"), replied=Exists(answered))
                   .values("message__status", "message__error_code", "message__error_title", "replied")
                   .annotate(n=Count("pk")).order_by())
     for row in by_outcome:
