@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import AccountEvent, AuditEntry
 from campaigns.models import Campaign, CampaignRecipient
-from campaigns.services import dispatch, running
+from campaigns.services import dispatch, planning, running
 from campaigns.services.progress import progress
 from messaging.models import Message
 
@@ -192,3 +192,43 @@ def test_cancel_stops_for_good(simulator, campaign, admin, run_worker):
         running.launch(cancelled, user=admin)
     run_worker(running.sweep_campaigns, now=timezone.now() + timedelta(minutes=5))
     assert simulator.sent_messages() == []
+
+
+def test_meta_pausing_the_template_by_webhook_pauses_the_campaign(simulator, campaign, admin, run_worker,
+                                                                   deliver_webhooks):
+    running.launch(campaign, user=admin)  # the first tick hasn't run yet
+    simulator.pause_template(campaign.template.template_id)
+    deliver_webhooks(simulator)  # message_template_status_update: PAUSED
+    campaign.template.refresh_from_db()
+    assert campaign.template.status == "PAUSED"
+
+    run_worker(running.sweep_campaigns)
+
+    campaign.refresh_from_db()
+    assert campaign.state == Campaign.State.PAUSED and simulator.sent_messages() == []
+
+
+def test_someone_who_opts_out_after_the_launch_is_not_sent_a_marketing_template(
+        simulator, account, phone, audience, admin, run_worker):
+    segment, (ana, ben, _chitra) = audience
+    offer = make_campaign(account, phone, add_template(account, simulator, name="offer", category="MARKETING"), segment)
+    running.launch(offer, user=admin)
+    ben.opted_out = True  # STOP, between the launch and the send
+    ben.save()
+    token = Campaign.objects.get(pk=offer.pk).dispatcher_token
+    run_worker(dispatch.dispatch_tick, campaign_id=offer.pk, token=token)
+    row = offer.recipients.get(contact=ben)
+    assert (row.state, row.reason, row.message) == (Recipient.SUPPRESSED, "Opted out of marketing", None)
+    assert len(simulator.sent_messages()) == 2
+
+
+def test_editing_a_scheduled_campaign_writes_its_rows_again(simulator, account, phone, audience, admin):
+    segment, (ana, *_rest) = audience
+    at = timezone.now() + timedelta(hours=1)
+    scheduled = make_campaign(account, phone, add_template(account, simulator), segment, scheduled_at=at)
+    running.launch(scheduled, user=admin)
+    assert scheduled.recipients.filter(state=Recipient.PENDING).count() == 3
+
+    planning.update_campaign(scheduled, user=admin, parameters={"body.1": "first_name", "body.2": "city"})
+
+    assert scheduled.recipients.filter(state=Recipient.SKIPPED).count() == 3  # nobody has a city
