@@ -16,6 +16,11 @@ def dispatch_campaign_task(campaign_id: int, token: str) -> None:
         dispatch_campaign_task.apply_async(args=(campaign_id, token), countdown=delay)
 
 
+@shared_task(acks_late=True)
+def help_hand_over_task(campaign_id: int, token: str, limit: int) -> None:
+    dispatch.help_hand_over(campaign_id=campaign_id, token=token, limit=limit)
+
+
 @shared_task
 def sweep_campaigns_task() -> None:
     running.sweep_campaigns()

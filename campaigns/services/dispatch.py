@@ -25,10 +25,12 @@ after that webhook had time to arrive.
 """
 
 import logging
+import math
 import uuid
 from datetime import timedelta
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -51,6 +53,7 @@ logger = logging.getLogger("campaigns.dispatch")
 AHEAD_SECONDS = 3  # messages in the pipeline at most: rate × this
 TICK_SECONDS = 1.0
 CHUNK = 200  # recipients handed over per transaction
+HELPERS_ABOVE = 100  # msg/s: above, helper tasks hand over side by side (settings.CAMPAIGN_DISPATCH_HELPERS)
 DISPATCHER_STALE_AFTER = timedelta(seconds=30)
 LOST_AFTER = timedelta(seconds=30)  # a queued message nobody claimed for this long lost its task
 PACING_DROPPED = 132015
@@ -96,7 +99,10 @@ def _tick_chunk(campaign_id: int, token: uuid.UUID):
         try:
             check_can_send(campaign)
             advance_done(campaign)
-            room = send_rate(campaign) * AHEAD_SECONDS - campaign.recipients.filter(state=Recipient.QUEUED).count()
+            rate = send_rate(campaign)
+            room = rate * AHEAD_SECONDS - campaign.recipients.filter(state=Recipient.QUEUED).count()
+            if rate > HELPERS_ABOVE and room > CHUNK and settings.CAMPAIGN_DISPATCH_HELPERS > 1:
+                return _call_helpers(campaign, token, room)
             handed = hand_over(campaign, limit=min(room, CHUNK)) if room > 0 else 0
         except Stop as stop:
             auto_pause(campaign, reason=str(stop))
@@ -104,6 +110,42 @@ def _tick_chunk(campaign_id: int, token: uuid.UUID):
         if handed == 0 and finish_if_done(campaign):
             return None
     return "more" if handed == CHUNK and room > CHUNK else TICK_SECONDS
+
+
+def _call_helpers(campaign: Campaign, token: uuid.UUID, room: int) -> float | None:
+    """At high rates one process can't queue fast enough: helpers hand over chunks side by side,
+    each taking recipients no other helper holds (skip locked). This tick's next turn waits for
+    them (they share the campaign row's lock), so helpers never pile up."""
+    if not campaign.recipients.filter(state=Recipient.PENDING).exists():
+        return None if finish_if_done(campaign) else TICK_SECONDS
+    parts = min(settings.CAMPAIGN_DISPATCH_HELPERS, math.ceil(room / CHUNK))
+    share = min(CHUNK, math.ceil(room / parts))
+    for _ in range(parts):
+        transaction.on_commit(lambda: _enqueue_helper(campaign.pk, token, share))
+    return TICK_SECONDS
+
+
+def help_hand_over(*, campaign_id: int, token: uuid.UUID | str, limit: int) -> int:
+    """One helper's chunk (see ``_call_helpers``); nothing when the campaign stopped meanwhile."""
+    with transaction.atomic():
+        _share_lock(campaign_id)
+        campaign = (Campaign.objects.select_related("template", "phone_number__account", "account")
+                    .filter(pk=campaign_id).first())
+        if campaign is None or campaign.state != State.RUNNING or campaign.dispatcher_token != uuid.UUID(str(token)):
+            return 0
+        try:
+            return hand_over(campaign, limit=limit)
+        except Stop:
+            return 0  # the dispatcher's next tick sees why and pauses
+
+
+def _share_lock(campaign_id: int) -> None:
+    """Hold the campaign row against a pause or cancel (they lock it FOR UPDATE) while this chunk is
+    queued, without blocking the other helpers or the heartbeat. SQLite runs one writing transaction
+    at a time, which gives the same guarantee."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f'SELECT 1 FROM "{Campaign._meta.db_table}" WHERE id = %s FOR KEY SHARE', [campaign_id])
 
 
 def _locked(campaign_id: int) -> Campaign | None:
@@ -143,7 +185,7 @@ def hand_over(campaign: Campaign, *, limit: int) -> int:
     except ValueError as exc:
         raise Stop(str(exc)) from None
     recipients = list(campaign.recipients.filter(state=Recipient.PENDING).select_related("contact")
-                      .order_by("pk")[:limit])
+                      .select_for_update(of=("self",), skip_locked=True).order_by("pk")[:limit])
     conversations = _conversations(campaign, [r.contact for r in recipients])
     queued = []
     try:
@@ -263,6 +305,12 @@ def _messages(campaign: Campaign, recipient_state: str | None = None):
     if recipient_state:
         rows["campaign_recipient__state"] = recipient_state
     return Message.objects.filter(**rows)
+
+
+def _enqueue_helper(campaign_id: int, token: uuid.UUID, limit: int) -> None:
+    from ..tasks import help_hand_over_task
+
+    help_hand_over_task.delay(campaign_id, str(token), limit)
 
 
 def _enqueue_tick(campaign_id: int, token: uuid.UUID, *, countdown: float) -> None:

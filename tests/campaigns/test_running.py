@@ -232,3 +232,16 @@ def test_editing_a_scheduled_campaign_writes_its_rows_again(simulator, account, 
     planning.update_campaign(scheduled, user=admin, parameters={"body.1": "first_name", "body.2": "city"})
 
     assert scheduled.recipients.filter(state=Recipient.SKIPPED).count() == 3  # nobody has a city
+
+
+def test_at_high_rates_helpers_queue_side_by_side_and_still_once(simulator, account, phone, audience, admin,
+                                                                  run_worker):
+    phone.throughput_level = "HIGH"  # 1,000 msg/s: the dispatcher calls helper tasks
+    phone.save()
+    fast = make_campaign(account, phone, add_template(account, simulator), audience[0])
+    run_worker(running.launch, fast, user=admin)
+    token = Campaign.objects.get(pk=fast.pk).dispatcher_token
+    run_worker(dispatch.help_hand_over, campaign_id=fast.pk, token=token, limit=200)  # a late duplicate helper
+    assert _sent_once(simulator, fast) and len(simulator.sent_messages()) == 3
+    run_worker(running.sweep_campaigns)
+    assert Campaign.objects.get(pk=fast.pk).state == Campaign.State.COMPLETED
