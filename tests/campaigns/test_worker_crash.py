@@ -29,7 +29,6 @@ from .conftest import add_template, make_campaign
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
-RECIPIENTS = 60
 
 
 @pytest.fixture
@@ -102,25 +101,31 @@ def _wait_for(predicate, *, timeout: float, what: str):
     raise AssertionError(f"Timed out after {timeout}s waiting for {what}")
 
 
+@pytest.mark.parametrize("recipients, rate_cap, throughput", [
+    (60, 2, "STANDARD"),  # one dispatcher, ~6 messages in the pipeline
+    (400, None, "HIGH"),  # 1,000 msg/s: helper tasks queue side by side
+])
 def test_killing_a_worker_mid_campaign_loses_and_duplicates_nothing(account, phone, not_eager, live_simulator,
-                                                                    start_worker):
+                                                                    start_worker, recipients, rate_cap, throughput):
     sim, _url = live_simulator
+    phone.throughput_level = throughput
+    phone.save()
     template = add_template(account, sim)
     label = Label.objects.create(account=account, name="all")
     contacts = Contact.objects.bulk_create([
         Contact(account=account, wa_id=f"4474001{n:05d}", name=f"P{n}", attributes={"first_name": f"P{n}", "order": str(n)})
-        for n in range(RECIPIENTS)])
+        for n in range(recipients)])
     label.contacts.add(*contacts)
     segment = Segment.objects.create(account=account, name="All", rules=[{"type": "label", "label": label.pk}])
     admin = ensure_user(username="ada", password="pw-ada-123", role=roles.ADMINISTRATOR)
-    campaign = make_campaign(account, phone, template, segment, rate_cap=2)  # ~6 in the pipeline at a time
+    campaign = make_campaign(account, phone, template, segment, rate_cap=rate_cap)
     first = start_worker("first")
 
     running.launch(campaign, user=admin)
-    _wait_for(lambda: len(sim.sent_messages()) >= 10, timeout=60, what="the campaign to get going")
+    _wait_for(lambda: len(sim.sent_messages()) >= recipients // 6, timeout=60, what="the campaign to get going")
     first.kill()  # SIGKILL: the tasks it held (the next tick, fetched sends) die with it
     first.wait(timeout=30)
-    assert len(sim.sent_messages()) < RECIPIENTS
+    assert len(sim.sent_messages()) < recipients
 
     start_worker("second")
 
@@ -139,7 +144,7 @@ def test_killing_a_worker_mid_campaign_loses_and_duplicates_nothing(account, pho
 
     counts = sim.callback_data_counts()
     uuids = [str(u) for u in CampaignRecipient.objects.values_list("uuid", flat=True)]
-    assert len(sim.sent_messages()) == RECIPIENTS
+    assert len(sim.sent_messages()) == recipients
     assert all(counts.get(u) == 1 for u in uuids), "a recipient got no message, or two"
     running.sweep_campaigns()
     assert Campaign.objects.get(pk=campaign.pk).state == Campaign.State.COMPLETED
