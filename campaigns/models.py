@@ -86,11 +86,17 @@ class Campaign(models.Model):
     scheduled_at = models.DateTimeField(null=True, blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
     state_reason = models.CharField(max_length=500, blank=True, help_text="Why it paused, in words.")
+    state_changed_at = models.DateTimeField(null=True, blank=True, help_text="When it last started, paused …")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The one dispatcher allowed to hand this campaign's recipients to the message pipeline: a task
+    # whose token is not this one stops (see campaigns/services/dispatch.py); its heartbeat tells the
+    # sweep whether the dispatcher is still alive.
+    dispatcher_token = models.UUIDField(null=True, blank=True, editable=False)
+    dispatcher_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

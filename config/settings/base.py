@@ -324,3 +324,13 @@ CELERY_BEAT_SCHEDULE["requeue-stale-media-downloads"] = {
     "task": "media_lib.tasks.requeue_stale_downloads_task",
     "schedule": 120.0,
 }
+
+# --- Campaigns -------------------------------------------------------------------------------
+# Starts scheduled campaigns on time, pauses running ones Meta said to stop, and re-enqueues a
+# campaign's messages whose task died with a worker (sooner than the 10-minute stale sweep).
+# Above 100 msg/s a campaign's dispatcher has this many tasks queue its messages side by side.
+CAMPAIGN_DISPATCH_HELPERS = env.int("CAMPAIGN_DISPATCH_HELPERS", default=4)
+CELERY_BEAT_SCHEDULE["sweep-campaigns"] = {
+    "task": "campaigns.tasks.sweep_campaigns_task",
+    "schedule": env.float("CAMPAIGN_SWEEP_EVERY", default=30.0),
+}

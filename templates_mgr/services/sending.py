@@ -53,19 +53,20 @@ def slots_for(template: MessageTemplate) -> list[Slot]:
 
 
 def send_template(
-    *, conversation: Conversation, template: MessageTemplate, values: dict, user, client_uuid: uuid.UUID | None = None
+    *, conversation: Conversation, template: MessageTemplate, values: dict, user, client_uuid: uuid.UUID | None = None,
+    rate_group: str = "", rate_cap: int | None = None,
 ) -> Message:
     """Queue ``template`` to the conversation's customer (no 24-hour window needed).
 
     ``values`` are keyed like :func:`slots_for`'s slots; a header file may be an ``UploadedFile``
     (kept in the media library, see the module's docstring). Raises :class:`TemplateInvalid`
-    (keyed by the send form's fields).
+    (keyed by the send form's fields). A campaign passes its ``rate_group`` and ``rate_cap``.
     """
     prepared = _prepare(
         template=template, phone_number=conversation.phone_number, contact=conversation.contact,
         wa_id=conversation.contact.wa_id, values=values, user=user,
     )
-    return _queue(conversation, prepared, user=user, client_uuid=client_uuid)
+    return _queue(conversation, prepared, user=user, client_uuid=client_uuid, rate_group=rate_group, rate_cap=rate_cap)
 
 
 def start_conversation(
@@ -87,7 +88,7 @@ def start_conversation(
         return _queue(conversation, prepared, user=user, client_uuid=client_uuid)
 
 
-def _queue(conversation: Conversation, prepared: tuple, *, user, client_uuid) -> Message:
+def _queue(conversation: Conversation, prepared: tuple, *, user, client_uuid, rate_group="", rate_cap=None) -> Message:
     """A template needs no open window: queue it through messaging's one door. A FLOW button's token is
     issued here, for this conversation and the button's flow, in the same transaction as the message."""
     content, text, asset, flow_buttons = prepared
@@ -101,7 +102,7 @@ def _queue(conversation: Conversation, prepared: tuple, *, user, client_uuid) ->
             _set_flow_token(content, index, token.token)
         return queue_message(
             conversation=conversation, kind="template", content=content, text=text, user=user,
-            client_uuid=client_uuid, requires_window=False, media_asset=asset,
+            client_uuid=client_uuid, requires_window=False, media_asset=asset, rate_group=rate_group, rate_cap=rate_cap,
         )
 
 
