@@ -12,5 +12,6 @@ urlpatterns = [
     path("settings/", include("accounts.urls")),
     path("templates/", include("templates_mgr.urls")),
     path("media/", include("media_lib.urls")),
+    path("campaigns/", include("campaigns.urls")),
     path("", include("messaging.urls")),
 ]

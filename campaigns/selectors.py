@@ -1,0 +1,202 @@
+"""Reads of the campaign pages: which campaigns a user may see, the list's totals, the send rate
+per second, the cost so far from the status webhooks' ``pricing``, and the rows of the CSV export.
+
+Every read is bounded: the list by its page, the rate chart by its window of seconds (grouped in
+the database), the cost and the export by the campaign's own recipients.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+import phonenumbers
+from django.db.models import Count, Exists, Max, OuterRef, QuerySet
+from django.db.models.functions import TruncSecond
+from django.shortcuts import get_object_or_404
+
+from accounts.access import accessible_accounts, accessible_phone_numbers
+from accounts.models import PhoneNumber
+from messaging.models import Message, MessageSendAttempt, MessageStatusEvent
+
+from .models import Campaign, CampaignRecipient
+from .services.pricing import Rate, rate_for
+
+STANDARD_THROUGHPUT = 80  # messages per second, every number's default (../shared/CLOUDAPI.md §9)
+HIGH_THROUGHPUT = 1000  # after Meta's automatic upgrade
+RATE_WINDOW_SECONDS = 120
+DELIVERED = (Message.Status.DELIVERED, Message.Status.READ, Message.Status.PLAYED)
+ACTIVE = (Campaign.State.SCHEDULED, Campaign.State.RUNNING, Campaign.State.PAUSED)
+
+
+def number_throughput(phone_number: PhoneNumber) -> int:
+    """The number's messages per second: 80, or 1,000 once Meta upgraded it (``throughput_level`` HIGH)."""
+    return HIGH_THROUGHPUT if (phone_number.throughput_level or "").upper() == "HIGH" else STANDARD_THROUGHPUT
+
+
+def send_rate_limit(campaign: Campaign) -> int:
+    """The rate the campaign may send at: its cap, never above the number's throughput."""
+    throughput = number_throughput(campaign.phone_number)
+    return min(campaign.rate_cap, throughput) if campaign.rate_cap else throughput
+
+
+def campaigns_for(user) -> QuerySet[Campaign]:
+    """The campaigns of the accounts and numbers ``user`` may see."""
+    return Campaign.objects.filter(account__in=accessible_accounts(user),
+                                   phone_number__in=accessible_phone_numbers(user))
+
+
+def campaign_for_user(user, pk: int) -> Campaign:
+    """One campaign ``user`` may see, or 404."""
+    queryset = campaigns_for(user).select_related("account", "phone_number", "template", "segment", "created_by")
+    return get_object_or_404(queryset, pk=pk)
+
+
+@dataclass(frozen=True)
+class Totals:
+    recipients: int = 0
+    sent: int = 0
+    delivered: int = 0
+    read: int = 0
+    failed: int = 0
+
+
+def attach_totals(campaigns: list[Campaign]) -> list[Campaign]:
+    """Set ``campaign.totals`` (sent counts every message that reached WhatsApp's servers; delivered
+    includes read) for a page of campaigns, in one grouped query."""
+    counts: dict[int, dict[str, int]] = {}
+    rows = (CampaignRecipient.objects.filter(campaign__in=[c.pk for c in campaigns])
+            .values_list("campaign_id", "message__status").annotate(n=Count("id")))
+    for campaign_id, status, n in rows:
+        counts.setdefault(campaign_id, {})[status or ""] = n
+    for campaign in campaigns:
+        by = counts.get(campaign.pk, {})
+        read = by.get(Message.Status.READ, 0) + by.get(Message.Status.PLAYED, 0)
+        delivered = read + by.get(Message.Status.DELIVERED, 0)
+        campaign.totals = Totals(recipients=sum(by.values()), sent=delivered + by.get(Message.Status.SENT, 0),
+                                 delivered=delivered, read=read, failed=by.get(Message.Status.FAILED, 0))
+    return campaigns
+
+
+def rate_series(campaign: Campaign, *, seconds: int = RATE_WINDOW_SECONDS) -> dict:
+    """The chart spec (static/console/charts.js) of the messages Meta accepted per second, over the
+    last ``seconds`` of sending, against the campaign's limit."""
+    attempts = MessageSendAttempt.objects.filter(message__campaign_recipient__campaign=campaign,
+                                                 outcome=MessageSendAttempt.Outcome.ACCEPTED)
+    last = attempts.aggregate(last=Max("started_at"))["last"]
+    limit = send_rate_limit(campaign)
+    labels, data, peak = [], [], 0
+    if last is not None:
+        end = last.replace(microsecond=0)
+        start = end - timedelta(seconds=seconds - 1)
+        counted = dict(attempts.filter(started_at__gte=start).annotate(second=TruncSecond("started_at"))
+                       .values_list("second").annotate(n=Count("id")).values_list("second", "n"))
+        by_second = {moment.replace(microsecond=0): n for moment, n in counted.items()}
+        for offset in range(seconds):
+            moment = start + timedelta(seconds=offset)
+            labels.append(moment.strftime("%H:%M:%S"))
+            data.append(by_second.get(moment, 0))
+        peak = max(data)
+    return {
+        "kind": "bar", "labels": labels, "x_title": "Time (UTC)", "y_title": "Messages per second",
+        "series": [
+            {"label": "Accepted by WhatsApp", "data": data, "color": "#128c7e"},
+            {"label": f"Limit ({limit}/s)", "data": [limit] * len(labels), "kind": "line", "color": "#c62828"},
+        ],
+        "peak": peak, "limit": limit,
+    }
+
+
+@dataclass(frozen=True)
+class CostLine:
+    category: str
+    country: str
+    count: int
+    rate: Rate | None
+    amount: Decimal | None
+    currency: str
+
+
+@dataclass(frozen=True)
+class Cost:
+    lines: list[CostLine]
+    totals: dict[str, Decimal]
+    free: int  # delivered but not charged (free customer-service or entry-point window)
+    unpriced: int  # charged messages with no rate in the table
+
+
+def cost_so_far(campaign: Campaign) -> Cost:
+    """What the campaign's delivered messages cost, from their status webhooks' ``pricing`` (category,
+    type) priced with the rate table on the day of the status: each message counted once."""
+    events = (MessageStatusEvent.objects.filter(message__campaign_recipient__campaign=campaign,
+                                                message__status__in=DELIVERED)
+              .exclude(pricing={})
+              .values_list("message_id", "pricing", "timestamp", "message__conversation__contact__wa_id")
+              .order_by("message_id", "timestamp"))
+    seen: set[int] = set()
+    groups: dict[tuple, int] = {}
+    free = 0
+    for message_id, pricing, timestamp, wa_id in events.iterator(chunk_size=2000):
+        if message_id in seen or not isinstance(pricing, dict):
+            continue
+        seen.add(message_id)
+        if not _charged(pricing):
+            free += 1
+            continue
+        category = str(pricing.get("category") or "").lower().replace("-", "_")
+        key = (category, _region(wa_id), timestamp.date())
+        groups[key] = groups.get(key, 0) + 1
+    by_line: dict[tuple, list] = {}
+    for (category, country, day), count in groups.items():
+        rate = rate_for(category=category, country=country, on=day)
+        line = by_line.setdefault((category, country, rate), [0, rate])
+        line[0] += count
+    lines, totals, unpriced = [], {}, 0
+    for (category, country, _), (count, rate) in sorted(by_line.items(), key=lambda item: item[0][:2]):
+        amount = rate.price * count if rate else None
+        if rate:
+            totals[rate.currency] = totals.get(rate.currency, Decimal("0")) + amount
+        else:
+            unpriced += count
+        lines.append(CostLine(category=category, country=country, count=count, rate=rate, amount=amount,
+                              currency=rate.currency if rate else ""))
+    return Cost(lines=lines, totals=totals, free=free, unpriced=unpriced)
+
+
+def _charged(pricing: dict) -> bool:
+    kind = pricing.get("type")
+    if kind:
+        return kind == "regular"
+    return pricing.get("billable") is not False
+
+
+def _region(wa_id: str) -> str:
+    """The number's ISO region (``GB``), as the rate table is keyed; "" when it can't be told."""
+    try:
+        number = phonenumbers.parse("+" + (wa_id or "").lstrip("+"))
+    except phonenumbers.NumberParseException:
+        return ""
+    return phonenumbers.region_code_for_number(number) or ""
+
+
+EXPORT_HEADER = ("WhatsApp number", "Name", "Recipient", "Reason", "Message status", "Error code", "Error",
+                 "Status at", "Replied", "Message id")
+
+
+def export_rows(campaign: Campaign) -> Iterator[tuple]:
+    """One row per recipient, in the order they were written: who, what happened and why."""
+    replied = Message.objects.filter(conversation_id=OuterRef("message__conversation_id"),
+                                     direction=Message.Direction.INBOUND, created_at__gt=OuterRef("message__created_at"))
+    rows = (campaign.recipients.select_related("contact", "message").annotate(replied=Exists(replied))
+            .order_by("id"))
+    for recipient in rows.iterator(chunk_size=2000):
+        message = recipient.message
+        yield (
+            f"+{recipient.contact.wa_id}", recipient.contact.name, recipient.get_state_display(), recipient.reason,
+            message.get_status_display() if message else "",
+            message.error_code if message and message.error_code is not None else "",
+            message.error_title if message else "",
+            message.status_at.isoformat() if message and message.status_at else "",
+            "yes" if recipient.replied else "no",
+            message.wamid or "" if message else "",
+        )
