@@ -2,8 +2,9 @@
 like ``Campaign.parameters`` (``"body.1"``, ``"header.1"``, ``"body.first_name"``, ``"button.0"``),
 and the sources a value can come from (the contact's name, number, or one of its attributes).
 
-``Campaign.parameters`` maps each key to a source: ``"name"`` (the contact's name), ``"wa_id"`` (its
-number) or an attribute name (``Contact.attributes``). Pure reads: no writes, bounded queries.
+``Campaign.parameters`` maps each key to a source: the name of one of the contact's attributes
+(``Contact.attributes``), or ``"name"`` / ``"wa_id"`` (the contact's own name and number, when it has no
+attribute of that name). An authentication template's code is ``"otp"``. Pure reads, bounded queries.
 """
 
 from dataclasses import dataclass
@@ -42,7 +43,9 @@ def placeholders_of(template: MessageTemplate) -> list[Placeholder]:
     for slot in slots:
         if slot.kind == "flow":
             continue  # the send issues the flow token itself
-        if slot.kind == "text":
+        if slot.kind == "otp":
+            found.append(Placeholder(key="otp", label=slot.label, example=slot.example))
+        elif slot.kind == "text":
             found.append(Placeholder(key=f"{slot.component}.{slot.name}", label=slot.label, example=slot.example))
         elif slot.kind in ("url", "coupon_code"):
             found.append(Placeholder(key=f"button.{slot.index}", label=slot.label, example=slot.example))
@@ -69,10 +72,12 @@ def source_choices(account_id: int) -> list[tuple[str, str]]:
 
 
 def value_for(contact: Contact, source: str) -> str:
-    """The text ``source`` gives for ``contact`` ("" when it has none)."""
-    if source == NAME:
-        return (contact.name or "").strip()
-    if source == WA_ID:
-        return contact.wa_id
-    value = (contact.attributes or {}).get(source)
-    return str(value).strip() if value not in (None, "") else ""
+    """The text ``source`` gives for ``contact`` ("" when it has none): its attribute of that name,
+    else for ``name`` / ``wa_id`` the contact's own name / number."""
+    attributes = contact.attributes if isinstance(contact.attributes, dict) else {}
+    value = attributes.get(source)
+    if value is None and source == NAME:
+        value = contact.name
+    if value is None and source == WA_ID:
+        value = contact.wa_id
+    return str(value).strip() if value is not None else ""

@@ -56,8 +56,9 @@ def test_send(campaign: Campaign, *, user, to_wa_id: str) -> Message:
     for placeholder in placeholders_of(campaign.template):
         source = campaign.parameters.get(placeholder.key, "")
         value = value_for(contact, source) if contact is not None else ""
-        component, name = placeholder.key.split(".", 1)
-        slot_key = f"button_{name}_url" if component == "button" else f"{component}_{name}"
+        component, _, name = placeholder.key.partition(".")
+        slot_key = ("otp_code" if component == "otp" else f"button_{name}_url" if component == "button"
+                    else f"{component}_{name}")
         values[slot_key] = value or placeholder.example or source
     try:
         message = start_conversation(phone_number=campaign.phone_number, to=to_wa_id, template=campaign.template,
@@ -71,8 +72,9 @@ def test_send(campaign: Campaign, *, user, to_wa_id: str) -> Message:
 
 
 def pause(campaign: Campaign, *, user=None, reason: str = "") -> Campaign:
+    who = getattr(user, "username", "") if user is not None else ""
     return _move(campaign, user=user, allowed=(State.RUNNING, State.SCHEDULED), to=State.PAUSED, action="pause",
-                 reason=reason or "Paused by a person.")
+                 reason=reason or (f"Paused by {who}." if who else "Paused."))
 
 
 def resume(campaign: Campaign, *, user) -> Campaign:

@@ -81,8 +81,7 @@ def campaign_test_send(request, pk: int):
 @needs(CHANGE)
 def campaign_pause(request, pk: int):
     campaign = campaign_or_404(request, pk)
-    return _act(request, campaign, lambda: running.pause(campaign, user=request.user, reason="Paused by "
-                                                         f"{request.user.get_username()}."), "paused")
+    return _act(request, campaign, lambda: running.pause(campaign, user=request.user), "paused")
 
 
 @require_POST
