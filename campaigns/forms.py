@@ -30,10 +30,11 @@ class TemplateChoice(forms.ModelChoiceField):
 
 class CampaignForm(forms.Form):
     name = forms.CharField(max_length=200)
-    phone_number = NumberChoice(queryset=None, label="Sending number")
-    template = TemplateChoice(queryset=None, label="Approved template",
+    phone_number = NumberChoice(queryset=None, label="Sending number", empty_label="Choose the number…")
+    template = TemplateChoice(queryset=None, label="Approved template", empty_label="Choose the template…",
                               help_text="Only approved templates of the number's business account can be sent.")
     segment = forms.ModelChoiceField(queryset=None, required=False, label="Audience segment",
+                                     empty_label="Choose later (needed to launch)",
                                      help_text="Who receives it: a segment of the account's contacts.")
     rate_cap = forms.IntegerField(required=False, min_value=1, label="Rate cap (messages per second)",
                                   help_text="Optional: at most the number's throughput (shown with each number).")
