@@ -11,7 +11,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import phonenumbers
-from django.db.models import Count, Exists, Max, OuterRef, QuerySet
+from django.db.models import Count, Exists, Max, Min, OuterRef, QuerySet
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import TruncSecond
 from django.shortcuts import get_object_or_404
 
@@ -127,24 +128,23 @@ class Cost:
 
 def cost_so_far(campaign: Campaign) -> Cost:
     """What the campaign's delivered messages cost, from their status webhooks' ``pricing`` (category,
-    type) priced with the rate table on the day of the status: each message counted once."""
-    events = (MessageStatusEvent.objects.filter(message__campaign_recipient__campaign=campaign,
-                                                message__status__in=DELIVERED)
-              .exclude(pricing={})
-              .values_list("message_id", "pricing", "timestamp", "message__conversation__contact__wa_id")
-              .order_by("message_id", "timestamp"))
-    seen: set[int] = set()
+    type) priced with the rate table on the day of the status: each message counted once (Meta repeats
+    ``pricing`` on ``sent`` and on ``delivered`` or ``read``). One row per message, grouped in the database."""
+    per_message = (MessageStatusEvent.objects.filter(message__campaign_recipient__campaign=campaign,
+                                                     message__status__in=DELIVERED)
+                   .exclude(pricing={}).values("message_id")
+                   .annotate(category=Max(KeyTextTransform("category", "pricing")),
+                             kind=Max(KeyTextTransform("type", "pricing")),
+                             billable=Max(KeyTextTransform("billable", "pricing")),
+                             first=Min("timestamp"), wa_id=Max("message__conversation__contact__wa_id"))
+                   .values_list("category", "kind", "billable", "first", "wa_id").order_by())
     groups: dict[tuple, int] = {}
     free = 0
-    for message_id, pricing, timestamp, wa_id in events.iterator(chunk_size=2000):
-        if message_id in seen or not isinstance(pricing, dict):
-            continue
-        seen.add(message_id)
-        if not _charged(pricing):
+    for category, kind, billable, first, wa_id in per_message.iterator(chunk_size=2000):
+        if not _charged(kind, billable):
             free += 1
             continue
-        category = str(pricing.get("category") or "").lower().replace("-", "_")
-        key = (category, _region(wa_id), timestamp.date())
+        key = ((category or "").lower().replace("-", "_"), _region(wa_id), first.date())
         groups[key] = groups.get(key, 0) + 1
     by_line: dict[tuple, list] = {}
     for (category, country, day), count in groups.items():
@@ -163,20 +163,33 @@ def cost_so_far(campaign: Campaign) -> Cost:
     return Cost(lines=lines, totals=totals, free=free, unpriced=unpriced)
 
 
-def _charged(pricing: dict) -> bool:
-    kind = pricing.get("type")
+def _charged(kind: str | None, billable) -> bool:
+    """Charged: ``type`` regular (free_customer_service and free_entry_point are free); without a type,
+    unless ``billable`` is false (as JSON text, whichever database: "false", "0", False)."""
     if kind:
         return kind == "regular"
-    return pricing.get("billable") is not False
+    return str(billable).lower() not in ("false", "0")
+
+
+_REGIONS: dict[str, str] = {}  # first digits → region, filled as numbers are seen
+_REGIONS_MAX = 20_000
 
 
 def _region(wa_id: str) -> str:
-    """The number's ISO region (``GB``), as the rate table is keyed; "" when it can't be told."""
-    try:
-        number = phonenumbers.parse("+" + (wa_id or "").lstrip("+"))
-    except phonenumbers.NumberParseException:
-        return ""
-    return phonenumbers.region_code_for_number(number) or ""
+    """The number's ISO region (``GB``), as the rate table is keyed; "" when it can't be told. The
+    region follows from the leading digits (country code and area), so numbers sharing their first
+    seven digits are parsed once (pricing 100,000 deliveries is not 100,000 parses)."""
+    digits = (wa_id or "").lstrip("+")
+    prefix = digits[:7]
+    if prefix not in _REGIONS:
+        try:
+            region = phonenumbers.region_code_for_number(phonenumbers.parse("+" + digits)) or ""
+        except phonenumbers.NumberParseException:
+            region = ""
+        if not region or len(_REGIONS) >= _REGIONS_MAX:
+            return region  # an unparsable number says nothing about others sharing its digits
+        _REGIONS[prefix] = region
+    return _REGIONS[prefix]
 
 
 EXPORT_HEADER = ("WhatsApp number", "Name", "Recipient", "Reason", "Message status", "Error code", "Error",
