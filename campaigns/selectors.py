@@ -63,8 +63,9 @@ class Totals:
 
 
 def attach_totals(campaigns: list[Campaign]) -> list[Campaign]:
-    """Set ``campaign.totals`` (sent counts every message that reached WhatsApp's servers; delivered
-    includes read) for a page of campaigns, in one grouped query."""
+    """Set ``campaign.totals`` for a page of campaigns, in one grouped query. Cumulative, like the
+    campaign page's funnel: sent counts every message WhatsApp accepted (or that went further),
+    delivered includes read."""
     counts: dict[int, dict[str, int]] = {}
     rows = (CampaignRecipient.objects.filter(campaign__in=[c.pk for c in campaigns])
             .values_list("campaign_id", "message__status").annotate(n=Count("id")))
@@ -74,7 +75,8 @@ def attach_totals(campaigns: list[Campaign]) -> list[Campaign]:
         by = counts.get(campaign.pk, {})
         read = by.get(Message.Status.READ, 0) + by.get(Message.Status.PLAYED, 0)
         delivered = read + by.get(Message.Status.DELIVERED, 0)
-        campaign.totals = Totals(recipients=sum(by.values()), sent=delivered + by.get(Message.Status.SENT, 0),
+        sent = delivered + by.get(Message.Status.SENT, 0) + by.get(Message.Status.ACCEPTED, 0)
+        campaign.totals = Totals(recipients=sum(by.values()), sent=sent,
                                  delivered=delivered, read=read, failed=by.get(Message.Status.FAILED, 0))
     return campaigns
 

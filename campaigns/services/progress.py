@@ -1,7 +1,8 @@
 """A campaign's progress, counted from its recipient rows joined to their messages (no hot counter row).
 
 PLACEHOLDER from the campaign-ui branch: the contract's names (CONTRACT18.md point 4). The funnel
-is cumulative (a read message was also delivered and sent). The campaign-engine branch's version
+is cumulative (a read message was also delivered and sent; sent includes accepted by WhatsApp);
+queued is what is still in our pipeline. The campaign-engine branch's version
 replaces this file at merge.
 """
 
@@ -54,10 +55,9 @@ def progress(campaign: Campaign) -> Progress:
     replied = sent_rows.filter(Exists(answer)).count()
     read = by_status.get(S.READ, 0) + by_status.get(S.PLAYED, 0)
     delivered = read + by_status.get(S.DELIVERED, 0)
-    sent = delivered + by_status.get(S.SENT, 0)
+    sent = delivered + by_status.get(S.SENT, 0) + by_status.get(S.ACCEPTED, 0)  # accepted by WhatsApp: it left us
     failed = by_status.get(S.FAILED, 0)
-    queued = by_status.get(S.QUEUED, 0) + by_status.get(S.SENDING, 0) + by_status.get(S.ACCEPTED, 0)
-    queued += rows.filter(message=None, state__in=(R.QUEUED, R.DONE)).count()
+    queued = by_status.get(S.QUEUED, 0) + by_status.get(S.SENDING, 0)
     total = sum(by_state.values())
     pending = by_state.get(R.PENDING, 0)
     finished = total - pending - queued
