@@ -203,3 +203,22 @@ def test_the_test_send_queues_one_message_to_the_given_number(admin_client, camp
     message = Message.objects.get()
     assert message.conversation.contact == audience["ready"] and message.type == "template"
     assert "Hi Sheena, your code A1 is ready." in message.text
+
+
+def test_the_edit_form_opens_with_the_campaigns_choices(admin_client, campaign):
+    html = admin_client.get(reverse("campaigns:campaign-edit", args=[campaign.pk])).content.decode()
+
+    body_2 = html[html.index('name="param:body.2"'):]
+    assert '<option value="code" selected>' in body_2[:body_2.index("</select>")]
+    assert 'value="Spring offer"' in html
+
+
+def test_a_template_campaigns_cant_fill_says_why(admin_client, account):
+    image = account.templates.create(
+        name="menu_photo", language="en", category="MARKETING", status="APPROVED",
+        components=[{"type": "HEADER", "format": "IMAGE"}, {"type": "BODY", "text": "Our menu"}])
+
+    html = admin_client.get(reverse("campaigns:campaign-parameters"), {"template": image.pk}).content.decode()
+
+    assert "menu_photo" in html and 'role="alert"' in html
+    assert 'name="param:' not in html
