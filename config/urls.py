@@ -22,5 +22,6 @@ urlpatterns = [
     path("templates/", include("templates_mgr.urls")),
     path("media/", include("media_lib.urls")),
     path("insights/", include("insights.urls")),
+    path("campaigns/", include("campaigns.urls")),
     path("", include("messaging.urls")),
 ]

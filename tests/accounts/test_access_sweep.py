@@ -22,7 +22,7 @@ from django.utils import timezone
 from accounts import roles
 from accounts.models import AccountEvent, BusinessAccount, BusinessProfile, PhoneNumber
 from accounts.services import ensure_user, grant_phone_number
-from campaigns.models import ContactImport, PricingRate, Segment
+from campaigns.models import Campaign, ContactImport, PricingRate, Segment
 from media_lib.models import CloudMediaId
 from media_lib.services import store_upload
 from messaging.models import (
@@ -189,6 +189,21 @@ PAGES: dict[str, str] = {
     "insights:templates":                   "GET  login 200   403   403   403   403   403",
     "insights:cost":                        "GET  login 200   403   403   403   403   403",
     "insights:cost-refresh":                "POST login 400   403   403   403   403   403",  # which period?
+    # Campaigns: administrators only (the Administrator role holds every campaigns permission).
+    "campaigns:campaign-list":              "GET  login 200   403   403   403   403   403",
+    "campaigns:campaign-create":            "GET  login 200   403   403   403   403   403",
+    "campaigns:campaign-parameters":        "GET  login 200   403   403   403   403   403",  # no template: a hint
+    "campaigns:campaign-detail":            "GET  login 200   403   403   403   403   403",
+    "campaigns:campaign-edit":              "GET  login 200   403   403   403   403   403",
+    "campaigns:campaign-dry-run":           "GET  login 200   403   403   403   403   403",
+    "campaigns:campaign-launch":            "POST login 400   403   403   403   403   403",  # not confirmed
+    "campaigns:campaign-test-send":         "POST login 400   403   403   403   403   403",  # no number
+    "campaigns:campaign-pause":             "POST login 302   403   403   403   403   403",  # a draft: refused, flash
+    "campaigns:campaign-resume":            "POST login 302   403   403   403   403   403",  # not paused: flash
+    "campaigns:campaign-cancel":            "POST login 302   403   403   403   403   403",  # not confirmed: flash
+    "campaigns:campaign-progress":          "GET  login 200   403   403   403   403   403",
+    "campaigns:campaign-rate":              "GET  login 200   403   403   403   403   403",
+    "campaigns:campaign-export":            "GET  login 200   403   403   403   403   403",
 }
 
 # The Manager (insights, and the conversations of their numbers read-only): a user granted account A's
@@ -386,6 +401,8 @@ def _build() -> dict:
         "shared": CannedReply.objects.create(account=a, code="hours", title="Opening hours", body="9 to 5"),
         "personal": CannedReply.objects.create(account=a, owner=users["operator"], code="mine", title="Mine", body="Hi"),
     }
+    objects["campaigns.campaign"] = Campaign.objects.create(account=a, phone_number=phone, name="Launch",
+                                                            template=template)
     notice = TemplateNotice.objects.create(user=users["operator"], template=template, status="APPROVED", text="ok")
     LogEntry.objects.log_actions(user_id=users["administrator"].pk, queryset=[template], action_flag=2,
                                  change_message="swept", single_object=True)
@@ -415,7 +432,8 @@ def _fill(world, template: str, converters: dict) -> str:
     objects = {**world["objects"], **world["axes"]}
     first = template.split("/")[1]
     by_prefix = {"c": "messaging.conversation", "contacts": "messaging.contact", "templates": "templates_mgr.messagetemplate",
-                 "media": "media_lib.mediaasset", "flows": "messaging.flow"}
+                 "media": "media_lib.mediaasset", "flows": "messaging.flow",
+                 "campaigns": "campaigns.campaign"}
     values = {}
     for name in converters:
         if name == "object_id" and template.startswith("/admin/r/"):  # "view on site"

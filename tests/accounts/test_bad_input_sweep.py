@@ -154,6 +154,20 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "insights:templates": ("account", "number", "period", "since", "until", "format", "table"),
     "insights:cost": ("account", "number", "period", "since", "until", "format", "table"),
     "insights:cost-refresh": ("account", "number", "period", "since", "until"),
+    "campaigns:campaign-list": ("page",),
+    "campaigns:campaign-create": (),
+    "campaigns:campaign-parameters": ("template",),
+    "campaigns:campaign-detail": (),
+    "campaigns:campaign-edit": (),
+    "campaigns:campaign-dry-run": (),
+    "campaigns:campaign-launch": (),
+    "campaigns:campaign-test-send": (),
+    "campaigns:campaign-pause": (),
+    "campaigns:campaign-resume": (),
+    "campaigns:campaign-cancel": (),
+    "campaigns:campaign-progress": (),
+    "campaigns:campaign-rate": (),
+    "campaigns:campaign-export": (),
 }
 # Django's admin reads its own query parameters; the changelist's are the ones a person edits.
 ADMIN_QUERY_PARAMS = ("p", "o", "q", "e", "_popup", "_to_field", "_changelist_filters")

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from accounts import roles
 from accounts.services import ensure_user, grant_phone_number
+from campaigns.models import Campaign
 from messaging.models import Conversation, Message
 from messaging.services.inbound import record_inbound_message
 from templates_mgr.models import MessageTemplate
@@ -90,6 +91,7 @@ def _pages(conversation, template):
         ("builder", reverse("templates_mgr:template-create"), ["input[name=name]", "textarea >> nth=0", "button[type=submit] >> nth=-1"]),
         ("template send", reverse("templates_mgr:conversation-send", args=[c]), ["select[name=template]"]),
         ("start with a template", reverse("templates_mgr:conversation-start"), ["button[type=submit] >> nth=-1"]),
+        *_campaign_pages(conversation, template),
         ("people", reverse("settings:people"), ["a[href$='/settings/people/add/']", "table a >> nth=0"]),
         ("add a person", reverse("settings:person-add"), ["input[name=username]", "input[name=roles] >> nth=-1",
                                                           "button[type=submit] >> nth=-1"]),
@@ -106,6 +108,22 @@ def _pages(conversation, template):
         ("connect an account", reverse("settings:account-connect"), ["input[name=waba_id]", "form button[type=submit] >> nth=-1"]),
         ("account", reverse("settings:account-detail", args=[conversation.phone_number.account_id]),
          [".settings-card button >> nth=0", "input[name=value] >> nth=0", "input[name=confirm]"]),
+    ]
+
+
+def _campaign_pages(conversation, template):
+    draft = Campaign.objects.create(account=template.account, phone_number=conversation.phone_number, template=template,
+                                    name="A spring offer with a long name to wrap", parameters={"body.1": "name", "body.2": "wa_id"})
+    running = Campaign.objects.create(account=template.account, phone_number=conversation.phone_number, template=template,
+                                      name="Running", parameters={"body.1": "name", "body.2": "wa_id"},
+                                      state=Campaign.State.RUNNING)
+    return [
+        ("campaigns", reverse("campaigns:campaign-list"), ["a[href$='/campaigns/new/'] >> nth=-1", "table a >> nth=0"]),
+        ("new campaign", reverse("campaigns:campaign-create"),
+         ["input[name=name]", "select[name=template]", "input[name=scheduled_at]", ".cm-form button[type=submit]"]),
+        ("dry run", reverse("campaigns:campaign-dry-run", args=[draft.pk]),
+         ["input[name=to_wa_id]", "#launch-form input[name=confirm]", "#launch-form button"]),
+        ("campaign", reverse("campaigns:campaign-detail", args=[running.pk]), ["#pause", "#cancel", "a[href$='export.csv']"]),
     ]
 
 
