@@ -79,7 +79,7 @@ def test_every_page_reached_from_the_inbox_and_the_admin_has_the_policy_and_no_i
     seeded.phone_number.operators.add(admin)
     client.force_login(admin)
 
-    pages = _crawl(client, ["/", f"/c/{seeded.pk}/", "/admin/"])
+    pages = _crawl(client, ["/", f"/c/{seeded.pk}/", "/admin/", "/admin/messaging/"])
 
     assert len(pages) >= 30, sorted(pages)
     assert any(url.startswith("/c/") for url in pages) and any(url.startswith("/admin/messaging/") for url in pages)
