@@ -491,7 +491,7 @@ def _manager_answer(name: str, row: str) -> str:
     return MANAGER.get(name) or row.split()[USERS.index("no_role") + 1]
 
 
-def test_a_manager_gets_the_answer_the_tables_give(db, world):
+def test_a_manager_gets_the_answer_the_tables_give(db, world, templates_uncaptured):
     client = Client(raise_request_exception=False)
     client.force_login(world["users"]["manager"])
     wrong = []
@@ -517,7 +517,7 @@ def test_every_url_pattern_is_classified():
 
 
 @pytest.mark.parametrize("who", USERS)
-def test_each_user_gets_the_answer_the_table_gives(db, world, who):
+def test_each_user_gets_the_answer_the_table_gives(db, world, who, templates_uncaptured):
     client = Client(raise_request_exception=False)
     if world["users"][who] is not None:
         client.force_login(world["users"][who])

@@ -235,7 +235,7 @@ def test_the_table_lists_every_query_parameter_a_view_reads_itself():
 
 # Split by where the page lives, so the two test processes share the sweep.
 @pytest.mark.parametrize("who, where", [("administrator", "console"), ("administrator", "admin"), ("operator", "console")])
-def test_no_page_answers_500_to_a_bad_id(people, who, where):
+def test_no_page_answers_500_to_a_bad_id(people, who, where, templates_uncaptured):
     client = Client(raise_request_exception=False)
     failures = []
     for template, converters, name, _ in _patterns():

@@ -74,7 +74,7 @@ def seeded(phone, operator):
     return conv
 
 
-def test_every_page_reached_from_the_inbox_and_the_admin_has_the_policy_and_no_inline_script(client, seeded):
+def test_every_page_reached_from_the_inbox_and_the_admin_has_the_policy_and_no_inline_script(client, seeded, templates_uncaptured):
     admin = ensure_user(username="ada", password="pw-ada-123", role=roles.ADMINISTRATOR, superuser=True)
     seeded.phone_number.operators.add(admin)
     client.force_login(admin)
