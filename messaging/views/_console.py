@@ -42,15 +42,19 @@ def sidebar(request, *, active: Conversation | None = None) -> Sidebar:
     poll = _filters_query(request.GET)
     if request.GET.get("before") and valid:
         poll["before"] = request.GET["before"]
-    if active is not None:
-        poll["active"] = str(active.pk)
+    # The thread's list poll answers with the list it then polls again: keep the active conversation
+    # in that URL too, or the second poll forgets it (the row loses its highlight and the answer
+    # carries the inbox's empty pane, which the thread page has no place for).
+    active_pk = active.pk if active else parse_id(request.GET.get("active"))
+    if active_pk is not None:
+        poll["active"] = str(active_pk)
     context = {
         "list_poll_url": f"{reverse('messaging:inbox')}?{poll.urlencode()}",
         "filter_form": form,
         "inbox": page,
         "conversations": page.conversations,
         "filters_query": query.urlencode(),
-        "active_pk": active.pk if active else parse_id(request.GET.get("active")),
+        "active_pk": active_pk,
         "filtered": any(query.values()),
         "inbox_filters": filters,
         "state_counts": counts,

@@ -123,6 +123,11 @@ def test_the_empty_pane_changes_when_the_first_conversation_arrives(client, oper
     # A thread's own list poll leaves its pane alone.
     active = client.get(reverse("messaging:inbox") + f"?active={Conversation.objects.get().pk}", **poll).text
     assert "inbox-pane" not in active
+    # ... and the list it answers with polls again for the same thread (not for the bare inbox).
+    pk = Conversation.objects.get().pk
+    assert f'hx-get="{reverse("messaging:inbox")}?active={pk}"' in active
+    again = client.get(reverse("messaging:inbox") + f"?active={pk}", **poll).text
+    assert "inbox-pane" not in again
 
 
 def test_the_assign_control_offers_only_who_may_send_and_starts_on_me(client, operator, phone, post_webhook):
