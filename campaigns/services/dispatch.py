@@ -54,7 +54,7 @@ AHEAD_SECONDS = 3  # messages in the pipeline at most: rate × this
 TICK_SECONDS = 1.0
 CHUNK = 200  # recipients handed over per transaction
 HELPERS_ABOVE = 100  # msg/s: above, helper tasks hand over side by side (settings.CAMPAIGN_DISPATCH_HELPERS)
-DISPATCHER_STALE_AFTER = timedelta(seconds=30)
+DISPATCHER_STALE_AFTER = timedelta(seconds=10)  # it beats every tick (~1 s)
 LOST_AFTER = timedelta(seconds=30)  # a queued message nobody claimed for this long lost its task
 PACING_DROPPED = 132015
 

@@ -221,3 +221,17 @@ def test_snoozed_conversations_wake_when_their_time_comes(phone, operator):
     assert (due.state, due.snoozed_until) == ("open", None)
     assert later.state == "snoozed"
     assert _events(due)[-1][0] == "marked_open" and _events(due)[-1][1]["snooze_ended"] is True
+
+
+def test_the_thread_poll_offers_the_buttons_of_the_state_a_colleague_set(client, operator, phone):
+    conversation = factories.conversation(phone)
+    message = factories.outbound(conversation, wamid="wamid.state-poll")
+    cursor = f"{int(message.created_at.timestamp() * 1_000_000)}.{message.pk}"
+    set_conversation_state(conversation=conversation, state="resolved", actor=None)
+    client.force_login(operator)
+
+    html = client.get(reverse("messaging:conversation-messages", args=[conversation.pk]), {"after": cursor},
+                      HTTP_HX_REQUEST="true").content.decode()
+
+    buttons = html[html.index('id="state-buttons"'):].split("</form>")[0]
+    assert 'hx-swap-oob="true"' in buttons and 'value="open"' in buttons and 'value="resolved"' not in buttons
