@@ -70,13 +70,18 @@ def live_simulator(live_server, settings):
     sim.close()
 
 
+def log_in(page, base_url: str, username: str, password: str) -> None:
+    """Sign in through the login page, as a person does, and wait for the inbox."""
+    page.goto(f"{base_url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/")
+
+
 @pytest.fixture
 def logged_in(page, live_server, operator):
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "olivia")
-    page.fill("input[name=password]", "pw-olivia-123")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    log_in(page, live_server.url, "olivia", "pw-olivia-123")
     return page
 
 

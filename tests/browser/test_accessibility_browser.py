@@ -12,7 +12,7 @@ from accounts.services import ensure_user, grant_phone_number
 from messaging.models import CannedReply, Message
 
 from .. import factories
-from .conftest import DEADLINE_MS
+from .conftest import DEADLINE_MS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,11 +38,7 @@ def admin_page(browser, live_server, phone):
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(DEADLINE_MS)
-        page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", "ada")
-        page.fill("input[name=password]", "pw-ada-123")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
+        log_in(page, live_server.url, "ada", "pw-ada-123")
         return page
 
     yield _open

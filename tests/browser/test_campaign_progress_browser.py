@@ -10,6 +10,7 @@ from accounts.services import ensure_user
 from campaigns.models import Campaign, CampaignRecipient
 from messaging.models import Contact, Conversation, Message, MessageSendAttempt
 from templates_mgr.models import MessageTemplate
+from .conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SECOND = timezone.now().replace(microsecond=0)
@@ -51,11 +52,7 @@ def test_the_progress_bar_moves_live(browser, live_server, phone, viewport):
     page.on("console", lambda message: problems.append(message.text) if message.type in ("error", "warning") else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
     try:
-        page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", "ada")
-        page.fill("input[name=password]", "pw-ada-123")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
+        log_in(page, live_server.url, "ada", "pw-ada-123")
         page.goto(f"{live_server.url}/campaigns/{campaign.pk}/")
         bar = page.locator("#progress-bar")
         assert bar.get_attribute("value") == "0"

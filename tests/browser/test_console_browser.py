@@ -11,7 +11,7 @@ from django.utils import timezone
 from messaging.models import Conversation, Message
 
 from ..conftest import PHONE_NUMBER_ID
-from .conftest import SLOW_DEADLINE_MS, wait_until
+from .conftest import SLOW_DEADLINE_MS, log_in, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -159,11 +159,7 @@ def test_chromium_reports_no_content_security_policy_violation(page, live_server
     # A CSP violation is logged to the console by Chromium; collect them from the login on.
     violations = []
     page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "olivia")
-    page.fill("input[name=password]", "pw-olivia-123")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    log_in(page, live_server.url, "olivia", "pw-olivia-123")
     _customer_writes(live_simulator, "Is my order ready?")
     _open_conversation(page)
     page.wait_for_selector("#live")

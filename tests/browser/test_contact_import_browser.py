@@ -6,7 +6,7 @@ from accounts import roles
 from accounts.services import ensure_user, grant_phone_number
 from messaging.models import Contact
 
-from .conftest import DEADLINE_MS
+from .conftest import DEADLINE_MS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,11 +23,7 @@ def test_an_administrator_imports_a_csv_and_sees_every_rows_outcome(browser, liv
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
     page.set_default_timeout(DEADLINE_MS)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password]", "pw-ada-12345")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    log_in(page, live_server.url, "ada", "pw-ada-12345")
 
     page.goto(f"{live_server.url}/campaigns/imports/new/")
     page.select_option("select[name=region]", "GB")

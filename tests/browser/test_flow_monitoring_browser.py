@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts import roles
 from accounts.services import ensure_user, grant_phone_number
 from messaging.models import Flow, FlowEndpointStat
+from .conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,11 +31,7 @@ def test_the_charts_render_under_the_csp(browser, live_server, phone, viewport):
     page.on("console", lambda message: problems.append(message.text) if message.type in ("error", "warning") else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
     try:
-        page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", "tina")
-        page.fill("input[name=password]", "pw-tina-123")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
+        log_in(page, live_server.url, "tina", "pw-tina-123")
         page.goto(f"{live_server.url}/flows/{flow.pk}/endpoint/")
 
         for island in ("endpoint-requests-data", "endpoint-latency-data"):

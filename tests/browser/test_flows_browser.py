@@ -10,7 +10,7 @@ from accounts.services import ensure_user, grant_phone_number
 from messaging.models import Flow, Message
 
 from ..conftest import PHONE_NUMBER_ID
-from .conftest import SLOW_DEADLINE_MS
+from .conftest import SLOW_DEADLINE_MS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,11 +21,7 @@ TYPO_LINE = 11
 def manager_page(page, live_server, phone):
     user = ensure_user(username="tina", password="pw-tina-123", role=roles.TEMPLATE_MANAGER)
     grant_phone_number(user=user, phone_number=phone)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "tina")
-    page.fill("input[name=password]", "pw-tina-123")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    log_in(page, live_server.url, "tina", "pw-tina-123")
     return page
 
 

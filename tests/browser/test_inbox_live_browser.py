@@ -8,7 +8,7 @@ import pytest
 from messaging.models import CannedReply, Conversation, Message
 
 from ..conftest import PHONE_NUMBER_ID
-from .conftest import DEADLINE_MS, SLOW_DEADLINE_MS, wait_until
+from .conftest import DEADLINE_MS, SLOW_DEADLINE_MS, log_in, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,11 +40,7 @@ def operator_page(browser, live_server, operator):
             context.add_init_script(CAPTURE_NOTIFICATIONS)
         page = context.new_page()
         page.set_default_timeout(DEADLINE_MS)
-        page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", "olivia")
-        page.fill("input[name=password]", "pw-olivia-123")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
+        log_in(page, live_server.url, "olivia", "pw-olivia-123")
         return page
 
     yield _open

@@ -7,6 +7,7 @@ from accounts import roles
 from accounts.services import ensure_user, grant_phone_number
 
 from ..insights.history import build_history
+from .conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,11 +27,7 @@ def test_the_insights_charts_render_under_the_csp(browser, live_server, phone, v
     page.on("console", lambda message: problems.append(message.text) if message.type in ("error", "warning") else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
     try:
-        page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", "mona")
-        page.fill("input[name=password]", "pw-mona-123")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
+        log_in(page, live_server.url, "mona", "pw-mona-123")
         for path, charts in CHARTS.items():
             page.goto(f"{live_server.url}{path}")
             for name in charts:

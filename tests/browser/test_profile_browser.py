@@ -8,6 +8,7 @@ from accounts import roles
 from accounts.services import ensure_user
 
 from ..conftest import ACCESS_TOKEN, PHONE_NUMBER_ID
+from .conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,11 +21,7 @@ def admin_page(request, browser, live_server, phone):
     context = browser.new_context(viewport=WIDTHS[request.param])
     page = context.new_page()
     page.set_default_timeout(30_000)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password]", "pw-ada-12345")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    log_in(page, live_server.url, "ada", "pw-ada-12345")
     yield page
     context.close()
 

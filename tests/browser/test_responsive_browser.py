@@ -17,7 +17,7 @@ from messaging.services.inbound import record_inbound_message
 from templates_mgr.models import MessageTemplate
 
 from .. import factories
-from .conftest import DEADLINE_MS
+from .conftest import DEADLINE_MS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -57,11 +57,7 @@ def admin_page(browser, live_server, phone, account):
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     page.set_default_timeout(DEADLINE_MS)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password]", "pw-ada-12345")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    log_in(page, live_server.url, "ada", "pw-ada-12345")
     yield page, conversation, template
     context.close()
 

@@ -8,7 +8,7 @@ from accounts.services import ensure_user, grant_phone_number
 from campaigns.models import Segment
 from messaging.models import Contact
 
-from .conftest import DEADLINE_MS
+from .conftest import DEADLINE_MS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,11 +21,7 @@ def test_the_live_count_follows_the_rules_and_the_segment_saves(browser, live_se
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     page.set_default_timeout(DEADLINE_MS)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password]", "pw-ada-12345")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    log_in(page, live_server.url, "ada", "pw-ada-12345")
 
     page.goto(f"{live_server.url}/campaigns/segments/new/")
     assert page.inner_text("#segment-count") == "2"

@@ -13,7 +13,7 @@ from accounts.services import ensure_user, grant_phone_number
 from messaging.models import Conversation, Label, Mention, Message, Note
 from messaging.services.inbound import record_inbound_message
 
-from .conftest import DEADLINE_MS
+from .conftest import DEADLINE_MS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,11 +25,7 @@ def _login(browser, live_server, username: str, viewport):
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
     page.set_default_timeout(DEADLINE_MS)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", f"pw-{username}-123")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    log_in(page, live_server.url, username, f"pw-{username}-123")
     return context, page
 
 

@@ -9,6 +9,7 @@ from accounts import roles
 from accounts.services import ensure_user, grant_phone_number
 from messaging.models import Contact, Conversation
 from templates_mgr.models import MessageTemplate
+from .conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WIDTHS = [pytest.param((1440, 900), id="desktop"), pytest.param((390, 844), id="phone")]
@@ -32,11 +33,7 @@ def signed_in(browser, live_server, phone, request):
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     page.set_default_timeout(30_000)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "tina")
-    page.fill("input[name=password]", "pw-tina-123")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    log_in(page, live_server.url, "tina", "pw-tina-123")
     yield page
     context.close()
 

@@ -9,7 +9,7 @@ from accounts import roles
 from accounts.services import ensure_user, grant_phone_number
 from django.contrib.auth.models import Group
 
-from .conftest import SLOW_DEADLINE_MS
+from .conftest import SLOW_DEADLINE_MS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,11 +20,7 @@ def manager_page(page, live_server, phone):
     user = ensure_user(username="tina", password="pw-tina-123", role=roles.TEMPLATE_MANAGER)
     user.groups.add(Group.objects.get(name=roles.OPERATOR))
     grant_phone_number(user=user, phone_number=phone)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "tina")
-    page.fill("input[name=password]", "pw-tina-123")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    log_in(page, live_server.url, "tina", "pw-tina-123")
     return page
 
 
