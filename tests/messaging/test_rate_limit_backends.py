@@ -206,3 +206,17 @@ def test_a_paced_bucket_lends_one_percent_back_as_a_burst(limit, per_second, bur
     bucket = paced("number:1", limit)
     assert (bucket.per_second, bucket.burst) == (per_second, burst)
     assert bucket.per_second + bucket.burst - 1 == limit  # the most any 1-second window can hold
+
+
+def _open_and_take(path: str, key: str) -> bool:
+    return FileBackend(path).acquire([Bucket(key, per_second=1)]).granted
+
+
+def test_a_pool_of_processes_opening_a_new_file_at_once_all_get_the_limiter(tmp_path):
+    # A prefork pool starting: every process sets the new file up at the same moment; none may find
+    # the limiter "unavailable" (its message would wait for nothing).
+    path = str(tmp_path / "fresh.sqlite3")
+    with multiprocessing.get_context("fork").Pool(8) as pool:
+        granted = pool.starmap(_open_and_take, [(path, f"number:{n}") for n in range(16)])
+
+    assert granted == [True] * 16

@@ -231,6 +231,8 @@ class RedisBackend:
 
 # --- One machine: a SQLite file of its own ---------------------------------------------------
 
+OPEN_PATIENCE = 10.0  # seconds to keep trying to open the file while other processes set it up
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS bucket (key TEXT PRIMARY KEY, tat INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS strike (key TEXT PRIMARY KEY, n INTEGER NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;
@@ -260,15 +262,27 @@ class FileBackend:
         # prefork pool forks after import).
         local = self._local
         if getattr(local, "db", None) is None or local.pid != os.getpid():
+            local.db, local.pid = self._open(), os.getpid()
+        return local.db
+
+    def _open(self) -> sqlite3.Connection:
+        # Several processes opening a new file at once (a prefork pool starting) race to switch it to
+        # WAL and create the tables; SQLite answers "locked" at once there, without waiting for its
+        # busy timeout: try again for a few seconds before calling the limiter unavailable.
+        deadline = time.monotonic() + OPEN_PATIENCE
+        while True:
             try:
                 db = sqlite3.connect(self._path, timeout=30, isolation_level=None)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
                 db.executescript(_SCHEMA)
+                return db
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise LimiterUnavailable(f"the rate limit file {self._path} ({exc})") from exc
+                time.sleep(0.05)
             except sqlite3.Error as exc:
                 raise LimiterUnavailable(f"the rate limit file {self._path} ({exc})") from exc
-            local.db, local.pid = db, os.getpid()
-        return local.db
 
     def _now(self) -> int:
         return int(self._clock() * MICRO)
