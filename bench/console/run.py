@@ -28,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+from bench.console.postgres import database_exists, psql  # noqa: E402 (needs ROOT on the path)
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.console.settings"
 # Another database name (BENCH_CONSOLE_DB) lets two people benchmark on one server at once.
 DATABASE = os.environ.setdefault("BENCH_CONSOLE_DB", "switchboard_console_bench")
@@ -38,7 +39,7 @@ INSIGHTS_AIM_P95_MS = 300
 def main() -> int:
     args = _parse_args()
     seeded_in = None
-    if not (args.reuse and _database_exists()):
+    if not (args.reuse and database_exists(DATABASE)):
         _recreate_database()
         seeded_in = _seed(args)
     import django
@@ -96,19 +97,9 @@ def _parse_args():
     return parser.parse_args()
 
 
-def _psql(sql: str, *, capture: bool = False) -> str:
-    done = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qAtc", sql], check=True,
-                          stdout=subprocess.PIPE if capture else subprocess.DEVNULL, text=True)
-    return done.stdout or ""
-
-
-def _database_exists() -> bool:
-    return _psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'", capture=True).strip() == "1"
-
-
 def _recreate_database() -> None:
-    _psql(f"DROP DATABASE IF EXISTS {DATABASE}")
-    _psql(f"CREATE DATABASE {DATABASE}")
+    psql(f"DROP DATABASE IF EXISTS {DATABASE}")
+    psql(f"CREATE DATABASE {DATABASE}")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.console.settings"}
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, check=True, env=env)
 

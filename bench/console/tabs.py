@@ -31,7 +31,6 @@ import os
 import random
 import secrets
 import signal
-import statistics
 import subprocess
 import sys
 import threading
@@ -41,6 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 VAR = ROOT / "var"
 sys.path.insert(0, str(ROOT))
+from bench.console.postgres import database_exists, psql  # noqa: E402 (needs ROOT on the path)
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.console.tabs_settings"
 DATABASE = "switchboard_tabs_bench"
 PORT = 8775
@@ -52,7 +52,7 @@ SCHEDULE = (("inbox poll", 2.0), ("notify poll", 5.0), ("heartbeat", 30.0))
 def main() -> int:
     args = _parse_args()
     VAR.mkdir(exist_ok=True)
-    if not (args.reuse and _database_exists()):
+    if not (args.reuse and database_exists(DATABASE)):
         _recreate_database(args)
     import django
 
@@ -86,19 +86,9 @@ def _parse_args():
 # --- The database ----------------------------------------------------------------------------------
 
 
-def _psql(sql: str, *, capture: bool = False) -> str:
-    done = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qAtc", sql], check=True,
-                          stdout=subprocess.PIPE if capture else subprocess.DEVNULL, text=True)
-    return done.stdout or ""
-
-
-def _database_exists() -> bool:
-    return _psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'", capture=True).strip() == "1"
-
-
 def _recreate_database(args) -> None:
-    _psql(f"DROP DATABASE IF EXISTS {DATABASE}")
-    _psql(f"CREATE DATABASE {DATABASE}")
+    psql(f"DROP DATABASE IF EXISTS {DATABASE}")
+    psql(f"CREATE DATABASE {DATABASE}")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.console.tabs_settings"}
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, check=True, env=env)
     subprocess.run([sys.executable, "manage.py", "seed_history", "--conversations", str(args.conversations),
