@@ -17,6 +17,17 @@ PARAM_PREFIX = "param:"
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
+def service_errors(error: ValidationError, *, aliases: dict[str, str] | None = None) -> dict[str, list[str]]:
+    """A service's ``ValidationError`` as field name → messages (``__all__`` for the form's own), the
+    service's names mapped to the form's through ``aliases``."""
+    by_field = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+    aliases = aliases or {}
+    found: dict[str, list[str]] = {}
+    for name, messages in by_field.items():
+        found.setdefault(aliases.get(name, name), []).extend(messages)
+    return found
+
+
 class NumberChoice(forms.ModelChoiceField):
     def label_from_instance(self, phone) -> str:
         name = f" ({phone.verified_name})" if phone.verified_name else ""
@@ -89,18 +100,13 @@ class CampaignForm(forms.Form):
                 "scheduled_at": data["scheduled_at"]}
 
     def add_service_errors(self, error: ValidationError) -> None:
-        """Put the planning service's errors on the fields they name."""
-        by_field = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
-        for name, messages in by_field.items():
-            target = {"account": "phone_number"}.get(name, name)
-            if target == "parameters":
+        """Put the planning service's errors on the fields they name (parameters: beside the mapping)."""
+        for name, messages in service_errors(error, aliases={"account": "phone_number"}).items():
+            if name == "parameters":
                 self.parameter_errors.extend(messages)
-            elif target in self.fields:
-                for message in messages:
-                    self.add_error(target, message)
             else:
                 for message in messages:
-                    self.add_error(None, message)
+                    self.add_error(name if name in self.fields else None, message)
 
 
 def add_parameter_fields(form: forms.Form, template: MessageTemplate, *, initial: dict) -> None:

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from ..forms import ConfirmForm, TestSendForm
+from ..forms import ConfirmForm, TestSendForm, service_errors
 from ..services.send_rate import send_rate
 from ..services import planning, running
 from ._common import CHANGE, VIEW, campaign_or_404, needs
@@ -67,9 +67,9 @@ def campaign_test_send(request, pk: int):
         try:
             message = running.test_send(campaign, user=request.user, to_wa_id=form.cleaned_data["to_wa_id"])
         except ValidationError as error:
-            for field, messages in (error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}).items():
+            for field, messages in service_errors(error, aliases={"to": "to_wa_id"}).items():
                 for message in messages:
-                    form.add_error("to_wa_id" if field in ("to_wa_id", "to") else None, message)
+                    form.add_error(field if field == "to_wa_id" else None, message)
         else:
             flash.success(request, f"Test message queued to +{message.conversation.contact.wa_id}: it appears in "
                                    "that conversation.")
