@@ -443,7 +443,7 @@ class MessageSendAttempt(models.Model):
     """One call to Meta to send an outbound message, and how it ended: support sees every try.
 
     Holds Meta's error text and ids, never the message body. Numbered from 1 per message while
-    the message is claimed (``deliver_message``), so two racing tasks cannot share a number.
+    the message is claimed (``deliver_messages``), so two racing tasks cannot share a number.
     """
 
     class Outcome(models.TextChoices):

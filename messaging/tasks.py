@@ -5,7 +5,7 @@ import random
 from celery import shared_task
 from django.conf import settings
 
-from .services import conversation_states, maintenance, reading, sending
+from .services import conversation_states, delivery, maintenance, reading
 from .services.rate_limit.backends import LINE_HORIZON
 from .webhook_events import drain_webhook_events, process_webhook_event
 
@@ -35,20 +35,29 @@ def _limit_countdown(wait) -> float:
 
 
 @shared_task(bind=True, max_retries=SEND_MAX_RETRIES, acks_late=True)
-def send_message_task(self, message_id: int) -> None:
-    try:
-        sending.deliver_message(message_id=message_id)
-    except sending.WaitForLimit as wait:
-        if self.request.is_eager:
-            return  # run inline (tests): it stays queued, the stale-work sweep sends it later
-        # Not a retry: the same task again, with the retries it had (the budget is for failures).
-        send_message_task.apply_async((message_id,), countdown=_limit_countdown(wait),
-                                      retries=self.request.retries)
-    except sending.RetryLater as exc:
+def send_messages_task(self, message_ids: list[int]) -> None:
+    """Deliver a batch; what must wait comes back at the limiter's countdown (not a retry: the
+    same retries it had), what Meta failed retryably is retried with backoff, as one batch."""
+    outcome = delivery.deliver_messages(message_ids=list(message_ids))
+    if outcome.waiting and not self.request.is_eager:  # run inline (tests): the stale-work sweep sends it later
+        send_messages_task.apply_async((outcome.waiting,), countdown=_limit_countdown(outcome.wait),
+                                       retries=self.request.retries)
+    if outcome.retry:
         if self.request.retries >= self.max_retries:
-            sending.give_up(message_id=message_id, error=exc.error)
-            return
-        raise self.retry(countdown=_backoff(self.request.retries, outcome_unknown=exc.error.outcome_unknown)) from None
+            for message_id, error in outcome.retry.items():
+                delivery.give_up(message_id=message_id, error=error)
+        else:
+            unknown = any(error.outcome_unknown for error in outcome.retry.values())
+            countdown = _backoff(self.request.retries, outcome_unknown=unknown)
+            raise self.retry(args=(list(outcome.retry),), countdown=countdown)
+    if outcome.unexpected is not None:
+        raise outcome.unexpected
+
+
+@shared_task(acks_late=True)
+def send_message_task(message_id: int) -> None:
+    """One message: what the previous release enqueued (kept so those tasks still run)."""
+    send_messages_task.delay([message_id])
 
 
 READ_MAX_RETRIES = 5

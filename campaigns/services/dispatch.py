@@ -16,7 +16,7 @@ and pausing takes those back (``retract_queued``) before they leave.
 **Exactly once across crashes.** A killed worker loses the tasks it had fetched (on the embedded
 broker they are gone). The rows stay: a recipient is ``queued`` with its message ``queued`` and no
 live task. The sweep re-enqueues such messages after ``LOST_AFTER`` — safe, because
-``deliver_message`` claims a message with a conditional UPDATE (queued → sending), so a task that
+``deliver_messages`` claims a message with a conditional UPDATE (queued → sending), so a task that
 was not lost after all sends nothing the second time. A message left ``sending`` (the worker died
 during the call to Meta) has an unknown outcome: Meta may have accepted it. It is *not* re-sent by
 the campaign: its status webhook carries our UUID (``biz_opaque_callback_data``) and moves it on if
@@ -37,7 +37,7 @@ from django.utils import timezone
 from accounts.models import PhoneNumber
 from messaging.models import Conversation, Message
 from messaging.services.last_message import refresh_last_messages
-from messaging.services.sending import SendingBlocked
+from messaging.services.sending import SendingBlocked, deliver_together, enqueue_delivery
 from templates_mgr.models import MessageTemplate
 from templates_mgr.services.eligibility import template_send_refusal
 from templates_mgr.services.errors import TemplateInvalid
@@ -189,9 +189,10 @@ def hand_over(campaign: Campaign, *, limit: int) -> int:
     conversations = _conversations(campaign, [r.contact for r in recipients])
     queued = []
     try:
-        for recipient in recipients:
-            if _hand_over_one(campaign, recipient, placeholders, conversations[recipient.contact_id]):
-                queued.append(recipient)
+        with deliver_together():  # the chunk's messages go to the worker in batches
+            for recipient in recipients:
+                if _hand_over_one(campaign, recipient, placeholders, conversations[recipient.contact_id]):
+                    queued.append(recipient)
     finally:  # also when a Stop cuts the chunk short: the pause then takes those messages back
         # In the tick's transaction with their messages: a recipient is queued exactly when its message exists.
         CampaignRecipient.objects.bulk_update(queued, ["state", "message", "updated_at"])
@@ -269,7 +270,7 @@ def retract_queued(campaign: Campaign) -> int:
     waiting = _messages(campaign, Recipient.QUEUED).filter(status=Message.Status.QUEUED, wamid__isnull=True,
                                                            attempts=0)
     conversations = list(waiting.values_list("conversation_id", flat=True).distinct())
-    # Claimed first with one conditional UPDATE, like deliver_message's own claim (queued → sending):
+    # Claimed first with one conditional UPDATE, like deliver_messages' own claim (queued → sending):
     # whichever comes first wins, so a message a worker took meanwhile is never deleted mid-send.
     marker = f"Retracted by campaign {campaign.pk} ({uuid.uuid4().hex[:8]})"
     waiting.update(status=Message.Status.SENDING, error_title=marker)
@@ -286,14 +287,11 @@ def retract_queued(campaign: Campaign) -> int:
 def requeue_lost(campaign: Campaign, *, now=None) -> int:
     """Enqueue again the campaign's messages queued for ``LOST_AFTER`` that were never tried (their
     task was lost with a worker). Safe twice: the send task claims the message before sending."""
-    from messaging.tasks import send_message_task
-
     now = now or timezone.now()
     lost = list(_messages(campaign, Recipient.QUEUED).filter(
         status=Message.Status.QUEUED, wamid__isnull=True, attempts=0, updated_at__lt=now - LOST_AFTER,
     ).values_list("pk", flat=True)[:5000])
-    for pk in lost:
-        send_message_task.delay(pk)
+    enqueue_delivery(lost)
     if lost:
         logger.info("campaign %s: re-enqueued %d messages whose task was lost", campaign.pk, len(lost))
     return len(lost)

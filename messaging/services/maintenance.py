@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from ..models import Message, WebhookEvent
+from .sending import enqueue_delivery
 
 STALE_EVENT_AFTER = timedelta(minutes=2)
 # Longer than the send task's longest backoff, so a message waiting for its retry is left alone.
@@ -20,7 +21,7 @@ STUCK_SENDING_AFTER = timedelta(minutes=10)
 
 def requeue_stale_work(*, now=None) -> dict[str, int]:
     """Re-enqueue old pending events and queued messages; returns how many of each."""
-    from ..tasks import drain_webhook_events_task, send_message_task  # tasks import services: a cycle at module level
+    from ..tasks import drain_webhook_events_task  # tasks import services: a cycle at module level
 
     now = now or timezone.now()
     Message.objects.filter(
@@ -35,6 +36,5 @@ def requeue_stale_work(*, now=None) -> dict[str, int]:
     )
     if events:
         drain_webhook_events_task.delay()  # it processes every pending event, oldest first
-    for pk in messages:
-        send_message_task.delay(pk)
+    enqueue_delivery(messages)
     return {"events": events, "messages": len(messages)}

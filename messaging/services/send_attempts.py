@@ -1,9 +1,9 @@
 """A row per call to Meta for an outbound message, so support sees every try and why it failed.
 
-``deliver_message`` times each Graph call with a :class:`CallLog`, then hands the log to
-:func:`record_attempts` inside the transaction that changes the message's state, with the
-message row locked: the numbers continue from the rows already there, and only the task that
-claimed the message is recording, so two tasks never share a number.
+``deliver_messages`` times each Graph call with a :class:`CallLog`, then hands the calls to
+:func:`record_attempts` inside the transaction that changes the messages' state, with their
+rows locked: the numbers continue from the rows already there, and only the task that claimed a
+message is recording, so two tasks never share a number.
 """
 
 import time
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, TypeVar
 
+from django.db.models import Count
 from django.utils import timezone
 
 from cloudapi.errors import CloudApiError, ServerError
@@ -67,17 +68,26 @@ def outcome_of(error: CloudApiError | None) -> str:
     return MessageSendAttempt.Outcome.PERMANENT
 
 
-def record_attempts(*, message: Message, calls: list[Call]) -> int:
-    """Store ``calls`` as the message's next attempt rows; returns how many attempts it has now.
+def record_attempts(calls_of: dict[Message, list[Call]]) -> dict[int, int]:
+    """Store each message's ``calls`` as its next attempt rows; returns how many attempts each
+    message has now, by id. One count and one insert, however many messages.
 
-    Call it in the transaction that changes the message, with its row locked
-    (``select_for_update``) by the task that claimed it.
+    Call it in the transaction that changes the messages, with their rows locked
+    (``select_for_update``) by the task that claimed them.
     """
-    first = MessageSendAttempt.objects.filter(message=message).count() + 1
-    MessageSendAttempt.objects.bulk_create(
-        [_row(message, number, call) for number, call in enumerate(calls, start=first)]
+    if not calls_of:
+        return {}
+    before = dict(
+        MessageSendAttempt.objects.filter(message__in=list(calls_of)).values("message").annotate(n=Count("pk"))
+        .values_list("message", "n")
     )
-    return first - 1 + len(calls)
+    rows = [
+        _row(message, number, call)
+        for message, calls in calls_of.items()
+        for number, call in enumerate(calls, start=before.get(message.pk, 0) + 1)
+    ]
+    MessageSendAttempt.objects.bulk_create(rows)
+    return {message.pk: before.get(message.pk, 0) + len(calls) for message, calls in calls_of.items()}
 
 
 def _row(message: Message, number: int, call: Call) -> MessageSendAttempt:

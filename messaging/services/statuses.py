@@ -120,37 +120,49 @@ def apply_statuses(rows: list[StatusRow]) -> list[MessageStatusEvent]:
     return mine
 
 
-@transaction.atomic
-def attach_pending_statuses(message: Message) -> None:
-    """Apply statuses that arrived before ``message`` had its wamid.
+def attach_pending_statuses_of(messages: list[Message]) -> int:
+    """Apply statuses that arrived before these messages had their wamids; returns how many.
 
-    Only those signed by the message's account (or a sister sharing its secret): a status another
+    Only those signed by a message's account (or a sister sharing its secret): a status another
     account signed for a wamid nobody had yet stays unattached, on nobody's timeline. A status
-    without a webhook event (a direct caller, or its event purged) is trusted as before.
+    without a webhook event (a direct caller, or its event purged) is trusted as before. One query
+    when nothing is pending (the usual case: a status carrying our UUID found its message itself).
     """
-    pending = MessageStatusEvent.objects.filter(wamid=message.wamid, message__isnull=True).select_related(
-        "webhook_event"
-    )
-    owner_id = Conversation.objects.filter(pk=message.conversation_id).values_list(
-        "phone_number__account_id", flat=True
-    ).first()
+    by_wamid = {message.wamid: message for message in messages if message.wamid}
+    if not by_wamid:
+        return 0
+    pending = list(MessageStatusEvent.objects.filter(wamid__in=list(by_wamid), message__isnull=True)
+                   .select_related("webhook_event"))
+    if not pending:
+        return 0
+    with transaction.atomic():
+        return _attach(pending, by_wamid)
+
+
+def _attach(pending: list[MessageStatusEvent], by_wamid: dict[str, Message]) -> int:
+    owners = dict(Conversation.objects.filter(pk__in={m.conversation_id for m in by_wamid.values()})
+                  .values_list("pk", "phone_number__account_id"))
     scopes: dict[int | None, SignerScope] = {}
     mine = []
     for record in pending:
+        message = by_wamid[record.wamid]
         if record.webhook_event is not None:
             signer = record.webhook_event.account_id
             scope = scopes.setdefault(signer, SignerScope.of_signer(signer))
-            if owner_id not in (scope.account_ids or ()):
+            if owners.get(message.conversation_id) not in (scope.account_ids or ()):
                 continue
+        record.message_id = message.pk
         mine.append(record)
     if not mine:
-        return
-    MessageStatusEvent.objects.filter(pk__in=[record.pk for record in mine]).update(message=message)
+        return 0
+    records_of: dict[int, list[int]] = {}
     for record in mine:
-        record.message_id = message.pk
+        records_of.setdefault(record.message_id, []).append(record.pk)
+    for message_id, pks in records_of.items():
+        MessageStatusEvent.objects.filter(pk__in=pks).update(message_id=message_id)
     advance_messages(mine)
     record_opt_out_failures(mine)
-    message.refresh_from_db()
+    return len(mine)
 
 
 _RANK_OF_CURRENT = "(CASE t.status " + " ".join(f"WHEN '{name}' THEN {rank}" for name, rank in RANK.items()) + " ELSE -1 END)"

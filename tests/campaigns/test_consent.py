@@ -169,7 +169,7 @@ def test_a_manual_change_needs_a_reason(client, operator, phone):
 
 
 def test_a_131050_that_came_before_the_messages_wamid_opts_out_when_it_is_attached(post_webhook, marketing_send):
-    from messaging.services.statuses import attach_pending_statuses
+    from messaging.services.statuses import attach_pending_statuses_of
 
     message, payload = marketing_send
     wamid = message.wamid
@@ -180,6 +180,6 @@ def test_a_131050_that_came_before_the_messages_wamid_opts_out_when_it_is_attach
 
     message.wamid = wamid  # the send call's answer arrives
     message.save(update_fields=["wamid"])
-    attach_pending_statuses(message)
+    attach_pending_statuses_of([message])
 
     assert Contact.objects.get(pk=message.conversation.contact_id).opted_out

@@ -18,7 +18,7 @@ from messaging.services.rate_limit import backoff
 from messaging.services.rate_limit.backends import Budget
 from messaging.services.sending import queue_message
 from messaging.services.support_actions import resend_message
-from messaging.tasks import send_message_task
+from messaging.tasks import send_messages_task
 from templates_mgr.models import MessageTemplate
 from templates_mgr.services.eligibility import template_send_refusal
 
@@ -111,7 +111,7 @@ def test_a_waiting_message_goes_when_the_task_runs_again_later(graph, queue, pho
     assert waiting.status == "queued"
     time.sleep(0.5)
 
-    send_message_task.delay(waiting.pk)  # what the re-scheduled task (or the stale-work sweep) does
+    send_messages_task.delay([waiting.pk])  # what the re-scheduled task (or the stale-work sweep) does
 
     waiting.refresh_from_db()
     assert waiting.status == "accepted" and waiting.error_title == ""  # the wait is no longer shown
@@ -327,13 +327,13 @@ def test_a_worker_re_schedules_the_task_with_the_limiter_s_countdown_and_keeps_i
     first = queue_message(conversation=conv, kind="text", content={"body": "1"}, rate_group="c:1", rate_cap=1)
     second = queue_message(conversation=factories.conversation(phone, wa_id="15550000002"), kind="text",
                            content={"body": "2"}, rate_group="c:1", rate_cap=1)
-    send_message_task(first.pk)  # as a worker runs it (not eagerly)
+    send_messages_task([first.pk])  # as a worker runs it (not eagerly)
 
-    send_message_task(second.pk)
+    send_messages_task([second.pk])
 
     published = broker.get(timeout=1)
-    assert published.headers["task"] == "messaging.tasks.send_message_task"
-    assert json.loads(published.body)[0] == [second.pk]
+    assert published.headers["task"] == "messaging.tasks.send_messages_task"
+    assert json.loads(published.body)[0] == [[second.pk]]
     assert published.headers["retries"] == 0  # a wait is not a failed try
     assert published.headers["eta"] is not None  # about a second from now
     second.refresh_from_db()

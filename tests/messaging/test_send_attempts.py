@@ -7,8 +7,9 @@ from django.urls import reverse
 
 from messaging.models import MessageSendAttempt
 from messaging.services.compose import text_draft
-from messaging.services.sending import deliver_message, send_draft
-from messaging.tasks import send_message_task
+from messaging.services.delivery import deliver_messages
+from messaging.services.sending import send_draft
+from messaging.tasks import send_messages_task
 from tests import factories
 from tests.conftest import PHONE_NUMBER_ID, fixture_bytes, load_fixture
 
@@ -165,7 +166,7 @@ def test_a_repeated_task_adds_no_row(graph, send, phone):
     graph.post(SEND_URL, **_accepted())
     message = send(factories.conversation(phone))
 
-    send_message_task.delay(message.pk)  # a redelivered task (acks_late) after the first succeeded
+    send_messages_task.delay([message.pk])  # a redelivered task (acks_late) after the first succeeded
 
     assert len(graph.calls) == 1
     assert [a.number for a in _attempts(message)] == [1]
@@ -175,7 +176,7 @@ def test_a_repeated_task_after_a_permanent_failure_adds_no_row(graph, send, phon
     graph.post(SEND_URL, body=fixture_bytes("error_190_invalid_token.json"), status=401, content_type="application/json")
     message = send(factories.conversation(phone))
 
-    send_message_task.delay(message.pk)
+    send_messages_task.delay([message.pk])
 
     assert len(graph.calls) == 1
     assert len(_attempts(message)) == 1
@@ -187,12 +188,12 @@ def test_a_task_racing_the_one_in_flight_neither_sends_nor_records(graph, send, 
     message = factories.outbound(conv, status="queued")
 
     def _answer_while_another_task_runs(request):
-        deliver_message(message_id=message.pk)
+        deliver_messages(message_ids=[message.pk])
         return 200, {}, fixture_bytes("send_response.json")
 
     graph.add_callback(responses.POST, SEND_URL, callback=_answer_while_another_task_runs, content_type="application/json")
 
-    deliver_message(message_id=message.pk)
+    deliver_messages(message_ids=[message.pk])
 
     assert len(graph.calls) == 1
     (attempt,) = _attempts(message)

@@ -141,9 +141,9 @@ def test_a_repeated_task_does_not_send_twice(graph, send, phone):
     graph.post(SEND_URL, body=fixture_bytes("send_response.json"), content_type="application/json")
     message = send(factories.conversation(phone))
 
-    from messaging.tasks import send_message_task
+    from messaging.tasks import send_messages_task
 
-    send_message_task.delay(message.pk)  # a redelivered task (acks_late) after the first succeeded
+    send_messages_task.delay([message.pk])  # a redelivered task (acks_late) after the first succeeded
 
     assert len(graph.calls) == 1
 

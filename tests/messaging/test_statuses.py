@@ -106,11 +106,11 @@ def test_it_keeps_a_status_for_an_unknown_wamid_and_applies_it_when_the_message_
     assert MessageStatusEvent.objects.get(wamid=WAMID).message is None
     assert WebhookEvent.objects.get().state == "processed"
 
-    from messaging.services.statuses import attach_pending_statuses
+    from messaging.services.statuses import attach_pending_statuses_of
 
     conv = factories.conversation(add_phone("42"), wa_id="972987654321")
     msg = factories.outbound(conv, wamid=WAMID, status="accepted")
-    attach_pending_statuses(msg)
+    attach_pending_statuses_of([msg])
 
     msg.refresh_from_db()
     assert msg.status == "delivered"

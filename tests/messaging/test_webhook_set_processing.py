@@ -104,10 +104,10 @@ def test_a_status_before_its_message_waits_and_a_uuid_finds_a_message_without_wa
     unanswered.refresh_from_db()
     assert (unanswered.wamid, unanswered.status) == ("wamid.given", "sent")
 
-    from messaging.services.statuses import attach_pending_statuses
+    from messaging.services.statuses import attach_pending_statuses_of
 
     later = factories.outbound(conversation, wamid="wamid.unknown")
-    attach_pending_statuses(later)
+    attach_pending_statuses_of([later])
     later.refresh_from_db()
     assert later.status == "delivered"
 

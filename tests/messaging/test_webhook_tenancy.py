@@ -387,12 +387,12 @@ def test_a_status_beta_signed_before_as_message_had_its_wamid_never_attaches_to_
     # when A's send later comes back with that wamid, Beta's status must not land on A's message.
     event = _post(post_webhook, _failed_status(wamid="wamid.A-later"))
     assert event.state == WebhookEvent.State.PROCESSED, event.error
-    from messaging.services.statuses import attach_pending_statuses
+    from messaging.services.statuses import attach_pending_statuses_of
 
     message = factories.outbound(
         Conversation.objects.get(phone_number__account=a_rows), wamid="wamid.A-later", status=Message.Status.ACCEPTED
     )
-    attach_pending_statuses(message)
+    attach_pending_statuses_of([message])
 
     message.refresh_from_db()
     assert (message.status, message.error_code) == (Message.Status.ACCEPTED, None)
@@ -404,12 +404,12 @@ def test_a_status_signed_by_as_secret_before_the_wamid_was_known_still_attaches(
     _entry(payload)["id"] = WABA_ID
     event = _post(post_webhook, payload, secret=APP_SECRET)
     assert event.state == WebhookEvent.State.PROCESSED, event.error
-    from messaging.services.statuses import attach_pending_statuses
+    from messaging.services.statuses import attach_pending_statuses_of
 
     message = factories.outbound(
         Conversation.objects.get(phone_number__account=a_rows), wamid="wamid.A-later", status=Message.Status.ACCEPTED
     )
-    attach_pending_statuses(message)
+    attach_pending_statuses_of([message])
 
     message.refresh_from_db()
     assert message.status == Message.Status.FAILED
