@@ -41,7 +41,7 @@ from messaging.services.sending import SendingBlocked, deliver_together, enqueue
 from templates_mgr.models import MessageTemplate
 from templates_mgr.services.eligibility import template_send_refusal
 from templates_mgr.services.errors import TemplateInvalid
-from templates_mgr.services.sending import send_template
+from templates_mgr.services.sending import TemplateSend, send_template_to_many
 
 from ..models import Campaign, CampaignRecipient
 from .audience import refusal_reason
@@ -177,9 +177,9 @@ def check_can_send(campaign: Campaign, *, since=None) -> None:
 
 
 def hand_over(campaign: Campaign, *, limit: int) -> int:
-    """Queue up to ``limit`` pending recipients' messages through the template send service; each
-    recipient becomes ``queued`` with its message in the same savepoint, or suppressed / skipped with
-    the reason the send was refused. Returns how many recipients it took."""
+    """Queue up to ``limit`` pending recipients' messages through the template send service, together;
+    each recipient becomes ``queued`` with its message in the same transaction, or suppressed /
+    skipped with the reason the send was refused. Returns how many recipients it took."""
     try:
         placeholders = placeholders_of(campaign.template)
     except ValueError as exc:
@@ -187,15 +187,30 @@ def hand_over(campaign: Campaign, *, limit: int) -> int:
     recipients = list(campaign.recipients.filter(state=Recipient.PENDING).select_related("contact")
                       .select_for_update(of=("self",), skip_locked=True).order_by("pk")[:limit])
     conversations = _conversations(campaign, [r.contact for r in recipients])
-    queued = []
+    now, sending, sends = timezone.now(), [], []
+    for recipient in recipients:
+        contact, recipient.updated_at = recipient.contact, now
+        refusal = template_send_refusal(template=campaign.template, contact=contact, wa_id=contact.wa_id)
+        if refusal:  # they opted out since the launch
+            recipient.state, recipient.reason = Recipient.SUPPRESSED, refusal_reason(contact, refusal)
+            continue
+        sending.append(recipient)
+        sends.append(TemplateSend(conversation=conversations[recipient.contact_id], client_uuid=recipient.uuid,
+                                  values=send_values(recipient.parameters or {}, placeholders)))
     try:
         with deliver_together():  # the chunk's messages go to the worker in batches
-            for recipient in recipients:
-                if _hand_over_one(campaign, recipient, placeholders, conversations[recipient.contact_id]):
-                    queued.append(recipient)
-    finally:  # also when a Stop cuts the chunk short: the pause then takes those messages back
-        # In the tick's transaction with their messages: a recipient is queued exactly when its message exists.
-        CampaignRecipient.objects.bulk_update(queued, ["state", "message", "updated_at"])
+            # Nothing is written before every send's own checks pass.
+            results = send_template_to_many(template=campaign.template, sends=sends,
+                                            rate_group=campaign.rate_group, rate_cap=campaign.rate_cap)
+    except SendingBlocked as exc:
+        raise Stop(" ".join(exc.messages)) from None
+    for recipient, result in zip(sending, results):
+        if isinstance(result, TemplateInvalid):
+            recipient.state, recipient.reason = Recipient.SKIPPED, ("Not sent: " + str(result))[:255]
+        else:
+            recipient.state, recipient.message = Recipient.QUEUED, result
+    # In the tick's transaction with their messages: a recipient is queued exactly when its message exists.
+    CampaignRecipient.objects.bulk_update(recipients, ["state", "reason", "message", "updated_at"])
     return len(recipients)
 
 
@@ -211,34 +226,6 @@ def _conversations(campaign: Campaign, contacts: list) -> dict[int, Conversation
         conversation.phone_number, conversation.contact = phone, by_pk[conversation.contact_id]  # loaded already
         found[conversation.contact_id] = conversation
     return found
-
-
-def _hand_over_one(campaign: Campaign, recipient: CampaignRecipient, placeholders, conversation) -> bool:
-    """Queue one recipient's message; ``True`` when it was (the caller saves the recipient)."""
-    contact = recipient.contact
-    refusal = template_send_refusal(template=campaign.template, contact=contact, wa_id=contact.wa_id)
-    if refusal:  # they opted out since the launch
-        _settle(recipient, Recipient.SUPPRESSED, refusal_reason(contact, refusal))
-        return False
-    try:
-        # Nothing is written before the send's own checks pass.
-        message = send_template(
-            conversation=conversation, template=campaign.template, user=None, client_uuid=recipient.uuid,
-            values=send_values(recipient.parameters or {}, placeholders),
-            rate_group=campaign.rate_group, rate_cap=campaign.rate_cap,
-        )
-    except TemplateInvalid as exc:
-        _settle(recipient, Recipient.SKIPPED, ("Not sent: " + str(exc))[:255])
-        return False
-    except SendingBlocked as exc:
-        raise Stop(" ".join(exc.messages)) from None
-    recipient.state, recipient.message, recipient.updated_at = Recipient.QUEUED, message, timezone.now()
-    return True
-
-
-def _settle(recipient: CampaignRecipient, state: str, reason: str) -> None:
-    recipient.state, recipient.reason = state, reason
-    recipient.save(update_fields=["state", "reason", "updated_at"])
 
 
 def advance_done(campaign: Campaign) -> int:

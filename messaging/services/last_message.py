@@ -4,9 +4,11 @@ Stored on ``Conversation.last_message`` as each message is saved, so the inbox r
 same query as its rows (a join), whatever the history size.
 """
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from ..models import Conversation, Message
+from .set_updates import update_from_values
 
 # Types that change or annotate something else (or come from WhatsApp, not a person): an inbox
 # row never shows them and they never move a conversation up.
@@ -20,21 +22,32 @@ def shows_in_inbox(message: Message) -> bool:
     return not (message.type == "reaction" and not (message.payload or {}).get("emoji"))
 
 
-def note_last_message(*, message: Message) -> bool:
-    """Make ``message`` its conversation's last message unless a newer one is there already.
+def note_last_messages(messages: list[Message]) -> int:
+    """Make each message its conversation's last message unless a newer one is there already.
 
-    One conditional UPDATE: webhooks arrive out of order and are replayed, so the newest by
-    ``created_at`` (Meta's time for inbound messages) wins. Returns whether it was taken.
+    One conditional UPDATE however many conversations: webhooks arrive out of order and are
+    replayed, so the newest by ``created_at`` (Meta's time for inbound messages) wins. Returns how
+    many conversations took theirs.
     """
-    if not shows_in_inbox(message):
-        return False
-    newer = Q(last_message__created_at__gt=message.created_at) | Q(
-        last_message__created_at=message.created_at, last_message_id__gt=message.pk
-    )
-    return bool(
-        Conversation.objects.filter(pk=message.conversation_id)
-        .exclude(newer)
-        .update(last_message=message, last_message_at=message.created_at)
+    newest: dict[int, Message] = {}
+    for message in messages:
+        if shows_in_inbox(message):
+            mine = newest.get(message.conversation_id)
+            if mine is None or (message.created_at, message.pk) > (mine.created_at, mine.pk):
+                newest[message.conversation_id] = message
+    if not newest:
+        return 0
+    quote = connection.ops.quote_name
+    table, pk, created = (quote(Message._meta.db_table), quote(Message._meta.pk.column),
+                          quote(Message._meta.get_field("created_at").column))
+    newer = (f"SELECT 1 FROM {table} AS m WHERE m.{pk} = t.{quote('last_message_id')} AND "
+             f"(m.{created} > v.created_at OR (m.{created} = v.created_at AND m.{pk} > v.last_message))")
+    return update_from_values(
+        Conversation,
+        columns={"id": "id", "last_message": "last_message", "created_at": Message._meta.get_field("created_at")},
+        rows=[(conversation_id, m.pk, m.created_at) for conversation_id, m in newest.items()],
+        assignments={"last_message": "v.last_message", "last_message_at": "v.created_at"},
+        where=f"NOT EXISTS ({newer})",
     )
 
 

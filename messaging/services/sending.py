@@ -10,6 +10,7 @@ together (a campaign's chunk, inside ``deliver_together``) go to the worker in b
 import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -19,7 +20,7 @@ from accounts.services.audit import record_audit
 
 from ..models import Conversation, Message
 from .compose import Draft
-from .last_message import note_last_message
+from .last_message import note_last_messages
 
 
 # A message's payload may carry, beside the type's object, what its bubble shows (a template's
@@ -60,22 +61,26 @@ def send_draft(
     )
 
 
-def queue_message(
-    *,
-    conversation: Conversation,
-    kind: str,
-    content: dict,
-    text: str = "",
-    reply_to: str = "",
-    user=None,
-    client_uuid: uuid.UUID | None = None,
-    requires_window: bool = True,
-    media_asset=None,
-    target: Message | None = None,
-    resend_of: Message | None = None,
-    rate_group: str = "",
-    rate_cap: int | None = None,
-) -> Message:
+@dataclass
+class Outbound:
+    """One message to queue: see ``queue_message`` for what each field means."""
+
+    conversation: Conversation
+    kind: str
+    content: dict
+    text: str = ""
+    reply_to: str = ""
+    user: object = None
+    client_uuid: uuid.UUID | None = None
+    requires_window: bool = True
+    media_asset: object = None
+    target: Message | None = None
+    resend_of: Message | None = None
+    rate_group: str = ""
+    rate_cap: int | None = None
+
+
+def queue_message(*, conversation: Conversation, kind: str, content: dict, **rest) -> Message:
     """Save an outbound message as ``queued`` and enqueue its delivery after commit.
 
     ``kind`` is the Cloud API type and ``content`` its object (already validated by the caller's
@@ -84,46 +89,72 @@ def queue_message(
     A media message sent from the library names its ``media_asset``; a reaction its ``target``;
     support's resend the failed message it sends again (``resend_of``). A campaign names its
     ``rate_group`` and ``rate_cap`` (messages/s shared by the group, see ``rate_limit``).
+    The other fields are :class:`Outbound`'s.
 
     A message a person sends (``user``) writes one audit entry, ``message.send``, naming the
     message by id and type, never its content; a resend is audited by ``resend_message`` instead,
     and a send with no person (a task, a campaign) by its own caller.
     """
-    blocked = conversation.phone_number.account.sending_blocked_reason()
-    if blocked:
-        raise SendingBlocked(blocked)
-    if requires_window and not conversation.window_is_open():
-        raise WindowClosed(window_closed_reason(conversation))
-    if client_uuid is not None:
-        existing = Message.objects.filter(uuid=client_uuid).first()
-        if existing is not None:
-            return existing
+    return queue_messages([Outbound(conversation=conversation, kind=kind, content=content, **rest)])[0]
+
+
+def queue_messages(outbounds: list[Outbound]) -> list[Message]:
+    """``queue_message`` for many at once (a campaign's chunk): the same checks for each, then
+    one query for the UUIDs already queued, one insert and one update of the conversations'
+    last messages; returns each outbound's message, in order. Refuses them all (raises) if one
+    may not be sent."""
+    blocked: dict[int, str] = {}
+    for outbound in outbounds:
+        account = outbound.conversation.phone_number.account
+        if account.pk not in blocked:
+            blocked[account.pk] = account.sending_blocked_reason()
+        if blocked[account.pk]:
+            raise SendingBlocked(blocked[account.pk])
+        if outbound.requires_window and not outbound.conversation.window_is_open():
+            raise WindowClosed(window_closed_reason(outbound.conversation))
+    wanted = {o.client_uuid for o in outbounds if o.client_uuid is not None}
+    queued = {m.uuid: m for m in Message.objects.filter(uuid__in=wanted)} if wanted else {}
+    fresh, seen = [], set(queued)
+    for outbound in outbounds:  # the same UUID twice in the batch is queued once
+        if outbound.client_uuid is None or outbound.client_uuid not in seen:
+            fresh.append(outbound)
+            seen.add(outbound.client_uuid)
     try:
         with transaction.atomic():
-            message = Message.objects.create(
-                uuid=client_uuid or uuid.uuid4(),
-                conversation=conversation,
-                direction=Message.Direction.OUTBOUND,
-                type=kind,
-                payload=content,
-                text=text,
-                context_wamid=reply_to,
-                target=target,
-                target_wamid=target.wamid if target is not None and target.wamid else "",
-                media_asset=media_asset,
-                resend_of=resend_of,
-                rate_group=rate_group,
-                rate_cap=rate_cap,
-                status=Message.Status.QUEUED,
-                sent_by=user if getattr(user, "is_authenticated", False) else None,
-            )
-            note_last_message(message=message)
-            if message.sent_by is not None and resend_of is None:
-                _audit_send(message, conversation)
-            _enqueue(message.pk)
+            created = Message.objects.bulk_create([_queued_row(o) for o in fresh])
+            note_last_messages(created)
+            for message, outbound in zip(created, fresh):
+                if message.sent_by is not None and outbound.resend_of is None:
+                    _audit_send(message, outbound.conversation)
+            _enqueue([message.pk for message in created])
     except IntegrityError:
-        return Message.objects.get(uuid=client_uuid)
-    return message
+        if not wanted:
+            raise
+        return queue_messages(outbounds)  # a racing request queued one of these UUIDs: take its message
+    mine = {id(outbound): message for outbound, message in zip(fresh, created)}
+    queued.update({message.uuid: message for message in created})
+    return [mine.get(id(outbound)) or queued[outbound.client_uuid] for outbound in outbounds]
+
+
+def _queued_row(outbound: Outbound) -> Message:
+    target, user = outbound.target, outbound.user
+    return Message(
+        uuid=outbound.client_uuid or uuid.uuid4(),
+        conversation=outbound.conversation,
+        direction=Message.Direction.OUTBOUND,
+        type=outbound.kind,
+        payload=outbound.content,
+        text=outbound.text,
+        context_wamid=outbound.reply_to,
+        target=target,
+        target_wamid=target.wamid if target is not None and target.wamid else "",
+        media_asset=outbound.media_asset,
+        resend_of=outbound.resend_of,
+        rate_group=outbound.rate_group,
+        rate_cap=outbound.rate_cap,
+        status=Message.Status.QUEUED,
+        sent_by=user if getattr(user, "is_authenticated", False) else None,
+    )
 
 
 def _audit_send(message: Message, conversation: Conversation) -> None:
@@ -176,9 +207,9 @@ def enqueue_delivery(message_ids: list[int]) -> None:
         send_messages_task.delay(message_ids[start:start + DELIVERY_BATCH])
 
 
-def _enqueue(message_id: int) -> None:
+def _enqueue(message_ids: list[int]) -> None:
     together = _together.get()
     if together is not None:
-        together.append(message_id)
-    else:
-        transaction.on_commit(lambda: enqueue_delivery([message_id]))
+        together.extend(message_ids)
+    elif message_ids:
+        transaction.on_commit(lambda: enqueue_delivery(message_ids))

@@ -7,6 +7,7 @@ and the send task turns it into a Meta media id (cached 30 days, renewed) — no
 Meta during the request."""
 
 import uuid
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -20,7 +21,7 @@ from media_lib.services import inspect_upload, store_upload
 from messaging.models import Contact, Conversation, Flow, Message
 from messaging.services.contacts import conversation_for, normalise_wa_id, upsert_contact
 from messaging.services.flow_tokens import issue_flow_token
-from messaging.services.sending import DISPLAY_KEY, queue_message
+from messaging.services.sending import DISPLAY_KEY, Outbound, queue_messages
 
 from ..models import MessageTemplate
 from ..parameters import (
@@ -54,19 +55,50 @@ def slots_for(template: MessageTemplate) -> list[Slot]:
 
 def send_template(
     *, conversation: Conversation, template: MessageTemplate, values: dict, user, client_uuid: uuid.UUID | None = None,
-    rate_group: str = "", rate_cap: int | None = None,
 ) -> Message:
     """Queue ``template`` to the conversation's customer (no 24-hour window needed).
 
     ``values`` are keyed like :func:`slots_for`'s slots; a header file may be an ``UploadedFile``
     (kept in the media library, see the module's docstring). Raises :class:`TemplateInvalid`
-    (keyed by the send form's fields). A campaign passes its ``rate_group`` and ``rate_cap``.
+    (keyed by the send form's fields).
     """
     prepared = _prepare(
         template=template, phone_number=conversation.phone_number, contact=conversation.contact,
         wa_id=conversation.contact.wa_id, values=values, user=user,
     )
-    return _queue(conversation, prepared, user=user, client_uuid=client_uuid, rate_group=rate_group, rate_cap=rate_cap)
+    return _queue([(conversation, prepared, client_uuid)], user=user)[0]
+
+
+@dataclass
+class TemplateSend:
+    """One customer of ``send_template_to_many``: their conversation, values and our UUID for the send."""
+
+    conversation: Conversation
+    values: dict
+    client_uuid: uuid.UUID | None = None
+
+
+def send_template_to_many(
+    *, template: MessageTemplate, sends: list[TemplateSend], rate_group: str = "", rate_cap: int | None = None,
+) -> list[Message | TemplateInvalid]:
+    """``send_template`` to many customers at once, with no person sending (a campaign's chunk, which
+    names its ``rate_group`` and ``rate_cap``). Each send is checked as one would be; a refused one
+    gets its :class:`TemplateInvalid` in its place, the rest are queued together (one insert)."""
+    results: list[Message | TemplateInvalid | None] = [None] * len(sends)
+    ready = []
+    for index, send in enumerate(sends):
+        contact = send.conversation.contact
+        try:
+            prepared = _prepare(template=template, phone_number=send.conversation.phone_number, contact=contact,
+                                wa_id=contact.wa_id, values=send.values, user=None)
+        except TemplateInvalid as exc:
+            results[index] = exc
+            continue
+        ready.append((index, (send.conversation, prepared, send.client_uuid)))
+    queued = _queue([item for _, item in ready], user=None, rate_group=rate_group, rate_cap=rate_cap)
+    for (index, _), message in zip(ready, queued):
+        results[index] = message
+    return results
 
 
 def start_conversation(
@@ -85,25 +117,29 @@ def start_conversation(
         conversation = conversation_for(
             contact=upsert_contact(account=phone_number.account, wa_id=wa_id), phone_number=phone_number
         )
-        return _queue(conversation, prepared, user=user, client_uuid=client_uuid)
+        return _queue([(conversation, prepared, client_uuid)], user=user)[0]
 
 
-def _queue(conversation: Conversation, prepared: tuple, *, user, client_uuid, rate_group="", rate_cap=None) -> Message:
-    """A template needs no open window: queue it through messaging's one door. A FLOW button's token is
-    issued here, for this conversation and the button's flow, in the same transaction as the message."""
-    content, text, asset, flow_buttons = prepared
-    if flow_buttons and client_uuid is not None:
-        already = Message.objects.filter(uuid=client_uuid).first()
-        if already is not None:
-            return already  # a double submit: no second token
+def _queue(items: list[tuple[Conversation, tuple, uuid.UUID | None]], *, user, rate_group="", rate_cap=None) -> list[Message]:
+    """A template needs no open window: queue (conversation, prepared, client UUID) items through
+    messaging's one door. A FLOW button's token is issued here, for the conversation and the
+    button's flow, in the same transaction as the message — not for a send already queued (a
+    double submit gets the first message, and no second token)."""
     with transaction.atomic():
-        for index, flow in flow_buttons:
-            token = issue_flow_token(flow=flow, phone_number=conversation.phone_number, conversation=conversation)
-            _set_flow_token(content, index, token.token)
-        return queue_message(
-            conversation=conversation, kind="template", content=content, text=text, user=user,
-            client_uuid=client_uuid, requires_window=False, media_asset=asset, rate_group=rate_group, rate_cap=rate_cap,
-        )
+        with_flows = {client_uuid for _, prepared, client_uuid in items if prepared[3] and client_uuid is not None}
+        already = set(Message.objects.filter(uuid__in=with_flows).values_list("uuid", flat=True)) if with_flows else set()
+        outbounds = []
+        for conversation, (content, text, asset, flow_buttons), client_uuid in items:
+            if client_uuid is None or client_uuid not in already:
+                for index, flow in flow_buttons:
+                    token = issue_flow_token(flow=flow, phone_number=conversation.phone_number, conversation=conversation)
+                    _set_flow_token(content, index, token.token)
+            outbounds.append(Outbound(
+                conversation=conversation, kind="template", content=content, text=text, user=user,
+                client_uuid=client_uuid, requires_window=False, media_asset=asset, rate_group=rate_group,
+                rate_cap=rate_cap,
+            ))
+        return queue_messages(outbounds)
 
 
 # Stands in for a FLOW button's token between checking the send and queueing it (never sent).
