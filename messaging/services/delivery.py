@@ -49,6 +49,7 @@ logger = logging.getLogger("messaging.delivery")
 HELD_FOR_QUALITY = "held_for_quality_assessment"
 WAITING_PREFIX = "Waiting: "
 UNAVAILABLE_WAIT = 5.0  # seconds a message waits when the limiter's store can't be reached
+RECORD_BEFORE_SLEEPING = 0.05  # s: a wait at least this long is used to record what was accepted
 
 
 class WaitForLimit(Exception):
@@ -194,7 +195,7 @@ def _record_accepted(pending: list[tuple[Message, object, list[Call]]]) -> None:
 
 def _take_turn(message: Message, *, before_sleep) -> None:
     """Wait for the rate limiter's grant (sleeping here if it comes soon), or raise ``WaitForLimit``.
-    ``before_sleep`` runs before each sleep: the batch records what Meta accepted meanwhile."""
+    ``before_sleep`` runs before a sleep long enough to use: the batch records what Meta accepted."""
     longest = float(settings.RATE_LIMIT_MAX_SLEEP)
     give_up_at = time.monotonic() + longest
     while True:
@@ -208,7 +209,8 @@ def _take_turn(message: Message, *, before_sleep) -> None:
         if time.monotonic() + decision.wait > give_up_at:
             raise WaitForLimit(decision.wait, rate_limit.waiting_reason(message, decision), turn=decision.turn)
         slept_from = time.monotonic()
-        before_sleep()
+        if decision.wait >= RECORD_BEFORE_SLEEPING:
+            before_sleep()
         time.sleep(max(0.0, decision.wait - (time.monotonic() - slept_from)))
 
 

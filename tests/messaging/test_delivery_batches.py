@@ -1,0 +1,187 @@
+"""Messages queued together go to the worker in batches: one send task, one claim and one record per
+batch, each message its own call to Meta and its own outcome. Meta is faked with ``responses``; the
+limiter is the real one (this run's own file)."""
+
+import itertools
+import json
+
+import pytest
+import responses
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from messaging.models import Message, MessageSendAttempt
+from messaging.services.delivery import deliver_messages
+from messaging.services.sending import DELIVERY_BATCH, deliver_together, queue_message
+from messaging.tasks import send_messages_task
+
+from .. import factories
+from ..conftest import PHONE_NUMBER_ID, load_fixture
+
+pytestmark = pytest.mark.django_db
+
+SEND_URL = f"http://graph.test/v24.0/{PHONE_NUMBER_ID}/messages"
+TEMPLATE = {"name": "order_update", "language": {"code": "en_US", "policy": "deterministic"}, "components": []}
+
+
+@pytest.fixture
+def graph():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+def _answers(graph, refuse_to: set[str] = frozenset(), code: int = 131000, http_status: int = 500):
+    """Meta accepts every send (a new wamid each) except those to ``refuse_to``, refused with ``code``."""
+
+    def _answer(request):
+        to = json.loads(request.body)["to"].lstrip("+")
+        if to in refuse_to:
+            return http_status, {}, json.dumps({"error": {"message": "(#%d) Not now" % code, "type": "OAuthException",
+                                                          "code": code, "fbtrace_id": "T"}})
+        answer = load_fixture("send_response.json")
+        answer["messages"][0]["id"] = f"wamid.BATCH{next(_WAMIDS)}"
+        return 200, {}, json.dumps(answer)
+
+    graph.add_callback(responses.POST, SEND_URL, callback=_answer)
+
+
+_WAMIDS = itertools.count(1)
+
+
+def _queued(phone, count: int, *, first: int = 0, **kwargs) -> list[Message]:
+    """``count`` templates to as many customers, queued without running their task."""
+    messages = []
+    for n in range(first, first + count):
+        conversation = factories.conversation(phone, wa_id=f"1555010{n:04d}")
+        messages.append(queue_message(conversation=conversation, kind="template", content=dict(TEMPLATE),
+                                      requires_window=False, **kwargs))
+    return messages
+
+
+@pytest.fixture
+def broker():
+    """A real (in-memory) broker instead of eager runs: what is published can be read back."""
+    from config.celery import app
+
+    app.conf.task_always_eager = False
+    with app.connection_for_write() as connection_:
+        queue = connection_.SimpleQueue(app.conf.task_default_queue)
+        yield queue
+        queue.clear()
+        queue.close()
+    app.conf.task_always_eager = True
+
+
+def _published(broker) -> list[list[int]]:
+    found = []
+    while True:
+        try:
+            message = broker.get(timeout=0.2)
+        except broker.Empty:
+            return found
+        assert message.headers["task"] == "messaging.tasks.send_messages_task"
+        found.append(json.loads(message.body)[0][0])
+        message.ack()
+
+
+def test_messages_queued_together_go_to_the_worker_in_batches(broker, phone, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic(), deliver_together():
+        messages = _queued(phone, DELIVERY_BATCH * 2 + 5)
+
+    batches = _published(broker)
+
+    assert [len(batch) for batch in batches] == [DELIVERY_BATCH, DELIVERY_BATCH, 5]
+    assert sum(batches, []) == [m.pk for m in messages]
+
+
+def test_a_message_queued_alone_is_a_batch_of_one(broker, phone, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        (message,) = _queued(phone, 1)
+
+    assert _published(broker) == [[message.pk]]
+
+
+def test_each_message_of_a_batch_is_sent_once_and_recorded_with_its_own_wamid(graph, phone):
+    _answers(graph)
+    messages = _queued(phone, 5)
+
+    deliver_messages(message_ids=[m.pk for m in messages])
+
+    assert len(graph.calls) == 5
+    sent_to = [json.loads(call.request.body)["to"] for call in graph.calls]
+    assert sent_to == ["+" + m.conversation.contact.wa_id for m in messages]  # in the order queued
+    stored = Message.objects.filter(pk__in=[m.pk for m in messages])
+    assert {m.status for m in stored} == {"accepted"}
+    assert len({m.wamid for m in stored}) == 5
+    assert {(a.number, a.outcome) for a in MessageSendAttempt.objects.filter(message__in=messages)} == {(1, "accepted")}
+    assert all(m.attempts == 1 for m in stored)
+
+
+def test_a_batch_costs_the_same_statements_however_many_messages_it_holds(graph, phone):
+    _answers(graph)
+    small, large = _queued(phone, 3), _queued(phone, DELIVERY_BATCH, first=3)
+
+    with CaptureQueriesContext(connection) as few:
+        deliver_messages(message_ids=[m.pk for m in small])
+    with CaptureQueriesContext(connection) as many:
+        deliver_messages(message_ids=[m.pk for m in large])
+
+    assert len(many) == len(few)
+
+
+def test_a_repeated_batch_sends_nothing_twice(graph, phone):
+    _answers(graph)
+    messages = _queued(phone, 3)
+    deliver_messages(message_ids=[m.pk for m in messages])
+
+    deliver_messages(message_ids=[m.pk for m in messages])  # a redelivered task (acks_late)
+
+    assert len(graph.calls) == 3
+    assert MessageSendAttempt.objects.filter(message__in=messages).count() == 3
+
+
+def test_one_failure_in_a_batch_fails_only_that_message(graph, phone):
+    messages = _queued(phone, 3)
+    _answers(graph, refuse_to={messages[1].conversation.contact.wa_id}, code=131026, http_status=400)
+
+    outcome = deliver_messages(message_ids=[m.pk for m in messages])
+
+    first, refused, last = (Message.objects.get(pk=m.pk) for m in messages)
+    assert (first.status, last.status) == ("accepted", "accepted")
+    assert (refused.status, refused.error_code) == ("failed", 131026)
+    assert outcome.retry == {}
+
+
+def test_a_retryable_failure_retries_only_that_message(graph, phone):
+    messages = _queued(phone, 3)
+    unlucky = messages[1].conversation.contact.wa_id
+    _answers(graph, refuse_to={unlucky})
+
+    outcome = deliver_messages(message_ids=[m.pk for m in messages])
+
+    assert list(outcome.retry) == [messages[1].pk]
+    retrying = Message.objects.get(pk=messages[1].pk)
+    assert (retrying.status, retrying.error_code) == ("queued", 131000)
+    assert retrying.error_title.startswith("Retrying: ")
+    assert Message.objects.filter(pk__in=[messages[0].pk, messages[2].pk], status="accepted").count() == 2
+
+    graph.reset()
+    _answers(graph)  # Meta is well again: the retry (run inline here) sends only the one that failed
+    send_messages_task.delay([messages[1].pk])
+
+    assert [json.loads(call.request.body)["to"] for call in graph.calls] == ["+" + unlucky]
+    assert Message.objects.get(pk=messages[1].pk).status == "accepted"
+
+
+def test_when_the_limiter_says_wait_the_rest_of_the_batch_comes_back_as_one_task(graph, broker, phone):
+    _answers(graph)
+    messages = _queued(phone, 4, rate_group="campaign:7", rate_cap=1)
+    _published(broker)  # the tasks their commit would have sent
+
+    send_messages_task([m.pk for m in messages])  # as a worker runs it: one goes, then the cap says wait
+
+    assert len(graph.calls) == 1
+    assert _published(broker) == [[m.pk for m in messages[1:]]]
+    waiting = Message.objects.filter(pk__in=[m.pk for m in messages[1:]])
+    assert {m.status for m in waiting} == {"queued"}
+    assert {m.error_title for m in waiting} == {"Waiting: this send is capped at 1 message a second."}
