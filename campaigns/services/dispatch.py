@@ -38,6 +38,7 @@ from accounts.models import PhoneNumber
 from messaging.models import Conversation, Message
 from messaging.services.last_message import refresh_last_messages
 from messaging.services.sending import SendingBlocked, deliver_together, enqueue_delivery
+from messaging.services.set_updates import update_from_values
 from templates_mgr.models import MessageTemplate
 from templates_mgr.services.eligibility import template_send_refusal
 from templates_mgr.services.errors import TemplateInvalid
@@ -210,7 +211,12 @@ def hand_over(campaign: Campaign, *, limit: int) -> int:
         else:
             recipient.state, recipient.message = Recipient.QUEUED, result
     # In the tick's transaction with their messages: a recipient is queued exactly when its message exists.
-    CampaignRecipient.objects.bulk_update(recipients, ["state", "reason", "message", "updated_at"])
+    update_from_values(
+        CampaignRecipient,
+        columns={"id": "id", "state": "state", "reason": "reason", "message": "message", "updated_at": "updated_at"},
+        rows=[(r.pk, r.state, r.reason, r.message_id, r.updated_at) for r in recipients],
+        assignments={"state": "v.state", "reason": "v.reason", "message": "v.message", "updated_at": "v.updated_at"},
+    )
     return len(recipients)
 
 

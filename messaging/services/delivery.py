@@ -41,6 +41,7 @@ from . import rate_limit
 from .compose import MEDIA_KINDS
 from .rate_limit import backoff
 from .send_attempts import Call, CallLog, record_attempts
+from .set_updates import update_from_values
 from .sending import DISPLAY_KEY
 from .statuses import RANK, attach_pending_statuses_of
 
@@ -174,7 +175,7 @@ def _record_accepted(pending: list[tuple[Message, object, list[Call]]]) -> None:
     with transaction.atomic():
         locked = Message.objects.select_for_update().in_bulk([message.pk for message, _, _ in pending])
         counts = record_attempts({locked[m.pk]: calls for m, _, calls in pending if m.pk in locked})
-        changed, with_wamid = [], []
+        changed = []
         for message, result, _ in pending:
             row = locked.get(message.pk)
             if row is None:
@@ -188,9 +189,15 @@ def _record_accepted(pending: list[tuple[Message, object, list[Call]]]) -> None:
             if row.error_code is None and row.error_title.startswith(WAITING_PREFIX):
                 row.error_title = ""  # the wait is over
             changed.append(row)
-            with_wamid.append(row)
-        Message.objects.bulk_update(changed, ["wamid", "status", "attempts", "error_title", "updated_at"])
-        attach_pending_statuses_of(with_wamid)
+        update_from_values(
+            Message,
+            columns={"id": "id", "wamid": "wamid", "status": "status", "attempts": "attempts",
+                     "error_title": "error_title", "updated_at": "updated_at"},
+            rows=[(m.pk, m.wamid, m.status, m.attempts, m.error_title, m.updated_at) for m in changed],
+            assignments={"wamid": "v.wamid", "status": "v.status", "attempts": "v.attempts",
+                         "error_title": "v.error_title", "updated_at": "v.updated_at"},
+        )
+        attach_pending_statuses_of(changed)
 
 
 def _take_turn(message: Message, *, before_sleep) -> None:
