@@ -1,8 +1,8 @@
 """Delivering queued messages to Meta, in the worker: a batch at a time, one Graph call per message.
 
-``deliver_messages`` claims the batch's queued messages with one conditional UPDATE (queued →
-sending: a message another task took, or a status webhook moved on, is left alone), loads them in
-one query, then for each message in turn: waits for the shared rate limiter's grant
+``deliver_messages`` claims the batch's queued messages a few at a time (``CLAIM_STEP``) with one
+conditional UPDATE (queued → sending: a message another task took, or a status webhook moved on, is
+left alone), loads them in one query, then for each message in turn: waits for the shared rate limiter's grant
 (``rate_limit``: a short wait is slept here, a longer one puts it and the rest of the batch back to
 ``queued`` for the task to bring back later), turns a media library file into a Meta media id
 (uploading it again if Meta's id expired), and calls the Graph API. Our UUID travels as
@@ -14,7 +14,8 @@ at its end: a few statements per batch instead of a dozen per message, which is 
 worker keep up with a number's 80 messages a second. A failure is recorded for its message at
 once. A worker killed between a call and its record leaves the message ``sending``: its status
 webhook (carrying our UUID) moves it on, and messaging's stale sweep takes it back only after 10
-minutes, long after that webhook had time to arrive — so nothing is sent twice.
+minutes, long after that webhook had time to arrive — so nothing is sent twice. (The claimed
+messages it had not called yet wait for that sweep too: hence claiming a few at a time.)
 
 Meta's own "too fast" answers slow the number or the customer's pair down (``rate_limit.backoff``).
 """
@@ -50,6 +51,7 @@ logger = logging.getLogger("messaging.delivery")
 HELD_FOR_QUALITY = "held_for_quality_assessment"
 WAITING_PREFIX = "Waiting: "
 UNAVAILABLE_WAIT = 5.0  # seconds a message waits when the limiter's store can't be reached
+CLAIM_STEP = 5  # messages claimed at a time within a batch
 RECORD_BEFORE_SLEEPING = 0.05  # s: a wait at least this long is used to record what was accepted
 
 
@@ -81,51 +83,64 @@ class Delivery:
 
 
 def deliver_messages(*, message_ids: list[int]) -> Delivery:
-    """Send the queued ones of ``message_ids`` to Meta, in order; see the module's docstring."""
+    """Send the queued ones of ``message_ids`` to Meta, in order; see the module's docstring.
+
+    Claimed ``CLAIM_STEP`` at a time, so a worker killed mid-batch strands few messages in
+    ``sending`` (they wait for messaging's stale sweep: their outcome is unknown)."""
     outcome = Delivery()
-    messages = _claim(message_ids)
     accepted = _Accepted()
     clients: dict[int, object] = {}
     try:
-        for index, message in enumerate(messages):
-            log = CallLog()
-            phone = message.conversation.phone_number
-            try:
-                blocked = phone.account.sending_blocked_reason()
-                if blocked:  # queued before the account was disconnected (or its token ran out)
-                    raise NotSendable(blocked)
-                client = clients.get(phone.account_id) or clients.setdefault(phone.account_id, client_for(phone.account))
-                result = _send(message, phone, client, log, before_sleep=accepted.record)
-            except WaitForLimit as wait:
-                accepted.record()
-                _release(message, messages[index + 1:], wait.reason, log)
-                outcome.waiting, outcome.wait = [m.pk for m in messages[index:]], wait
+        for start in range(0, len(message_ids), CLAIM_STEP):
+            claimed = _claim(message_ids[start:start + CLAIM_STEP])
+            stopped = _deliver_claimed(claimed, accepted, clients, outcome)
+            if stopped is not None:
+                outcome.waiting = [m.pk for m in claimed[stopped:]] + list(message_ids[start + CLAIM_STEP:])
                 break
-            except NotSendable as refused:
-                local = CloudApiError(message=str(refused), details=str(refused), title=LOCAL_FAILURE_TITLE)
-                _record_attempt_failure(message, local, log)
-            except CloudApiError as error:
-                _record_attempt_failure(message, error, log)
-                pause = _throttled(message, error)
-                if pause is not None:
-                    accepted.record()
-                    wait = WaitForLimit(pause, WAITING_PREFIX + str(error))
-                    _release(message, messages[index + 1:], wait.reason, CallLog())
-                    outcome.waiting, outcome.wait = [m.pk for m in messages[index:]], wait
-                    break
-                if error.retryable:
-                    outcome.retry[message.pk] = error
-            except Exception as exc:  # noqa: BLE001 - one message's bug must not strand the batch
-                # A bug or an answer we could not read: the message stays "sending" until
-                # requeue_stale_work takes it back, but the call it made is on record.
-                logger.exception("delivering message %s failed unexpectedly", message.pk)
-                _record_calls_only(message, log)
-                outcome.unexpected = outcome.unexpected or exc
-            else:
-                accepted.add(message, result, log.calls)
     finally:
         accepted.record()
     return outcome
+
+
+def _deliver_claimed(messages: list[Message], accepted: "_Accepted", clients: dict, outcome: Delivery) -> int | None:
+    """Send claimed messages in turn; the index of the one the limiter (or Meta's "too fast") made
+    wait — it and the rest are back to ``queued`` — or None when every one was tried."""
+    for index, message in enumerate(messages):
+        log = CallLog()
+        phone = message.conversation.phone_number
+        try:
+            blocked = phone.account.sending_blocked_reason()
+            if blocked:  # queued before the account was disconnected (or its token ran out)
+                raise NotSendable(blocked)
+            client = clients.get(phone.account_id) or clients.setdefault(phone.account_id, client_for(phone.account))
+            result = _send(message, phone, client, log, before_sleep=accepted.record)
+        except WaitForLimit as wait:
+            accepted.record()
+            _release(message, messages[index + 1:], wait.reason, log)
+            outcome.wait = wait
+            return index
+        except NotSendable as refused:
+            local = CloudApiError(message=str(refused), details=str(refused), title=LOCAL_FAILURE_TITLE)
+            _record_attempt_failure(message, local, log)
+        except CloudApiError as error:
+            _record_attempt_failure(message, error, log)
+            pause = _throttled(message, error)
+            if pause is not None:
+                accepted.record()
+                outcome.wait = WaitForLimit(pause, WAITING_PREFIX + str(error))
+                _release(message, messages[index + 1:], outcome.wait.reason, CallLog())
+                return index
+            if error.retryable:
+                outcome.retry[message.pk] = error
+        except Exception as exc:  # noqa: BLE001 - one message's bug must not strand the batch
+            # A bug or an answer we could not read: the message stays "sending" until
+            # requeue_stale_work takes it back, but the call it made is on record.
+            logger.exception("delivering message %s failed unexpectedly", message.pk)
+            _record_calls_only(message, log)
+            outcome.unexpected = outcome.unexpected or exc
+        else:
+            accepted.add(message, result, log.calls)
+    return None
 
 
 def give_up(*, message_id: int, error: CloudApiError) -> None:
