@@ -188,7 +188,9 @@ def _record_accepted(pending: list[tuple[Message, object, list[Call]]]) -> None:
     # until a status webhook moves it on (sent) or fails it (132015).
     now = timezone.now()
     with transaction.atomic():
-        locked = Message.objects.select_for_update().in_bulk([message.pk for message, _, _ in pending])
+        # Locked in id order (as the webhook path's updates take them), so the two never deadlock.
+        locked = {m.pk: m for m in Message.objects.select_for_update().filter(
+            pk__in=[message.pk for message, _, _ in pending]).order_by("pk")}
         counts = record_attempts({locked[m.pk]: calls for m, _, calls in pending if m.pk in locked})
         changed = []
         for message, result, _ in pending:

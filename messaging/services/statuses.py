@@ -192,7 +192,7 @@ def advance_messages(records: Iterable[MessageStatusEvent]) -> int:
         by_message.setdefault(record.message_id, []).append(record)
     now = timezone.now()
     rows = []
-    for pk, mine in by_message.items():
+    for pk, mine in sorted(by_message.items()):  # in id order, like every batch that locks messages
         best = max((r for r in mine if r.status in RANK), key=lambda r: RANK[r.status], default=None)
         sent = next((r for r in mine if r.status == Status.SENT), None)
         failed = next((r for r in mine if r.status == Status.FAILED and r.errors), None)
