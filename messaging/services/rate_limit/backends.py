@@ -2,23 +2,29 @@
 
 Both keep the same state and answer the same three questions:
 
-* ``acquire(buckets, budget, patience)`` — may one more message go now? GCRA (the generic cell
-  rate algorithm: one "theoretical arrival time" per bucket, in integer microseconds) for every
-  bucket, and a moving-window set of unique members for the budget. All or nothing: either
-  every bucket and the budget take the message, or nothing is taken and the answer says how long
-  to wait (the longest of the waits) and which one said so. A wait longer than ``patience``
-  (the caller will go away and come back) takes a place in the bucket's **waiting line**: the
-  answer is then when this caller's turn comes, one interval after the previous one's, so many
-  messages told to come back are spread over their turns instead of all returning at once.
+* ``acquire(buckets, budget, patience)`` — may one more message go now? Each bucket is one of two
+  shapes: a **sliding window** (at most ``burst`` grants in any ``window`` seconds: a log of the
+  grant times, in integer microseconds; what Meta's own throughput rule is, so a worker that fell
+  behind catches up), or **GCRA** (the generic cell rate algorithm: one "theoretical arrival time"
+  per bucket, evenly spaced with a burst; the pair rate). The budget is a moving-window set of
+  unique members. All or nothing: either every bucket and the budget take the message, or nothing
+  is taken and the answer says how long to wait (the longest of the waits) and which one said so.
+  A wait longer than ``patience`` (the caller will go away and come back) takes a place in the
+  bucket's **waiting line**: the answer is then when this caller's turn comes, one interval
+  (``1 / per_second``) after the previous one's, so many messages told to come back are spread
+  over their turns instead of all returning at once.
 * ``penalise(bucket, …)`` — Meta said "too fast": nothing goes through this bucket for a pause
-  that grows with each strike inside ``memory`` seconds.
+  that grows with each strike inside ``memory`` seconds (a window keeps a "blocked until" of its
+  own; a GCRA bucket's arrival time is pushed out).
 * ``usage(key, window)`` — how many unique members the budget holds now.
 
 ``RedisBackend`` runs each question as one Lua script on Redis's own clock (``TIME``), so every
-machine shares one state and one clock (one Redis, not a Cluster: a script touches several keys). ``FileBackend`` keeps the state in a small SQLite file of
-its own (not the application's database), each decision in one ``BEGIN IMMEDIATE`` transaction:
+machine shares one state and one clock (one Redis, not a Cluster: a script touches several keys);
+a window is a sorted set of its grant times. ``FileBackend`` keeps the state in a small SQLite file
+of its own (not the application's database), each decision in one ``BEGIN IMMEDIATE`` transaction:
 SQLite's file lock serialises the worker processes of one machine, and keeping it apart from the
-main database means the limiter never waits behind webhook writes (nor they behind it).
+main database means the limiter never waits behind webhook writes (nor they behind it); a window
+is a table of its grant times with their count beside it.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Callable, Protocol
 
 MICRO = 1_000_000
 # How far ahead (seconds) a waiting line hands out turns; beyond it a caller just looks again
@@ -39,15 +45,38 @@ LINE_HORIZON = 300
 
 @dataclass(frozen=True)
 class Bucket:
-    """At most ``per_second`` grants a second, ``burst`` of them at once (1: evenly spaced)."""
+    """Where one key's grants are counted, in one of two shapes.
+
+    * ``window`` 0 (the default): GCRA, at most ``per_second`` grants a second, evenly spaced,
+      ``burst`` of them at once (1: none).
+    * ``window`` > 0 (build it with :meth:`sliding`): at most ``burst`` grants in any ``window``
+      seconds, however they fall inside it; ``per_second`` is then ``burst / window``, the rate it
+      holds in the long run, which spaces its waiting line.
+    """
 
     key: str
     per_second: float
     burst: int = 1
+    window: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.window and not math.isclose(self.per_second * self.window, self.burst, rel_tol=1e-9):
+            raise ValueError("a windowed bucket's per_second is burst / window: build it with Bucket.sliding()")
+
+    @classmethod
+    def sliding(cls, key: str, count: int, window: float) -> Bucket:
+        """At most ``count`` grants in any ``window`` seconds."""
+        count = max(1, int(count))
+        return cls(key, per_second=count / window, burst=count, window=window)
+
+    @property
+    def window_us(self) -> int:
+        return round(self.window * MICRO)
 
     @property
     def interval_us(self) -> int:
-        # Rounded up: never faster than asked.
+        if self.window:
+            return max(1, math.ceil(self.window_us / self.burst))
         return max(1, math.ceil(MICRO / self.per_second))
 
     @property
@@ -98,9 +127,12 @@ class Backend(Protocol):
 
 # --- Redis -----------------------------------------------------------------------------------
 
-# KEYS: the buckets' keys, the budget's key (a dummy without a budget), then each bucket's
-# waiting-line key. ARGV: the number of buckets, interval and tolerance (µs) per bucket, patience
-# (µs, -1: none), the line's horizon (µs), then "1" member limit window(µs) for a budget or "0".
+# KEYS: the buckets' keys, the budget's key (a dummy without a budget), each bucket's waiting-line
+# key, each bucket's "blocked until" key (a window's penalty), then the grants' sequence. ARGV: the
+# number of buckets; per bucket interval (µs), tolerance (µs), window (µs, 0: GCRA) and count;
+# patience (µs, -1: none); the line's horizon (µs); then "1" member limit window(µs) for a budget,
+# or "0". A window is a sorted set of its grants scored by their time; a member is "time-sequence",
+# so two grants of one microsecond (or of a clock that stepped back) stay two.
 # Numbers go to Redis through string.format('%d'): Lua's own tostring keeps 14 digits only.
 _ACQUIRE = """
 local t = redis.call('TIME')
@@ -109,15 +141,30 @@ local n = tonumber(ARGV[1])
 local wait, blocked = 0, -1
 local tats = {}
 for i = 1, n do
-  local interval, tol = tonumber(ARGV[2 * i]), tonumber(ARGV[2 * i + 1])
-  local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
-  if tat < now then tat = now end
-  local w = tat - tol - now
+  local a = 4 * i - 2
+  local interval, tol = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
+  local window, count = tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+  local w
+  if window > 0 then
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', string.format('%d', now - window))
+    local held = redis.call('ZCARD', KEYS[i])
+    w = tonumber(redis.call('GET', KEYS[2 * n + 1 + i]) or '0') - now
+    if held >= count then
+      -- Full: wait until enough grants leave for one more (normally the oldest alone).
+      local leaving = redis.call('ZRANGE', KEYS[i], held - count, held - count, 'WITHSCORES')
+      local lw = tonumber(leaving[2]) + window - now
+      if lw > w then w = lw end
+    end
+  else
+    local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
+    if tat < now then tat = now end
+    w = tat - tol - now
+    tats[i] = tat + interval
+  end
   if w > wait then wait, blocked = w, i - 1 end
-  tats[i] = tat + interval
 end
-local b = 2 * n + 4
-local patience, horizon = tonumber(ARGV[2 * n + 2]), tonumber(ARGV[2 * n + 3])
+local b = 4 * n + 4
+local patience, horizon = tonumber(ARGV[4 * n + 2]), tonumber(ARGV[4 * n + 3])
 local newcomer = false
 if ARGV[b] == '1' then
   local key, member = KEYS[n + 1], ARGV[b + 1]
@@ -142,15 +189,23 @@ if wait > 0 and patience >= 0 and wait > patience and blocked < n then
   if line < now + wait then line = now + wait end
   if line - now <= horizon then
     wait, turn = line - now, 1
-    local after = line + tonumber(ARGV[2 * blocked + 2])
+    local after = line + tonumber(ARGV[4 * blocked + 2])
     redis.call('SET', lk, string.format('%d', after), 'PX', math.ceil((after - now) / 1000) + 1000)
   elseif wait < horizon then
     wait = horizon
   end
 end
 if wait > 0 then return {string.format('%d', wait), string.format('%d', now), blocked, turn} end
+local seq
 for i = 1, n do
-  redis.call('SET', KEYS[i], string.format('%d', tats[i]), 'PX', math.ceil((tats[i] - now) / 1000) + 1000)
+  local window = tonumber(ARGV[4 * i])
+  if window > 0 then
+    seq = seq or redis.call('INCR', KEYS[3 * n + 2])
+    redis.call('ZADD', KEYS[i], string.format('%d', now), string.format('%d-%d', now, seq))
+    redis.call('PEXPIRE', KEYS[i], math.ceil(window / 1000) + 1000)
+  else
+    redis.call('SET', KEYS[i], string.format('%d', tats[i]), 'PX', math.ceil((tats[i] - now) / 1000) + 1000)
+  end
 end
 if newcomer then
   local window = tonumber(ARGV[b + 3])
@@ -160,17 +215,19 @@ end
 return {'0', string.format('%d', now), -1, 0}
 """
 
-# KEYS: bucket, strikes. ARGV: tolerance µs, base µs, factor, cap µs, memory ms.
+# KEYS: bucket, strikes, blocked-until. ARGV: tolerance µs, base µs, factor, cap µs, memory ms,
+# "1" for a window (its blocked-until moves) or "0" for GCRA (its arrival time moves).
 _PENALISE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local strikes = redis.call('INCR', KEYS[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
 local pause = math.min(tonumber(ARGV[2]) * tonumber(ARGV[3]) ^ (strikes - 1), tonumber(ARGV[4]))
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-local blocked = now + pause + tonumber(ARGV[1])
+local key, blocked = KEYS[1], now + pause + tonumber(ARGV[1])
+if ARGV[6] == '1' then key, blocked = KEYS[3], now + pause end
+local tat = tonumber(redis.call('GET', key) or '0')
 if blocked > tat then tat = blocked end
-redis.call('SET', KEYS[1], string.format('%d', tat), 'PX', math.ceil((tat - now) / 1000) + 1000)
+redis.call('SET', key, string.format('%d', tat), 'PX', math.ceil((tat - now) / 1000) + 1000)
 return string.format('%d', pause)
 """
 
@@ -196,13 +253,15 @@ class RedisBackend:
         self._usage = self._redis.register_script(_USAGE)
 
     def acquire(self, buckets: list[Bucket], budget: Budget | None = None, patience: float | None = None) -> Decision:
-        keys = [self._prefix + b.key for b in buckets]
+        keys = [self._key(b) for b in buckets]
         args: list = [len(buckets)]
         for b in buckets:
-            args += [b.interval_us, b.tolerance_us]
+            args += [b.interval_us, b.tolerance_us, b.window_us, b.burst]
         args += [-1 if patience is None else round(patience * MICRO), LINE_HORIZON * MICRO]
         keys.append(self._prefix + (budget.key if budget is not None else "no-budget"))
         keys += [self._prefix + "line:" + b.key for b in buckets]
+        keys += [self._prefix + "block:" + b.key for b in buckets]
+        keys.append(self._prefix + "grant-seq")
         if budget is not None:
             args += ["1", budget.member, budget.limit, budget.window * MICRO]
         else:
@@ -211,12 +270,17 @@ class RedisBackend:
         return Decision(wait=int(wait) / MICRO, at=int(now) / MICRO, blocked_by=int(blocked), turn=bool(turn))
 
     def penalise(self, bucket: Bucket, *, base: float, factor: float, cap: float, memory: float) -> float:
-        keys = [self._prefix + bucket.key, self._prefix + "strikes:" + bucket.key]
-        args = [bucket.tolerance_us, round(base * MICRO), factor, round(cap * MICRO), round(memory * 1000)]
+        keys = [self._key(bucket), self._prefix + "strikes:" + bucket.key, self._prefix + "block:" + bucket.key]
+        args = [bucket.tolerance_us, round(base * MICRO), factor, round(cap * MICRO), round(memory * 1000),
+                "1" if bucket.window else "0"]
         return int(self._call(self._penalise, keys, args)) / MICRO
 
     def usage(self, key: str, window: int) -> int:
         return int(self._call(self._usage, [self._prefix + key], [window * MICRO]))
+
+    def _key(self, bucket: Bucket) -> str:
+        # A window's sorted set never shares a key with a GCRA bucket's arrival time (a string).
+        return self._prefix + ("window:" if bucket.window else "") + bucket.key
 
     def clear(self) -> None:
         for key in self._redis.scan_iter(match=self._prefix + "*", count=1000):
@@ -232,6 +296,7 @@ class RedisBackend:
 # --- One machine: a SQLite file of its own ---------------------------------------------------
 
 OPEN_PATIENCE = 10.0  # seconds to keep trying to open the file while other processes set it up
+SWEEP_EVERY = 60  # seconds between one process's sweeps of the windows gone idle
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS bucket (key TEXT PRIMARY KEY, tat INTEGER NOT NULL) WITHOUT ROWID;
@@ -240,6 +305,10 @@ CREATE TABLE IF NOT EXISTS member (key TEXT NOT NULL, member TEXT NOT NULL, at I
                                    PRIMARY KEY (key, member)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS member_at ON member (key, at);
 CREATE TABLE IF NOT EXISTS tally (key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS grant_log (key TEXT NOT NULL, at INTEGER NOT NULL, seq INTEGER NOT NULL,
+                                      PRIMARY KEY (key, at, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS window_state (key TEXT PRIMARY KEY, held INTEGER NOT NULL, seq INTEGER NOT NULL,
+                                         blocked INTEGER NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;
 """
 
 
@@ -251,6 +320,7 @@ class FileBackend:
         self._path = str(path)
         self._clock = clock
         self._local = threading.local()
+        self._next_sweep = 0
 
     @property
     def opened(self) -> bool:
@@ -303,13 +373,13 @@ class FileBackend:
 
     def acquire(self, buckets: list[Bucket], budget: Budget | None = None, patience: float | None = None) -> Decision:
         def work(db: sqlite3.Connection, now: int) -> Decision:
-            wait, blocked, tats = 0, -1, []
+            self._sweep(db, now)
+            wait, blocked, writes = 0, -1, []
             for index, b in enumerate(buckets):
-                row = db.execute("SELECT tat FROM bucket WHERE key = ?", (b.key,)).fetchone()
-                tat = max(row[0] if row else 0, now)
-                if tat - b.tolerance_us - now > wait:
-                    wait, blocked = tat - b.tolerance_us - now, index
-                tats.append(tat + b.interval_us)
+                bucket_wait, write = (self._window if b.window else self._gcra)(db, b, now)
+                if bucket_wait > wait:
+                    wait, blocked = bucket_wait, index
+                writes.append(write)
             newcomer = False
             if budget is not None:
                 used = self._purge(db, budget.key, now - budget.window * MICRO)
@@ -326,10 +396,10 @@ class FileBackend:
             turn = False
             if wait > 0 and patience is not None and wait > patience * MICRO and blocked < len(buckets):
                 wait, turn = self._take_turn_in_line(db, buckets[blocked], now, wait)
+            for write in writes:
+                write(wait <= 0)
             if wait > 0:
                 return Decision(wait=wait / MICRO, at=now / MICRO, blocked_by=blocked, turn=turn)
-            db.executemany("INSERT INTO bucket (key, tat) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET tat = excluded.tat",
-                           [(b.key, tat) for b, tat in zip(buckets, tats)])
             if newcomer:
                 db.execute("INSERT INTO member (key, member, at) VALUES (?, ?, ?)", (budget.key, budget.member, now))
                 db.execute("INSERT INTO tally (key, n) VALUES (?, 1) ON CONFLICT (key) DO UPDATE SET n = n + 1",
@@ -345,9 +415,13 @@ class FileBackend:
             db.execute("INSERT INTO strike (key, n, expires) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE "
                        "SET n = excluded.n, expires = excluded.expires", (bucket.key, strikes, now + int(memory * MICRO)))
             pause = min(round(base * MICRO) * factor ** (strikes - 1), round(cap * MICRO))
-            blocked = int(now + pause + bucket.tolerance_us)
-            db.execute("INSERT INTO bucket (key, tat) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
-                       "SET tat = MAX(tat, excluded.tat)", (bucket.key, blocked))
+            if bucket.window:  # a window's "blocked until"
+                db.execute("INSERT INTO window_state (key, held, seq, blocked, expires) VALUES (?1, 0, 0, ?2, ?2) "
+                           "ON CONFLICT (key) DO UPDATE SET blocked = MAX(blocked, excluded.blocked), "
+                           "expires = MAX(expires, excluded.blocked)", (bucket.key, int(now + pause)))
+            else:  # a GCRA bucket's arrival time
+                db.execute("INSERT INTO bucket (key, tat) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
+                           "SET tat = MAX(tat, excluded.tat)", (bucket.key, int(now + pause + bucket.tolerance_us)))
             return pause / MICRO
 
         return self._transaction(work)
@@ -357,10 +431,65 @@ class FileBackend:
 
     def clear(self) -> None:
         def work(db: sqlite3.Connection, now: int) -> None:
-            for table in ("bucket", "strike", "member", "tally"):
+            for table in ("bucket", "strike", "member", "tally", "grant_log", "window_state"):
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 — fixed table names
 
         self._transaction(work)
+
+    def _sweep(self, db: sqlite3.Connection, now: int) -> None:
+        """Forget the windows whose every grant (and penalty) is over: a campaign's window would
+        otherwise keep its last ``count`` grant times for ever (Redis lets such keys expire)."""
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + SWEEP_EVERY * MICRO
+        db.execute("DELETE FROM grant_log WHERE key IN (SELECT key FROM window_state WHERE expires <= ?)", (now,))
+        db.execute("DELETE FROM window_state WHERE expires <= ?", (now,))
+
+    @staticmethod
+    def _gcra(db: sqlite3.Connection, bucket: Bucket, now: int) -> tuple[int, Callable[[bool], None]]:
+        """The wait GCRA asks for, and what to write once the decision is made (granted or not)."""
+        row = db.execute("SELECT tat FROM bucket WHERE key = ?", (bucket.key,)).fetchone()
+        tat = max(row[0] if row else 0, now)
+
+        def write(granted: bool) -> None:
+            if granted:
+                db.execute("INSERT INTO bucket (key, tat) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
+                           "SET tat = excluded.tat", (bucket.key, tat + bucket.interval_us))
+
+        return tat - bucket.tolerance_us - now, write
+
+    @staticmethod
+    def _window(db: sqlite3.Connection, bucket: Bucket, now: int) -> tuple[int, Callable[[bool], None]]:
+        """The wait until ``bucket``'s window has room for one more grant (and its penalty is over),
+        and what to write once the decision is made.
+
+        ``window_state.held`` counts the key's rows in ``grant_log`` (counting the log itself would
+        read up to 1,000 rows a send); the ones that left the window are only deleted once ``held``
+        reaches the count, as until then there is room whatever their age."""
+        row = db.execute("SELECT held, seq, blocked FROM window_state WHERE key = ?", (bucket.key,)).fetchone()
+        held, seq, wait = (row[0], row[1], row[2] - now) if row else (0, 0, 0)
+        gone = 0
+        if held >= bucket.burst:
+            gone = db.execute("DELETE FROM grant_log WHERE key = ? AND at <= ?",
+                              (bucket.key, now - bucket.window_us)).rowcount
+            held -= gone
+        if held >= bucket.burst:
+            # Full: wait until enough grants leave for one more (normally the oldest alone).
+            leaving = db.execute("SELECT at FROM grant_log WHERE key = ? ORDER BY at LIMIT 1 OFFSET ?",
+                                 (bucket.key, held - bucket.burst)).fetchone()[0]
+            wait = max(wait, leaving + bucket.window_us - now)
+
+        def write(granted: bool) -> None:
+            if granted:  # ``seq`` tells apart grants of one microsecond (a clock that stands still or steps back)
+                db.execute("INSERT INTO grant_log (key, at, seq) VALUES (?, ?, ?)", (bucket.key, now, seq + 1))
+                db.execute("INSERT INTO window_state (key, held, seq, blocked, expires) VALUES (?, ?, ?, 0, ?) "
+                           "ON CONFLICT (key) DO UPDATE SET held = excluded.held, seq = excluded.seq, "
+                           "expires = MAX(blocked, excluded.expires)",
+                           (bucket.key, held + 1, seq + 1, now + bucket.window_us))
+            elif gone:
+                db.execute("UPDATE window_state SET held = ? WHERE key = ?", (held, bucket.key))
+
+        return wait, write
 
     @staticmethod
     def _take_turn_in_line(db: sqlite3.Connection, bucket: Bucket, now: int, wait: int) -> tuple[int, bool]:
