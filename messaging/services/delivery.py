@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.graph import client_for
@@ -85,17 +85,18 @@ class Delivery:
 def deliver_messages(*, message_ids: list[int]) -> Delivery:
     """Send the queued ones of ``message_ids`` to Meta, in order; see the module's docstring.
 
-    Claimed ``CLAIM_STEP`` at a time, so a worker killed mid-batch strands few messages in
-    ``sending`` (they wait for messaging's stale sweep: their outcome is unknown)."""
+    Loaded in one query, claimed ``CLAIM_STEP`` at a time, so a worker killed mid-batch strands few
+    messages in ``sending`` (they wait for messaging's stale sweep: their outcome is unknown)."""
     outcome = Delivery()
     accepted = _Accepted()
     clients: dict[int, object] = {}
+    loaded = _load(message_ids)
     try:
-        for start in range(0, len(message_ids), CLAIM_STEP):
-            claimed = _claim(message_ids[start:start + CLAIM_STEP])
+        for start in range(0, len(loaded), CLAIM_STEP):
+            claimed = _claim(loaded[start:start + CLAIM_STEP])
             stopped = _deliver_claimed(claimed, accepted, clients, outcome)
             if stopped is not None:
-                outcome.waiting = [m.pk for m in claimed[stopped:]] + list(message_ids[start + CLAIM_STEP:])
+                outcome.waiting = [m.pk for m in claimed[stopped:]] + [m.pk for m in loaded[start + CLAIM_STEP:]]
                 break
     finally:
         accepted.record()
@@ -151,19 +152,32 @@ def give_up(*, message_id: int, error: CloudApiError) -> None:
             _mark_failed(message, error)
 
 
-def _claim(message_ids: list[int]) -> list[Message]:
-    """Take the batch's queued messages (queued → sending) and load them; a message another task
-    claimed, or a webhook moved on, is not ours: a repeated task sends nothing twice."""
-    with transaction.atomic():
-        ids = list(Message.objects.select_for_update(skip_locked=True).filter(
-            pk__in=message_ids, status=Message.Status.QUEUED, wamid__isnull=True).values_list("pk", flat=True))
-        if not ids:
-            return []
-        Message.objects.filter(pk__in=ids).update(status=Message.Status.SENDING, updated_at=timezone.now())
+def _load(message_ids: list[int]) -> list[Message]:
+    """The batch's messages that are queued now, with what a send needs, in the batch's order."""
     order = {pk: n for n, pk in enumerate(message_ids)}
     messages = Message.objects.select_related(
-        "conversation__contact", "conversation__phone_number__account", "media_asset").filter(pk__in=ids)
+        "conversation__contact", "conversation__phone_number__account", "media_asset",
+    ).filter(pk__in=message_ids, status=Message.Status.QUEUED, wamid__isnull=True)
     return sorted(messages, key=lambda m: order[m.pk])
+
+
+def _claim(messages: list[Message]) -> list[Message]:
+    """Take those still queued (queued → sending) with one conditional UPDATE: a message another
+    task claimed, or a webhook moved on, meanwhile is not ours, so a repeated task sends nothing twice."""
+    if not messages:
+        return []
+    quote = connection.ops.quote_name
+    sql = (f"UPDATE {quote(Message._meta.db_table)} SET {quote('status')} = %s, {quote('updated_at')} = %s "
+           f"WHERE {quote('id')} IN ({', '.join(['%s'] * len(messages))}) AND {quote('status')} = %s "
+           f"AND {quote('wamid')} IS NULL RETURNING {quote('id')}")
+    updated_at = Message._meta.get_field("updated_at").get_db_prep_save(timezone.now(), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Message.Status.SENDING, updated_at, *(m.pk for m in messages), Message.Status.QUEUED])
+        taken = {pk for (pk,) in cursor.fetchall()}
+    claimed = [message for message in messages if message.pk in taken]
+    for message in claimed:
+        message.status = Message.Status.SENDING
+    return claimed
 
 
 class _Accepted:
