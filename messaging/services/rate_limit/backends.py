@@ -24,7 +24,7 @@ a window is a sorted set of its grant times. ``FileBackend`` keeps the state in 
 of its own (not the application's database), each decision in one ``BEGIN IMMEDIATE`` transaction:
 SQLite's file lock serialises the worker processes of one machine, and keeping it apart from the
 main database means the limiter never waits behind webhook writes (nor they behind it); a window
-is a table of its grant times with their count beside it.
+is a table of its numbered grant times.
 """
 
 from __future__ import annotations
@@ -296,7 +296,8 @@ class RedisBackend:
 # --- One machine: a SQLite file of its own ---------------------------------------------------
 
 OPEN_PATIENCE = 10.0  # seconds to keep trying to open the file while other processes set it up
-SWEEP_EVERY = 60  # seconds between one process's sweeps of the windows gone idle
+SWEEP_EVERY = 60  # seconds between one process's sweeps of the grants gone out of their window
+PURGE_EVERY = 64  # a window's log drops the grants older than its last ``count`` every this many grants
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS bucket (key TEXT PRIMARY KEY, tat INTEGER NOT NULL) WITHOUT ROWID;
@@ -305,10 +306,8 @@ CREATE TABLE IF NOT EXISTS member (key TEXT NOT NULL, member TEXT NOT NULL, at I
                                    PRIMARY KEY (key, member)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS member_at ON member (key, at);
 CREATE TABLE IF NOT EXISTS tally (key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS grant_log (key TEXT NOT NULL, at INTEGER NOT NULL, seq INTEGER NOT NULL,
-                                      PRIMARY KEY (key, at, seq)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS window_state (key TEXT PRIMARY KEY, held INTEGER NOT NULL, seq INTEGER NOT NULL,
-                                         blocked INTEGER NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS grant_log (key TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,
+                                      expires INTEGER NOT NULL, PRIMARY KEY (key, seq)) WITHOUT ROWID;
 """
 
 
@@ -416,12 +415,11 @@ class FileBackend:
                        "SET n = excluded.n, expires = excluded.expires", (bucket.key, strikes, now + int(memory * MICRO)))
             pause = min(round(base * MICRO) * factor ** (strikes - 1), round(cap * MICRO))
             if bucket.window:  # a window's "blocked until"
-                db.execute("INSERT INTO window_state (key, held, seq, blocked, expires) VALUES (?1, 0, 0, ?2, ?2) "
-                           "ON CONFLICT (key) DO UPDATE SET blocked = MAX(blocked, excluded.blocked), "
-                           "expires = MAX(expires, excluded.blocked)", (bucket.key, int(now + pause)))
+                key, blocked = "block:" + bucket.key, int(now + pause)
             else:  # a GCRA bucket's arrival time
-                db.execute("INSERT INTO bucket (key, tat) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
-                           "SET tat = MAX(tat, excluded.tat)", (bucket.key, int(now + pause + bucket.tolerance_us)))
+                key, blocked = bucket.key, int(now + pause + bucket.tolerance_us)
+            db.execute("INSERT INTO bucket (key, tat) VALUES (?, ?) ON CONFLICT (key) DO UPDATE "
+                       "SET tat = MAX(tat, excluded.tat)", (key, blocked))
             return pause / MICRO
 
         return self._transaction(work)
@@ -431,19 +429,18 @@ class FileBackend:
 
     def clear(self) -> None:
         def work(db: sqlite3.Connection, now: int) -> None:
-            for table in ("bucket", "strike", "member", "tally", "grant_log", "window_state"):
+            for table in ("bucket", "strike", "member", "tally", "grant_log"):
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 — fixed table names
 
         self._transaction(work)
 
     def _sweep(self, db: sqlite3.Connection, now: int) -> None:
-        """Forget the windows whose every grant (and penalty) is over: a campaign's window would
-        otherwise keep its last ``count`` grant times for ever (Redis lets such keys expire)."""
+        """Forget the grants that left their window: a finished campaign's window would otherwise
+        keep its last ``count`` grant times for ever (Redis lets such keys expire)."""
         if now < self._next_sweep:
             return
         self._next_sweep = now + SWEEP_EVERY * MICRO
-        db.execute("DELETE FROM grant_log WHERE key IN (SELECT key FROM window_state WHERE expires <= ?)", (now,))
-        db.execute("DELETE FROM window_state WHERE expires <= ?", (now,))
+        db.execute("DELETE FROM grant_log WHERE expires <= ?", (now,))
 
     @staticmethod
     def _gcra(db: sqlite3.Connection, bucket: Bucket, now: int) -> tuple[int, Callable[[bool], None]]:
@@ -463,31 +460,26 @@ class FileBackend:
         """The wait until ``bucket``'s window has room for one more grant (and its penalty is over),
         and what to write once the decision is made.
 
-        ``window_state.held`` counts the key's rows in ``grant_log`` (counting the log itself would
-        read up to 1,000 rows a send); the ones that left the window are only deleted once ``held``
-        reaches the count, as until then there is room whatever their age."""
-        row = db.execute("SELECT held, seq, blocked FROM window_state WHERE key = ?", (bucket.key,)).fetchone()
-        held, seq, wait = (row[0], row[1], row[2] - now) if row else (0, 0, 0)
-        gone = 0
-        if held >= bucket.burst:
-            gone = db.execute("DELETE FROM grant_log WHERE key = ? AND at <= ?",
-                              (bucket.key, now - bucket.window_us)).rowcount
-            held -= gone
-        if held >= bucket.burst:
-            # Full: wait until enough grants leave for one more (normally the oldest alone).
-            leaving = db.execute("SELECT at FROM grant_log WHERE key = ? ORDER BY at LIMIT 1 OFFSET ?",
-                                 (bucket.key, held - bucket.burst)).fetchone()[0]
-            wait = max(wait, leaving + bucket.window_us - now)
+        A key's grants are numbered (``seq``, one more each, so grants of one microsecond stay apart),
+        and one more may go when the ``count``-th latest has left the window: then fewer than
+        ``count`` are in it. That is one lookup by number, however full the window, and the grants
+        before the last ``count`` no longer matter whatever their age."""
+        last, kth, blocked = db.execute(
+            "SELECT (SELECT MAX(seq) FROM grant_log WHERE key = ?1), "
+            "(SELECT at FROM grant_log WHERE key = ?1 AND seq = (SELECT MAX(seq) FROM grant_log WHERE key = ?1) - ?2 + 1), "
+            "(SELECT tat FROM bucket WHERE key = ?3)", (bucket.key, bucket.burst, "block:" + bucket.key)).fetchone()
+        wait = (blocked or 0) - now
+        if kth is not None:
+            wait = max(wait, kth + bucket.window_us - now)
+        seq = (last or 0) + 1
 
         def write(granted: bool) -> None:
-            if granted:  # ``seq`` tells apart grants of one microsecond (a clock that stands still or steps back)
-                db.execute("INSERT INTO grant_log (key, at, seq) VALUES (?, ?, ?)", (bucket.key, now, seq + 1))
-                db.execute("INSERT INTO window_state (key, held, seq, blocked, expires) VALUES (?, ?, ?, 0, ?) "
-                           "ON CONFLICT (key) DO UPDATE SET held = excluded.held, seq = excluded.seq, "
-                           "expires = MAX(blocked, excluded.expires)",
-                           (bucket.key, held + 1, seq + 1, now + bucket.window_us))
-            elif gone:
-                db.execute("UPDATE window_state SET held = ? WHERE key = ?", (held, bucket.key))
+            if not granted:
+                return
+            db.execute("INSERT INTO grant_log (key, seq, at, expires) VALUES (?, ?, ?, ?)",
+                       (bucket.key, seq, now, now + bucket.window_us))
+            if seq % PURGE_EVERY == 0:
+                db.execute("DELETE FROM grant_log WHERE key = ? AND seq <= ?", (bucket.key, seq - bucket.burst))
 
         return wait, write
 
