@@ -231,7 +231,7 @@ def _record_accepted(pending: list[tuple[Message, object, list[Call]]]) -> None:
         attach_pending_statuses_of(changed)
 
 
-def _take_turn(message: Message, *, before_sleep) -> None:
+def _take_turn(message: Message, *, before_sleep) -> rate_limit.Decision:
     """Wait for the rate limiter's grant (sleeping here if it comes soon), or raise ``WaitForLimit``.
     ``before_sleep`` runs before a sleep long enough to use: the batch records what Meta accepted."""
     longest = float(settings.RATE_LIMIT_MAX_SLEEP)
@@ -243,7 +243,7 @@ def _take_turn(message: Message, *, before_sleep) -> None:
             # Never send unmetered: Meta would throttle the number (or drop its quality).
             raise WaitForLimit(UNAVAILABLE_WAIT, f"{WAITING_PREFIX}the rate limiter is unreachable ({exc}).") from None
         if decision.granted:
-            return
+            return decision
         if time.monotonic() + decision.wait > give_up_at:
             raise WaitForLimit(decision.wait, rate_limit.waiting_reason(message, decision), turn=decision.turn)
         slept_from = time.monotonic()
@@ -319,17 +319,28 @@ def _mark_failed(message: Message, error: CloudApiError) -> None:
 
 def _send(message: Message, phone, client, log: CallLog, *, before_sleep):
     payload = _payload(message)  # outside the timing: building it may upload media, not a send
-    _take_turn(message, before_sleep=before_sleep)  # after building it: the grant is used at once
     try:
-        return log.timed(lambda: client.send_message(phone_number_id=phone.phone_number_id, payload=payload))
+        return _call(message, phone, client, log, payload, before_sleep=before_sleep)
     except CloudApiError as error:
         if not _media_id_refused(message, error):
             raise
     # Meta no longer knows the library file's media id (deleted there, or expired early):
     # upload it again and send once more. Nothing was sent, so this cannot duplicate.
     fresh = _payload(message, fresh_media=True)
-    _take_turn(message, before_sleep=before_sleep)
-    return log.timed(lambda: client.send_message(phone_number_id=phone.phone_number_id, payload=fresh))
+    return _call(message, phone, client, log, fresh, before_sleep=before_sleep)
+
+
+def _call(message: Message, phone, client, log: CallLog, payload: dict, *, before_sleep):
+    """One send: the limiter's grant (after building the payload: it is used at once), the call,
+    and the grant's places moved to when Meta answered (``rate_limit.answered``)."""
+    decision = _take_turn(message, before_sleep=before_sleep)
+    try:
+        return log.timed(lambda: client.send_message(phone_number_id=phone.phone_number_id, payload=payload))
+    finally:
+        try:
+            rate_limit.answered(decision)
+        except rate_limit.LimiterUnavailable:
+            logger.warning("the rate limiter could not note when Meta answered message %s", message.pk)
 
 
 def _media_id_refused(message: Message, error: CloudApiError) -> bool:

@@ -84,6 +84,33 @@ def test_a_caller_that_fell_behind_catches_up_within_the_window(make_store):
     assert not next_wait.granted and next_wait.wait == pytest.approx(caught_up[0].at + 0.3 - next_wait.at, abs=1e-3)
 
 
+def test_a_place_counts_from_when_meta_answered_not_from_the_grant(make_store):
+    # The first send's request reached Meta late (a busy process, a slow call): its place frees a full
+    # window after the answer, so the next send can't land less than a window after it at Meta.
+    store = make_store()
+    bucket = Bucket.sliding("number:1", count=2, window=0.4)
+    slow, quick = store.acquire([bucket]), store.acquire([bucket])
+    time.sleep(0.2)
+    store.confirm(slow)  # Meta answered the slow one only now
+    store.confirm(quick)  # (the quick one's answer came back at once; confirmed late here: harmless)
+
+    time.sleep(max(0.0, slow.at + 0.4 - time.time()) + 0.02)  # a window after the grants
+    still_full = store.acquire([bucket])
+
+    assert slow.granted and quick.granted and len(slow.grants) == 1
+    assert not still_full.granted  # both places moved on with their answers
+    assert still_full.wait == pytest.approx(0.2, abs=0.06)
+
+
+def test_a_gcra_grant_has_nothing_to_confirm(make_store):
+    store = make_store()
+    decision = store.acquire([Bucket("pair:1:2", 1 / 6, burst=20)])
+
+    store.confirm(decision)
+
+    assert decision.granted and decision.grants == ()
+
+
 def test_a_window_counts_grants_of_the_same_microsecond_and_frees_them_exactly_a_window_later(tmp_path):
     now = [1_000_000.0]
     store = FileBackend(str(tmp_path / "limits.sqlite3"), clock=lambda: now[0])

@@ -42,8 +42,8 @@ from django.utils import timezone
 from .backends import Backend, Budget, Bucket, Decision, FileBackend, LimiterUnavailable, RedisBackend
 
 __all__ = [
-    "Decision", "LimiterUnavailable", "acquire_for", "backend", "limit_for", "penalise_number", "penalise_pair",
-    "paced", "portfolio_limit", "portfolio_usage", "waiting_reason",
+    "Decision", "LimiterUnavailable", "acquire_for", "answered", "backend", "limit_for", "penalise_number",
+    "penalise_pair", "paced", "portfolio_limit", "portfolio_usage", "waiting_reason",
 ]
 
 STANDARD_MPS = 80
@@ -106,6 +106,17 @@ def acquire_for(message, *, patience: float | None = None) -> Decision:
     if limit is not None and not conversation.window_is_open():
         budget = Budget(key=_portfolio_key(phone.account), member=conversation.contact.wa_id, limit=limit, window=DAY)
     return backend().acquire(buckets, budget, patience)
+
+
+def answered(decision: Decision) -> None:
+    """Meta answered the send ``decision`` granted: its places in the windows count from now.
+
+    Meta counts a send when it takes it, some time after our grant (the call's latency, a busy
+    process). Moved to when Meta answered — at or after Meta counted it — a place frees only a full
+    window after Meta's count, however late the request went out: no 1-second window at Meta can
+    hold more than the limit. Raises :class:`LimiterUnavailable` when the store can't be reached.
+    """
+    backend().confirm(decision)
 
 
 def penalise_number(phone_number, *, base: float, factor: float, cap: float, memory: float) -> float:

@@ -105,6 +105,8 @@ class Decision:
     blocked_by: int = -1
     # The wait is this caller's own turn in the waiting line (see ``acquire``).
     turn: bool = False
+    # Granted: the places taken in windows, for ``confirm`` (the store's own references).
+    grants: tuple = ()
 
     @property
     def granted(self) -> bool:
@@ -117,6 +119,8 @@ class LimiterUnavailable(Exception):
 
 class Backend(Protocol):
     def acquire(self, buckets: list[Bucket], budget: Budget | None = None, patience: float | None = None) -> Decision: ...
+
+    def confirm(self, decision: Decision) -> None: ...
 
     def penalise(self, bucket: Bucket, *, base: float, factor: float, cap: float, memory: float) -> float: ...
 
@@ -212,7 +216,20 @@ if newcomer then
   redis.call('ZADD', KEYS[n + 1], string.format('%d', now), ARGV[b + 1])
   redis.call('PEXPIRE', KEYS[n + 1], math.ceil(window / 1000) + 1000)
 end
-return {'0', string.format('%d', now), -1, 0}
+return {'0', string.format('%d', now), -1, 0, seq and string.format('%d-%d', now, seq) or ''}
+"""
+
+# KEYS: the windows a grant took a place in. ARGV: the grant's member, then each window (µs).
+# The place moves to now: when Meta answered, so at or after Meta counted the send.
+_CONFIRM = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+for i = 1, #KEYS do
+  if redis.call('ZADD', KEYS[i], 'XX', string.format('%d', now), ARGV[1]) then
+    redis.call('PEXPIRE', KEYS[i], math.ceil(tonumber(ARGV[i + 1]) / 1000) + 1000)
+  end
+end
+return 1
 """
 
 # KEYS: bucket, strikes, blocked-until. ARGV: tolerance µs, base µs, factor, cap µs, memory ms,
@@ -251,6 +268,7 @@ class RedisBackend:
         self._acquire = self._redis.register_script(_ACQUIRE)
         self._penalise = self._redis.register_script(_PENALISE)
         self._usage = self._redis.register_script(_USAGE)
+        self._confirm = self._redis.register_script(_CONFIRM)
 
     def acquire(self, buckets: list[Bucket], budget: Budget | None = None, patience: float | None = None) -> Decision:
         keys = [self._key(b) for b in buckets]
@@ -266,8 +284,18 @@ class RedisBackend:
             args += ["1", budget.member, budget.limit, budget.window * MICRO]
         else:
             args.append("0")
-        wait, now, blocked, turn = self._call(self._acquire, keys, args)
-        return Decision(wait=int(wait) / MICRO, at=int(now) / MICRO, blocked_by=int(blocked), turn=bool(turn))
+        wait, now, blocked, turn, *member = self._call(self._acquire, keys, args)
+        grants = ()
+        if member and member[0]:
+            member = member[0].decode() if isinstance(member[0], bytes) else str(member[0])
+            grants = tuple((self._key(b), member, b.window_us) for b in buckets if b.window)
+        return Decision(wait=int(wait) / MICRO, at=int(now) / MICRO, blocked_by=int(blocked), turn=bool(turn),
+                        grants=grants)
+
+    def confirm(self, decision: Decision) -> None:
+        if decision.grants:
+            keys = [key for key, _, _ in decision.grants]
+            self._call(self._confirm, keys, [decision.grants[0][1], *(window for _, _, window in decision.grants)])
 
     def penalise(self, bucket: Bucket, *, base: float, factor: float, cap: float, memory: float) -> float:
         keys = [self._key(bucket), self._prefix + "strikes:" + bucket.key, self._prefix + "block:" + bucket.key]
@@ -308,6 +336,7 @@ CREATE INDEX IF NOT EXISTS member_at ON member (key, at);
 CREATE TABLE IF NOT EXISTS tally (key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS grant_log (key TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,
                                       expires INTEGER NOT NULL, PRIMARY KEY (key, seq)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS grant_log_at ON grant_log (key, at);
 """
 
 
@@ -395,17 +424,26 @@ class FileBackend:
             turn = False
             if wait > 0 and patience is not None and wait > patience * MICRO and blocked < len(buckets):
                 wait, turn = self._take_turn_in_line(db, buckets[blocked], now, wait)
-            for write in writes:
-                write(wait <= 0)
+            grants = tuple(grant for grant in (write(wait <= 0) for write in writes) if grant)
             if wait > 0:
                 return Decision(wait=wait / MICRO, at=now / MICRO, blocked_by=blocked, turn=turn)
             if newcomer:
                 db.execute("INSERT INTO member (key, member, at) VALUES (?, ?, ?)", (budget.key, budget.member, now))
                 db.execute("INSERT INTO tally (key, n) VALUES (?, 1) ON CONFLICT (key) DO UPDATE SET n = n + 1",
                            (budget.key,))
-            return Decision(wait=0.0, at=now / MICRO)
+            return Decision(wait=0.0, at=now / MICRO, grants=grants)
 
         return self._transaction(work)
+
+    def confirm(self, decision: Decision) -> None:
+        if not decision.grants:
+            return
+
+        def work(db: sqlite3.Connection, now: int) -> None:
+            db.executemany("UPDATE grant_log SET at = ?, expires = ? WHERE key = ? AND seq = ?",
+                           [(now, now + window, key, seq) for key, seq, window in decision.grants])
+
+        self._transaction(work)
 
     def penalise(self, bucket: Bucket, *, base: float, factor: float, cap: float, memory: float) -> float:
         def work(db: sqlite3.Connection, now: int) -> float:
@@ -456,30 +494,33 @@ class FileBackend:
         return tat - bucket.tolerance_us - now, write
 
     @staticmethod
-    def _window(db: sqlite3.Connection, bucket: Bucket, now: int) -> tuple[int, Callable[[bool], None]]:
+    def _window(db: sqlite3.Connection, bucket: Bucket, now: int) -> tuple[int, Callable[[bool], tuple | None]]:
         """The wait until ``bucket``'s window has room for one more grant (and its penalty is over),
-        and what to write once the decision is made.
+        and what to write once the decision is made (a granted place's reference, for ``confirm``).
 
-        A key's grants are numbered (``seq``, one more each, so grants of one microsecond stay apart),
-        and one more may go when the ``count``-th latest has left the window: then fewer than
-        ``count`` are in it. That is one lookup by number, however full the window, and the grants
-        before the last ``count`` no longer matter whatever their age."""
-        last, kth, blocked = db.execute(
-            "SELECT (SELECT MAX(seq) FROM grant_log WHERE key = ?1), "
-            "(SELECT at FROM grant_log WHERE key = ?1 AND seq = (SELECT MAX(seq) FROM grant_log WHERE key = ?1) - ?2 + 1), "
-            "(SELECT tat FROM bucket WHERE key = ?3)", (bucket.key, bucket.burst, "block:" + bucket.key)).fetchone()
+        The grants inside the window are counted by time (a confirmed grant moved later, so their
+        order by number is not their order by time); when full, one more may go once enough of the
+        oldest have left. Numbered (``seq``) so grants of one microsecond stay apart."""
+        cutoff = now - bucket.window_us
+        held, last, blocked = db.execute(
+            "SELECT (SELECT COUNT(*) FROM grant_log WHERE key = ?1 AND at > ?2), "
+            "(SELECT MAX(seq) FROM grant_log WHERE key = ?1), (SELECT tat FROM bucket WHERE key = ?3)",
+            (bucket.key, cutoff, "block:" + bucket.key)).fetchone()
         wait = (blocked or 0) - now
-        if kth is not None:
-            wait = max(wait, kth + bucket.window_us - now)
+        if held >= bucket.burst:
+            (leaving,) = db.execute("SELECT at FROM grant_log WHERE key = ? AND at > ? ORDER BY at LIMIT 1 OFFSET ?",
+                                    (bucket.key, cutoff, held - bucket.burst)).fetchone()
+            wait = max(wait, leaving + bucket.window_us - now)
         seq = (last or 0) + 1
 
-        def write(granted: bool) -> None:
+        def write(granted: bool) -> tuple | None:
             if not granted:
-                return
+                return None
             db.execute("INSERT INTO grant_log (key, seq, at, expires) VALUES (?, ?, ?, ?)",
                        (bucket.key, seq, now, now + bucket.window_us))
             if seq % PURGE_EVERY == 0:
-                db.execute("DELETE FROM grant_log WHERE key = ? AND seq <= ?", (bucket.key, seq - bucket.burst))
+                db.execute("DELETE FROM grant_log WHERE key = ? AND at <= ?", (bucket.key, cutoff))
+            return bucket.key, seq, bucket.window_us
 
         return wait, write
 
