@@ -217,14 +217,16 @@ RATE_LIMIT_REDIS_URL = env("RATE_LIMIT_REDIS_URL", default=_BROKER if _BROKER.st
 # Without Redis: a SQLite file of the limiter's own, shared by the worker processes of this machine.
 RATE_LIMIT_FILE = env("RATE_LIMIT_FILE", default=str(VAR_DIR / "rate-limit.sqlite3"))
 # A wait up to this long (seconds) is slept in the worker; a longer one re-schedules the task.
-RATE_LIMIT_MAX_SLEEP = env.float("RATE_LIMIT_MAX_SLEEP", default=0.5)
+# Longer than the number's window (1 s and the margin): a worker waits for the window's next place
+# where it is, instead of sending the rest of its batch round the broker.
+RATE_LIMIT_MAX_SLEEP = env.float("RATE_LIMIT_MAX_SLEEP", default=1.5)
 # Share of Meta's throughput we pace at (1.0 = the limit itself; e.g. 0.95 leaves room for
 # inbound traffic, which Meta counts too).
 RATE_LIMIT_HEADROOM = env.float("RATE_LIMIT_HEADROOM", default=1.0)
 # Seconds added to the limiter's 1-second window: N sends in any 1 s + margin, so the jitter between
 # our grant and Meta's clock stamping the request can't put N + 1 into one of Meta's seconds
 # (0.02: 98 % of the limit).
-RATE_LIMIT_WINDOW_MARGIN = env.float("RATE_LIMIT_WINDOW_MARGIN", default=0.02)
+RATE_LIMIT_WINDOW_MARGIN = env.float("RATE_LIMIT_WINDOW_MARGIN", default=0.005)
 
 # The quick-start account (Meta's "API Setup" page); `manage.py connect_account` reads these.
 WHATSAPP_ACCESS_TOKEN = env("WHATSAPP_ACCESS_TOKEN", default="")
