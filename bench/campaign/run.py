@@ -186,6 +186,7 @@ def summarise(database: str, rate: int, workers: int, recipients: int, started: 
                                                                         - sum(sends["duplicates"].values())
                                                                         + len(sends["duplicates"])),
         "completion_seconds": (sends["last"] - started) if sends["last"] else float("nan"),
+        "per_second": sends["per_second"],
         "campaign_status": status,
     }
 

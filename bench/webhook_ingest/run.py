@@ -432,7 +432,7 @@ def _start_worker(processes: int, env) -> subprocess.Popen:
 
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency", str(processes),
-         "--loglevel", "WARNING", "--without-gossip", "--without-mingle", "--hostname", f"bench-{os.getpid()}@%h"],
+         "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--hostname", f"bench-{os.getpid()}@%h"],
         cwd=ROOT, env=env, start_new_session=True, **_log_to("worker"),
     )
     deadline = time.monotonic() + 90

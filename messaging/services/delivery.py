@@ -1,8 +1,8 @@
 """Delivering queued messages to Meta, in the worker: a batch at a time, one Graph call per message.
 
-``deliver_messages`` claims the batch's queued messages a few at a time (``CLAIM_STEP``) with one
+``deliver_messages`` loads the batch's queued messages in one query and claims them with one
 conditional UPDATE (queued → sending: a message another task took, or a status webhook moved on, is
-left alone), loads them in one query, then for each message in turn: waits for the shared rate limiter's grant
+left alone), then for each message in turn: waits for the shared rate limiter's grant
 (``rate_limit``: a short wait is slept here, a longer one puts it and the rest of the batch back to
 ``queued`` for the task to bring back later), turns a media library file into a Meta media id
 (uploading it again if Meta's id expired), and calls the Graph API. Our UUID travels as
@@ -14,8 +14,9 @@ at its end: a few statements per batch instead of a dozen per message, which is 
 worker keep up with a number's 80 messages a second. A failure is recorded for its message at
 once. A worker killed between a call and its record leaves the message ``sending``: its status
 webhook (carrying our UUID) moves it on, and messaging's stale sweep takes it back only after 10
-minutes, long after that webhook had time to arrive — so nothing is sent twice. (The claimed
-messages it had not called yet wait for that sweep too: hence claiming a few at a time.)
+minutes, long after that webhook had time to arrive — so nothing is sent twice. The batch's claimed
+messages it had not called yet wait for that sweep too: nothing tells them apart from the one whose
+call was under way.
 
 Meta's own "too fast" answers slow the number or the customer's pair down (``rate_limit.backoff``).
 """
@@ -51,7 +52,6 @@ logger = logging.getLogger("messaging.delivery")
 HELD_FOR_QUALITY = "held_for_quality_assessment"
 WAITING_PREFIX = "Waiting: "
 UNAVAILABLE_WAIT = 5.0  # seconds a message waits when the limiter's store can't be reached
-CLAIM_STEP = 5  # messages claimed at a time within a batch
 RECORD_BEFORE_SLEEPING = 0.05  # s: a wait at least this long is used to record what was accepted
 
 
@@ -83,21 +83,14 @@ class Delivery:
 
 
 def deliver_messages(*, message_ids: list[int]) -> Delivery:
-    """Send the queued ones of ``message_ids`` to Meta, in order; see the module's docstring.
-
-    Loaded in one query, claimed ``CLAIM_STEP`` at a time, so a worker killed mid-batch strands few
-    messages in ``sending`` (they wait for messaging's stale sweep: their outcome is unknown)."""
+    """Send the queued ones of ``message_ids`` to Meta, in order; see the module's docstring."""
     outcome = Delivery()
     accepted = _Accepted()
-    clients: dict[int, object] = {}
-    loaded = _load(message_ids)
+    claimed = _claim(_load(message_ids))
     try:
-        for start in range(0, len(loaded), CLAIM_STEP):
-            claimed = _claim(loaded[start:start + CLAIM_STEP])
-            stopped = _deliver_claimed(claimed, accepted, clients, outcome)
-            if stopped is not None:
-                outcome.waiting = [m.pk for m in claimed[stopped:]] + [m.pk for m in loaded[start + CLAIM_STEP:]]
-                break
+        stopped = _deliver_claimed(claimed, accepted, {}, outcome)
+        if stopped is not None:
+            outcome.waiting = [m.pk for m in claimed[stopped:]]
     finally:
         accepted.record()
     return outcome
