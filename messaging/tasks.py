@@ -1,6 +1,7 @@
 """Celery tasks: thin wrappers that take an id, call a service and own the retries."""
 
 import random
+import time
 
 from celery import shared_task
 from django.conf import settings
@@ -84,15 +85,19 @@ def process_webhook_event_task(event_id: int) -> None:
 
 
 DRAIN_BATCH = 500
+# A drain stops taking new events after this long and goes to the back of the queue: a worker
+# process draining a busy campaign's statuses still sends its messages in between.
+DRAIN_SLICE_SECONDS = 0.2
 
 
 @shared_task(acks_late=True)
 def drain_webhook_events_task() -> None:
-    done = drain_webhook_events(limit=DRAIN_BATCH)
+    started = time.monotonic()
+    done = drain_webhook_events(limit=DRAIN_BATCH, seconds=DRAIN_SLICE_SECONDS)
     if done:
         # Look again: events stored while this ran may have found the wake-up already taken.
-        countdown = 0 if done >= DRAIN_BATCH else settings.WEBHOOK_WAKE_INTERVAL
-        drain_webhook_events_task.apply_async(countdown=countdown)
+        more = done >= DRAIN_BATCH or time.monotonic() - started >= DRAIN_SLICE_SECONDS
+        drain_webhook_events_task.apply_async(countdown=0 if more else settings.WEBHOOK_WAKE_INTERVAL)
 
 
 @shared_task

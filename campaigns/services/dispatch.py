@@ -53,7 +53,8 @@ logger = logging.getLogger("campaigns.dispatch")
 
 AHEAD_SECONDS = 3  # messages in the pipeline at most: rate × this
 TICK_SECONDS = 1.0
-CHUNK = 200  # recipients handed over per transaction
+CHUNK = 200  # recipients a helper hands over per transaction
+OWN_CHUNK = 50  # recipients the dispatcher hands over per tick itself: a short task beside the sends
 HELPERS_ABOVE = 100  # msg/s: above, helper tasks hand over side by side (settings.CAMPAIGN_DISPATCH_HELPERS)
 DISPATCHER_STALE_AFTER = timedelta(seconds=10)  # it beats every tick (~1 s)
 LOST_AFTER = timedelta(seconds=30)  # a queued message nobody claimed for this long lost its task
@@ -82,14 +83,10 @@ def start_dispatcher(campaign_id: int, *, now=None) -> bool:
 def dispatch_tick(*, campaign_id: int, token: uuid.UUID | str) -> float | None:
     """Hand pending recipients to the pipeline up to the rate's lead; seconds until the next tick,
     or ``None`` when this dispatcher is done (the campaign finished, paused, or has another one)."""
-    token = uuid.UUID(str(token))
-    while True:
-        outcome = _tick_chunk(campaign_id, token)
-        if outcome != "more":
-            return outcome
+    return _tick(campaign_id, uuid.UUID(str(token)))
 
 
-def _tick_chunk(campaign_id: int, token: uuid.UUID):
+def _tick(campaign_id: int, token: uuid.UUID) -> float | None:
     from .running import auto_pause  # running starts dispatchers: a cycle at module level
 
     with transaction.atomic():
@@ -104,13 +101,14 @@ def _tick_chunk(campaign_id: int, token: uuid.UUID):
             room = rate * AHEAD_SECONDS - campaign.recipients.filter(state=Recipient.QUEUED).count()
             if rate > HELPERS_ABOVE and room > CHUNK and settings.CAMPAIGN_DISPATCH_HELPERS > 1:
                 return _call_helpers(campaign, token, room)
-            handed = hand_over(campaign, limit=min(room, CHUNK)) if room > 0 else 0
+            handed = hand_over(campaign, limit=min(room, OWN_CHUNK)) if room > 0 else 0
         except Stop as stop:
             auto_pause(campaign, reason=str(stop))
             return None
         if handed == 0 and finish_if_done(campaign):
             return None
-    return "more" if handed == CHUNK and room > CHUNK else TICK_SECONDS
+    # More room: the next tick at once, as a task of its own, so the sends queued meanwhile go first.
+    return 0.0 if handed == OWN_CHUNK and room > OWN_CHUNK else TICK_SECONDS
 
 
 def _call_helpers(campaign: Campaign, token: uuid.UUID, room: int) -> float | None:

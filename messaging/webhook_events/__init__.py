@@ -106,8 +106,10 @@ def _next_chunk_size(size: int, *, seconds: float) -> int:
 DRAIN_COMMIT_EVERY = 200
 
 
-def drain_webhook_events(*, limit: int) -> int:
-    """Process pending events in arrival order; returns how many.
+def drain_webhook_events(*, limit: int, seconds: float | None = None) -> int:
+    """Process pending events in arrival order; returns how many. With ``seconds``, no new batch
+    starts after that long (the caller comes back for the rest, and its worker's other tasks go
+    first); one batch always does.
 
     Events are claimed in batches (``SKIP LOCKED`` on PostgreSQL, so concurrent drains on
     several workers never take the same rows) and applied together, a few set-based statements
@@ -116,6 +118,7 @@ def drain_webhook_events(*, limit: int) -> int:
     chunk (``process_webhook_event``), in its turn.
     """
     done = 0
+    deadline = None if seconds is None else time.monotonic() + seconds
     while done < limit:
         large = None
         wanted = min(DRAIN_COMMIT_EVERY, limit - done)
@@ -146,7 +149,7 @@ def drain_webhook_events(*, limit: int) -> int:
         if large is not None:
             process_webhook_event(event_id=large.pk)
             done += 1
-        if not batch:
+        if not batch or (deadline is not None and time.monotonic() >= deadline):
             break
         if more:
             _let_other_writers_in()

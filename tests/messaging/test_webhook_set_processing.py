@@ -283,3 +283,15 @@ def test_media_of_one_batch_is_registered_once_per_file_and_queued_after_commit(
     assert linked == {"wamid.img.0": "111", "wamid.img.1": "222", "wamid.img.2": "111"}
     downloads = [cb for cb in callbacks if "download_inbound_media_task" in cb.__code__.co_freevars]
     assert len(downloads) == 2
+
+
+def test_a_drain_given_a_time_slice_stops_after_the_batch_that_used_it_up(phone, settings):
+    settings.WEBHOOK_CHUNK_ITEMS = 1  # one event per transaction
+    for k in range(3):
+        _store(phone.account, _inbound(f"wamid.slice.{k}", wa_id=f"16507880{k:03d}"))
+
+    first = drain_webhook_events(limit=100, seconds=0)  # its slice is over after the first batch
+    rest = drain_webhook_events(limit=100)
+
+    assert (first, rest) == (1, 2)
+    assert not WebhookEvent.objects.filter(state="pending").exists()
