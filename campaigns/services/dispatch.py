@@ -54,7 +54,7 @@ logger = logging.getLogger("campaigns.dispatch")
 AHEAD_SECONDS = 3  # messages in the pipeline at most: rate × this
 TICK_SECONDS = 1.0
 CHUNK = 200  # recipients a helper hands over per transaction
-OWN_CHUNK = 50  # recipients the dispatcher hands over per tick itself: a short task beside the sends
+OWN_CHUNK = 100  # recipients the dispatcher hands over per tick itself: a short task beside the sends
 HELPERS_ABOVE = 100  # msg/s: above, helper tasks hand over side by side (settings.CAMPAIGN_DISPATCH_HELPERS)
 DISPATCHER_STALE_AFTER = timedelta(seconds=10)  # it beats every tick (~1 s)
 LOST_AFTER = timedelta(seconds=30)  # a queued message nobody claimed for this long lost its task
