@@ -1,6 +1,6 @@
 """The two stores a limiter decision can be made in, atomically across every worker process.
 
-Both keep the same state and answer the same three questions:
+Both keep the same state and answer the same four questions:
 
 * ``acquire(buckets, budget, patience)`` — may one more message go now? Each bucket is one of two
   shapes: a **sliding window** (at most ``burst`` grants in any ``window`` seconds: a log of the
@@ -13,6 +13,8 @@ Both keep the same state and answer the same three questions:
   bucket's **waiting line**: the answer is then when this caller's turn comes, one interval
   (``1 / per_second``) after the previous one's, so many messages told to come back are spread
   over their turns instead of all returning at once.
+* ``confirm(decision)`` — Meta answered the send ``decision`` granted: its places in the windows
+  move to now, so a place counts from when Meta had the request, not from our grant.
 * ``penalise(bucket, …)`` — Meta said "too fast": nothing goes through this bucket for a pause
   that grows with each strike inside ``memory`` seconds (a window keeps a "blocked until" of its
   own; a GCRA bucket's arrival time is pushed out).
