@@ -2,15 +2,17 @@
 batch, each message its own call to Meta and its own outcome. Meta is faked with ``responses``; the
 limiter is the real one (this run's own file)."""
 
+import hashlib
 import itertools
 import json
+import time
 
 import pytest
 import responses
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from messaging.models import Message, MessageSendAttempt
+from messaging.models import Message, MessageSendAttempt, WebhookEvent
 from messaging.services.delivery import deliver_messages
 from messaging.services.sending import DELIVERY_BATCH, deliver_together, queue_message
 from messaging.tasks import send_messages_task
@@ -186,3 +188,31 @@ def test_when_the_limiter_says_wait_the_rest_of_the_batch_comes_back_as_one_task
     waiting = Message.objects.filter(pk__in=[m.pk for m in messages[1:]])
     assert {m.status for m in waiting} == {"queued"}
     assert {m.error_title for m in waiting} == {"Waiting: this send is capped at 1 message a second."}
+
+
+def test_a_send_waiting_for_the_window_applies_the_waiting_webhooks_meanwhile(graph, phone):
+    # A single worker process: the time the number's window is full goes to the statuses Meta sent.
+    _answers(graph)
+    first_two, third = _queued(phone, 2, rate_group="campaign:8", rate_cap=2), _queued(phone, 1, first=2,
+                                                                                      rate_group="campaign:8", rate_cap=2)
+    deliver_messages(message_ids=[m.pk for m in first_two])
+    delivered = factories.outbound(factories.conversation(phone, wa_id="15550109999"), wamid="wamid.DONE", status="sent")
+    body = json.dumps(_status_payload(delivered.wamid, "delivered")).encode()
+    event = WebhookEvent.objects.create(account=phone.account, body=body.decode(), raw_body=body,
+                                        body_sha256=hashlib.sha256(body).hexdigest())
+    time.sleep(0.6)  # the third's place frees about 0.4 s from now: it waits in the worker
+
+    deliver_messages(message_ids=[m.pk for m in third])
+
+    event.refresh_from_db()
+    assert event.state == "processed"
+    assert Message.objects.get(pk=delivered.pk).status == "delivered"
+    assert Message.objects.get(pk=third[0].pk).status == "accepted"
+
+
+def _status_payload(wamid: str, status: str) -> dict:
+    payload = load_fixture("webhook_status_read.json")
+    value = payload["entry"][0]["changes"][0]["value"]
+    value["metadata"]["phone_number_id"] = PHONE_NUMBER_ID
+    value["statuses"][0].update({"id": wamid, "status": status, "timestamp": str(int(time.time()))})
+    return payload
