@@ -7,9 +7,33 @@ from django.db.models import Exists, Q, QuerySet
 from . import roles
 from .models import BusinessAccount, PhoneNumber
 
+# Bumped by every change of group membership (or of a group) in this process: a user object's
+# remembered groups (held_roles) are read again after one.
+_memberships_changed = 0
+
+
+def held_roles(user) -> frozenset[str]:
+    """The names of the groups ``user`` is in, read once per user object: a console page asks up to
+    four times (the nav's admin link, the access checks, the no-role notice), and a request loads
+    its user afresh, so one query answers them all. Read again after any change of membership."""
+    if not user.is_authenticated:
+        return frozenset()
+    remembered = getattr(user, "_held_roles", None)
+    if remembered is None or remembered[0] != _memberships_changed:
+        remembered = (_memberships_changed, frozenset(user.groups.values_list("name", flat=True)))
+        user._held_roles = remembered
+    return remembered[1]
+
+
+def forget_held_roles(**kwargs) -> None:
+    """Signal receiver (accounts' ``ready()``): a membership or a group changed, so every user
+    object's remembered groups are out of date."""
+    global _memberships_changed
+    _memberships_changed += 1
+
 
 def sees_every_number(user) -> bool:
-    return user.is_superuser or user.groups.filter(name=roles.ADMINISTRATOR).exists()
+    return user.is_superuser or roles.ADMINISTRATOR in held_roles(user)
 
 
 def accessible_phone_numbers(user) -> QuerySet[PhoneNumber]:
@@ -42,7 +66,7 @@ def number_granters():
 
 def has_role(user) -> bool:
     """Whether ``user`` holds any role (or is a superuser): without one, no console page opens."""
-    return user.is_superuser or user.groups.filter(name__in=roles.ROLES).exists()
+    return user.is_superuser or not held_roles(user).isdisjoint(roles.ROLES)
 
 
 # The roles that answer customers: what they open counts as read (blue ticks on the customer's phone).

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest
 
 from . import roles
+from .access import held_roles
 from .query_params import ID_MAX, parse_id
 
 ADMIN_ROLES = (roles.SUPPORT, roles.ADMINISTRATOR)
@@ -25,7 +26,7 @@ def may_use_admin(user) -> bool:
     """Whether ``user`` may enter the admin: active, and staff, superuser or holding an admin role."""
     if not (user.is_authenticated and user.is_active):
         return False
-    return user.is_staff or user.is_superuser or user.groups.filter(name__in=ADMIN_ROLES).exists()
+    return user.is_staff or user.is_superuser or not held_roles(user).isdisjoint(ADMIN_ROLES)
 
 
 class RoleAuthenticationForm(AdminAuthenticationForm):

@@ -8,6 +8,7 @@ import gc
 import json
 import os
 import socket
+import threading
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,44 @@ def _no_network():
     socket.socket.connect = _loopback_only
     yield
     socket.socket.connect = _real_connect
+
+
+_forcing_login = threading.local()
+
+
+def _axes_unless_forced(sender, request, user, **kwargs):
+    if not getattr(_forcing_login, "active", False):
+        from axes.signals import handle_user_logged_in
+
+        handle_user_logged_in(sender=sender, request=request, user=user, **kwargs)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _force_login_past_axes():
+    """``client.force_login`` logs in as Django's does (the session, the CSRF token, last_login)
+    but without django-axes' bookkeeping of a password login: an access-log row, the user's failed
+    attempts cleared and four log lines were most of its cost, paid ~1,200 times a run. Logins
+    through the form (tests/accounts/test_logins.py) are counted by axes as in production."""
+    from axes.signals import handle_user_logged_in
+    from django.contrib.auth.signals import user_logged_in
+    from django.test.client import ClientMixin
+
+    forced = ClientMixin.force_login
+
+    def force_login(self, user, backend=None):
+        _forcing_login.active = True
+        try:
+            forced(self, user, backend)
+        finally:
+            _forcing_login.active = False
+
+    user_logged_in.disconnect(handle_user_logged_in)
+    user_logged_in.connect(_axes_unless_forced, dispatch_uid="tests.axes_unless_forced")
+    ClientMixin.force_login = force_login
+    yield
+    ClientMixin.force_login = forced
+    user_logged_in.disconnect(dispatch_uid="tests.axes_unless_forced")
+    user_logged_in.connect(handle_user_logged_in)
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -25,6 +25,17 @@ def unseen_mentions(user) -> QuerySet[Mention]:
     return mentions.filter(administrator | Q(note__conversation__phone_number__operators=user.pk))
 
 
+def unseen_mention_count(user) -> int:
+    """How many of ``user``'s mentions :func:`unseen_mentions` gives: the nav shows it on every page.
+    Mostly nobody has one waiting, and a look at their own rows of ``mention_unseen_idx`` says so
+    for a third of what building the count scoped by their numbers costs."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    if not Mention.objects.filter(user=user, seen_at__isnull=True).exists():
+        return 0
+    return unseen_mentions(user).count()
+
+
 def mentions_for(user, *, limit: int = MENTIONS_PAGE) -> list[Mention]:
     """``user``'s newest mentions (seen or not), with their note, its author and conversation."""
     return list(

@@ -8,7 +8,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils import timezone
 
-from ..selectors.mentions import unseen_mentions
+from ..selectors.mentions import unseen_mention_count as count_unseen_mentions
 
 register = template.Library()
 
@@ -62,9 +62,9 @@ def event_sentence(event) -> str:
 
 @register.simple_tag(takes_context=True)
 def unseen_mention_count(context) -> int:
-    """How many mentions the page's user has not seen (one indexed COUNT)."""
+    """How many mentions the page's user has not seen (selectors.mentions.unseen_mention_count)."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if user is None:
         return 0
-    return unseen_mentions(user).count()
+    return count_unseen_mentions(user)

@@ -5,6 +5,8 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from accounts import roles
+from accounts.access import has_role, sees_every_number
+from accounts.admin_site import may_use_admin
 from accounts.services import ensure_user
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +45,18 @@ def test_taking_the_role_away_closes_the_admin_at_once(client, django_user_model
     user.groups.clear()
 
     assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_a_user_object_already_asked_about_its_roles_sees_a_change_from_either_side(django_user_model):
+    # A user object remembers its groups (one query a page): a change must still show at once.
+    user = _plain_user(django_user_model, roles.SUPPORT)
+    assert may_use_admin(user) and not sees_every_number(user)
+
+    Group.objects.get(name=roles.SUPPORT).user_set.remove(user)  # from the group's side
+    assert not may_use_admin(user) and not has_role(user)
+
+    user.groups.add(Group.objects.get(name=roles.ADMINISTRATOR))
+    assert may_use_admin(user) and sees_every_number(user) and has_role(user)
 
 
 def test_support_logs_in_on_the_admin_login_page(client, django_user_model):

@@ -326,6 +326,7 @@ def broker():
     app.conf.task_always_eager = False
     with app.connection_for_write() as connection:
         queue = connection.SimpleQueue(app.conf.task_default_queue)
+        queue.clear()  # what an earlier test left there (media_lib's on_a_worker retries) is not this test's
         yield queue
         queue.clear()
         queue.close()
