@@ -45,3 +45,19 @@ def booking(simulator, account, phone, deliver_webhooks):
                       message={"type": "text", "text": {"body": "I'd like an appointment"}})
     deliver_webhooks(simulator)
     return {"flow": flow, "slot": slot, "conversation": Conversation.objects.get(), "api": api}
+
+
+@pytest.fixture
+def broker():
+    """A real broker instead of eager runs (the configured one: in memory under the test settings,
+    Redis in .ci/run), emptied first: what the task publishes can be read back."""
+    from config.celery import app
+
+    app.conf.task_always_eager = False
+    with app.connection_for_write() as connection:
+        queue = connection.SimpleQueue(app.conf.task_default_queue)
+        queue.clear()  # what an earlier test left there (media_lib's on_a_worker retries) is not this test's
+        yield queue
+        queue.clear()
+        queue.close()
+    app.conf.task_always_eager = True

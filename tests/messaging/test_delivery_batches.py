@@ -60,20 +60,6 @@ def _queued(phone, count: int, *, first: int = 0, **kwargs) -> list[Message]:
     return messages
 
 
-@pytest.fixture
-def broker():
-    """A real (in-memory) broker instead of eager runs: what is published can be read back."""
-    from config.celery import app
-
-    app.conf.task_always_eager = False
-    with app.connection_for_write() as connection_:
-        queue = connection_.SimpleQueue(app.conf.task_default_queue)
-        yield queue
-        queue.clear()
-        queue.close()
-    app.conf.task_always_eager = True
-
-
 def _published(broker) -> list[list[int]]:
     found = []
     while True:

@@ -318,21 +318,6 @@ def _status_webhook(message: Message, status: str, *, code: int | None = None) -
     return body
 
 
-@pytest.fixture
-def broker():
-    """A real (in-memory) broker instead of eager runs: what the task publishes can be read back."""
-    from config.celery import app
-
-    app.conf.task_always_eager = False
-    with app.connection_for_write() as connection:
-        queue = connection.SimpleQueue(app.conf.task_default_queue)
-        queue.clear()  # what an earlier test left there (media_lib's on_a_worker retries) is not this test's
-        yield queue
-        queue.clear()
-        queue.close()
-    app.conf.task_always_eager = True
-
-
 def test_a_worker_re_schedules_the_task_with_the_limiter_s_countdown_and_keeps_its_retries(
         graph, broker, phone, account):
     _accept(graph)
