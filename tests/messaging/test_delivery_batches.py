@@ -18,19 +18,10 @@ from messaging.services.sending import DELIVERY_BATCH, deliver_together, queue_m
 from messaging.tasks import send_messages_task
 
 from .. import factories
+from .test_rate_limit_sending import SEND_URL, TEMPLATE, graph  # noqa: F401 (Meta faked the same way)
 from ..conftest import PHONE_NUMBER_ID, load_fixture
 
 pytestmark = pytest.mark.django_db
-
-SEND_URL = f"http://graph.test/v24.0/{PHONE_NUMBER_ID}/messages"
-TEMPLATE = {"name": "order_update", "language": {"code": "en_US", "policy": "deterministic"}, "components": []}
-
-
-@pytest.fixture
-def graph():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
-
 
 def _answers(graph, refuse_to: set[str] = frozenset(), code: int = 131000, http_status: int = 500):
     """Meta accepts every send (a new wamid each) except those to ``refuse_to``, refused with ``code``."""
