@@ -24,9 +24,10 @@ def real_services():
     if connection.vendor != "postgresql" or not settings.CELERY_BROKER_URL.startswith("redis://"):
         skip_unless_required("needs DATABASE_URL=postgres://… and CELERY_BROKER_URL=redis://…",
                              required_by="SWITCHBOARD_REQUIRE_SERVICES")
-    import redis
+    from config.celery import app
 
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+    with app.connection_for_write() as broker:  # this process's queue only: the broker is shared (settings/test.py)
+        broker.SimpleQueue(app.conf.task_default_queue).clear()
 
 
 @pytest.fixture

@@ -30,6 +30,9 @@ RATE_LIMIT_FILE = str(VAR_DIR / f"test-rate-limit-{os.getpid()}.sqlite3")  # noq
 # A worker sleeps at most half a second for the limiter here (1.5 s in production): the tests of a
 # wait that sends the task round the broker use a cap of 1 a second, without sleeping for it.
 RATE_LIMIT_MAX_SLEEP = 0.5
+# Test processes side by side (pytest-xdist) share CI's Redis broker: each has a queue of its own, and
+# so do the Celery workers it starts (they inherit PYTEST_XDIST_WORKER), so none reads another's tasks.
+CELERY_TASK_DEFAULT_QUEUE = f"celery-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 # Small chunks, so tests of chunked events need few messages.
 WEBHOOK_CHUNK_ITEMS = 20
 
