@@ -159,3 +159,32 @@ def test_production_defaults_talk_to_meta_over_https_with_kept_database_connecti
 def test_production_settings_follow_what_a_deployment_behind_a_proxy_says(loads):
     assert loads["behind a proxy"] == {"error": "", "values": [
         "https://graph.facebook.com", False, False, "HTTP_X_SCHEME", "https", 0, False, 1]}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("max_age", "kept"), [(60, True), (0, False)])
+def test_a_worker_process_keeps_its_database_connection_between_tasks_for_conn_max_age(settings, max_age, kept):
+    """Celery's own closing after every task is off (CELERY_DB_REUSE_MAX); ours closes, as Django does
+    per request, a connection older than CONN_MAX_AGE (0: after every task, as before)."""
+    from celery.fixups.django import DjangoWorkerFixup
+    from celery.signals import task_postrun
+    from django.db import connection
+
+    from config.celery import app
+    from messaging.tasks import drain_webhook_events_task as task
+
+    assert DjangoWorkerFixup(app).db_reuse_max == settings.CELERY_DB_REUSE_MAX >= 1000
+    connection.close()
+    configured, connection.settings_dict["CONN_MAX_AGE"] = connection.settings_dict["CONN_MAX_AGE"], max_age
+    try:
+        connection.ensure_connection()
+        first = connection.connection
+        task.push_request(is_eager=False)  # as a worker runs it
+        try:
+            task_postrun.send(sender=task, task_id="t", task=task, args=(), kwargs={}, retval=None, state="SUCCESS")
+        finally:
+            task.pop_request()
+        assert (connection.connection is first) is kept
+    finally:
+        connection.settings_dict["CONN_MAX_AGE"] = configured
+        connection.close()

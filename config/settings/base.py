@@ -275,6 +275,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the task for another
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Celery's Django fixup closes every database connection before and after each task unless this is
+# set, whatever CONN_MAX_AGE says: on PostgreSQL a new server process per task (bench/campaign: a
+# single worker opened seven a second). A worker process keeps its connection for this many tasks;
+# config/celery.py still closes, before each task, one that is unusable or older than CONN_MAX_AGE,
+# as Django does per request.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=10_000)
 # A drain task takes every pending webhook event it can claim, so a worker process holding more
 # than the one task it runs would only keep that task from an idle process (and, with late acks,
 # from being redelivered quickly when the process dies). 1 suits the drain; raise it only for a
