@@ -62,6 +62,9 @@ class PricingRate(models.Model):
         return f"{self.category} {self.country or '*'} from {self.valid_from}: {self.price} {self.currency}"
 
 
+RATE_GROUP_PREFIX = "campaign:"
+
+
 class Campaign(models.Model):
     """One approved template sent to a segment's contacts from one number, at a rate, once each."""
 
@@ -107,7 +110,13 @@ class Campaign(models.Model):
     @property
     def rate_group(self) -> str:
         """What its messages carry as ``Message.rate_group``, so the rate limiter caps them together."""
-        return f"campaign:{self.pk}"
+        return f"{RATE_GROUP_PREFIX}{self.pk}"
+
+    @staticmethod
+    def id_of_rate_group(rate_group: str) -> int | None:
+        """The campaign whose messages carry ``rate_group``; None for any other (a console send's is empty)."""
+        prefix, _, pk = rate_group.partition(":")
+        return int(pk) if f"{prefix}:" == RATE_GROUP_PREFIX and pk.isdigit() else None
 
 
 class CampaignRecipient(models.Model):

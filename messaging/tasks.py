@@ -87,7 +87,7 @@ def process_webhook_event_task(event_id: int) -> None:
 DRAIN_BATCH = 500
 # A drain stops taking new events after this long and goes to the back of the queue: a worker
 # process draining a busy campaign's statuses still sends its messages in between.
-DRAIN_SLICE_SECONDS = 0.2
+DRAIN_SLICE_SECONDS = 0.05
 
 
 @shared_task(acks_late=True)

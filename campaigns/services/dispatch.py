@@ -13,6 +13,12 @@ in the same transaction that marks the recipient queued.
 pipeline (the shared rate limiter paces them), so a pause leaves only a few seconds' worth queued,
 and pausing takes those back (``retract_queued``) before they leave.
 
+**Queueing while the window is full.** A worker that queues recipients while the number's window
+has room loses those moments for good (``messaging.services.while_waiting``). So when one of the
+campaign's sends waits for the window, that worker tops the campaign up meanwhile
+(``top_up_while_waiting``, a chunk at a time while one more fits in the wait): the ticks, which
+run whenever the worker's queue gets to them, mostly find the pipeline full already.
+
 **Exactly once across crashes.** A killed worker loses the tasks it had fetched (on the embedded
 broker they are gone). The rows stay: a recipient is ``queued`` with its message ``queued`` and no
 live task. The sweep re-enqueues such messages after ``LOST_AFTER`` — safe, because
@@ -26,6 +32,7 @@ after that webhook had time to arrive.
 
 import logging
 import math
+import time
 import uuid
 from datetime import timedelta
 
@@ -37,7 +44,7 @@ from django.utils import timezone
 from accounts.models import PhoneNumber
 from messaging.models import Conversation, Message
 from messaging.services.last_message import refresh_last_messages
-from messaging.services.sending import SendingBlocked, deliver_together, enqueue_delivery
+from messaging.services.sending import DELIVERY_BATCH, SendingBlocked, deliver_together, enqueue_delivery
 from messaging.services.set_updates import update_from_values
 from templates_mgr.models import MessageTemplate
 from templates_mgr.services.eligibility import template_send_refusal
@@ -52,13 +59,15 @@ from .send_rate import send_rate
 logger = logging.getLogger("campaigns.dispatch")
 
 AHEAD_SECONDS = 3  # messages in the pipeline at most: rate × this
+LOW_WATER_SECONDS = 1  # a tick hands over only when fewer than rate × this are in the pipeline
 TICK_SECONDS = 1.0
 CHUNK = 200  # recipients a helper hands over per transaction
-OWN_CHUNK = 100  # recipients the dispatcher hands over per tick itself: a short task beside the sends
 HELPERS_ABOVE = 100  # msg/s: above, helper tasks hand over side by side (settings.CAMPAIGN_DISPATCH_HELPERS)
+OWN_CHUNK = HELPERS_ABOVE * AHEAD_SECONDS  # recipients a tick hands over itself: the whole lead, below helpers' rates
 DISPATCHER_STALE_AFTER = timedelta(seconds=10)  # it beats every tick (~1 s)
 LOST_AFTER = timedelta(seconds=30)  # a queued message nobody claimed for this long lost its task
 PACING_DROPPED = 132015
+WHILE_WAITING_CHUNK = DELIVERY_BATCH  # recipients per transaction while a send waits: one send task
 
 State, Recipient = Campaign.State, CampaignRecipient.State
 IN_PIPELINE = (Message.Status.QUEUED, Message.Status.SENDING)
@@ -97,18 +106,26 @@ def _tick(campaign_id: int, token: uuid.UUID) -> float | None:
         try:
             check_can_send(campaign)
             advance_done(campaign)
-            rate = send_rate(campaign)
-            room = rate * AHEAD_SECONDS - campaign.recipients.filter(state=Recipient.QUEUED).count()
+            rate, room = _room(campaign)
             if rate > HELPERS_ABOVE and room > CHUNK and settings.CAMPAIGN_DISPATCH_HELPERS > 1:
                 return _call_helpers(campaign, token, room)
-            handed = hand_over(campaign, limit=min(room, OWN_CHUNK)) if room > 0 else 0
+            # Above the low-water mark the sends waiting for the window top the campaign up (see above).
+            low = room > rate * (AHEAD_SECONDS - LOW_WATER_SECONDS)
+            handed = hand_over(campaign, limit=min(room, OWN_CHUNK)) if low else 0
         except Stop as stop:
             auto_pause(campaign, reason=str(stop))
             return None
         if handed == 0 and finish_if_done(campaign):
             return None
     # More room: the next tick at once, as a task of its own, so the sends queued meanwhile go first.
-    return 0.0 if handed == OWN_CHUNK and room > OWN_CHUNK else TICK_SECONDS
+    return 0.0 if handed == OWN_CHUNK and room - handed > rate * (AHEAD_SECONDS - LOW_WATER_SECONDS) else TICK_SECONDS
+
+
+def _room(campaign: Campaign) -> tuple[int, int]:
+    """The campaign's send rate, and how many more messages fit in the pipeline at that rate's lead."""
+    rate = send_rate(campaign)
+    # Its messages not yet sent, not its queued recipients: those stay queued until a tick's advance_done.
+    return rate, rate * AHEAD_SECONDS - _messages(campaign, Recipient.QUEUED).filter(status__in=IN_PIPELINE).count()
 
 
 def _call_helpers(campaign: Campaign, token: uuid.UUID, room: int) -> float | None:
@@ -138,13 +155,56 @@ def help_hand_over(*, campaign_id: int, token: uuid.UUID | str, limit: int) -> i
             return 0  # the dispatcher's next tick sees why and pauses
 
 
-def _share_lock(campaign_id: int) -> None:
+class _ChunkTime:
+    """How long this process's last chunk queued while waiting took: the next starts only if it fits."""
+
+    seconds = 0.05
+
+
+def top_up_while_waiting(message: Message, seconds: float) -> None:
+    """One of a campaign's sends waits ``seconds`` for the number's window (a ``while_waiting`` job):
+    queue the campaign's next recipients meanwhile, up to the rate's lead, a chunk at a time while
+    one more fits. Like a helper's chunk: under the dispatcher's token and the campaign row's share
+    lock; skipped when a tick, pause or cancel holds the row, since the send must not wait for it."""
+    campaign_id = Campaign.id_of_rate_group(message.rate_group)
+    if campaign_id is None:
+        return  # not a campaign's send
+    until = time.monotonic() + seconds
+    while time.monotonic() + _ChunkTime.seconds <= until:
+        started = time.monotonic()
+        handed = _top_up(campaign_id)
+        _ChunkTime.seconds = time.monotonic() - started
+        if not handed:
+            return
+
+
+def _top_up(campaign_id: int) -> int:
+    with transaction.atomic():
+        if not _share_lock(campaign_id, skip_locked=True):
+            return 0
+        campaign = (Campaign.objects.select_related("template", "phone_number__account", "account")
+                    .filter(pk=campaign_id, state=State.RUNNING, dispatcher_token__isnull=False).first())
+        if campaign is None:
+            return 0
+        try:
+            check_can_send(campaign, pacing=False)  # the tick checks 132015; a paused template must not skip anyone
+            _, room = _room(campaign)
+            return hand_over(campaign, limit=min(room, WHILE_WAITING_CHUNK)) if room > 0 else 0
+        except Stop:
+            return 0  # the dispatcher's next tick sees why and pauses
+
+
+def _share_lock(campaign_id: int, *, skip_locked: bool = False) -> bool:
     """Hold the campaign row against a pause or cancel (they lock it FOR UPDATE) while this chunk is
     queued, without blocking the other helpers or the heartbeat. SQLite runs one writing transaction
-    at a time, which gives the same guarantee."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f'SELECT 1 FROM "{Campaign._meta.db_table}" WHERE id = %s FOR KEY SHARE', [campaign_id])
+    at a time, which gives the same guarantee. With ``skip_locked``, False (and no lock) when a
+    tick, pause or cancel holds the row now."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT 1 FROM "{Campaign._meta.db_table}" WHERE id = %s FOR KEY SHARE'
+                       f'{" SKIP LOCKED" if skip_locked else ""}', [campaign_id])
+        return cursor.fetchone() is not None
 
 
 def _locked(campaign_id: int) -> Campaign | None:
@@ -152,10 +212,11 @@ def _locked(campaign_id: int) -> Campaign | None:
             .select_related("template", "phone_number__account", "account").filter(pk=campaign_id).first())
 
 
-def check_can_send(campaign: Campaign, *, since=None) -> None:
+def check_can_send(campaign: Campaign, *, since=None, pacing: bool = True) -> None:
     """Raise :class:`Stop` when Meta said to stop: the template paused or disabled, the number's
     quality dropped to low (RED), portfolio pacing dropped messages (132015) since ``since`` (by
-    default since the campaign last started or resumed), the account blocked."""
+    default since the campaign last started or resumed; not looked for without ``pacing``: it
+    reads the campaign's messages), the account blocked."""
     template = MessageTemplate.objects.get(pk=campaign.template_id)
     if template.status != MessageTemplate.Status.APPROVED:
         verb = {"PAUSED": "paused", "DISABLED": "disabled"}.get(template.status)
@@ -166,7 +227,7 @@ def check_can_send(campaign: Campaign, *, since=None) -> None:
         raise Stop(f"The quality of +{campaign.phone_number.display_phone_number} dropped to low (RED): "
                    "sending more marketing now risks the number.")
     since = since or campaign.state_changed_at or campaign.started_at or campaign.created_at
-    if _messages(campaign).filter(status=Message.Status.FAILED, error_code=PACING_DROPPED,
+    if pacing and _messages(campaign).filter(status=Message.Status.FAILED, error_code=PACING_DROPPED,
                                   updated_at__gte=since).exists():
         raise Stop("Meta's portfolio pacing held back and dropped messages of this campaign (132015): "
                    "its template's quality is being assessed.")

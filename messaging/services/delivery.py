@@ -39,7 +39,6 @@ from media_lib.services import ensure_cloud_media_id, is_unknown_media_error, re
 
 from ..error_explanations import LOCAL_FAILURE_TITLE, explain
 from ..models import Message, MessageSendAttempt
-from ..webhook_events import drain_webhook_events
 from . import rate_limit
 from .compose import MEDIA_KINDS
 from .rate_limit import backoff
@@ -47,6 +46,7 @@ from .send_attempts import Call, CallLog, record_attempts
 from .set_updates import update_from_values
 from .sending import DISPLAY_KEY
 from .statuses import RANK, attach_pending_statuses_of
+from .while_waiting import use_wait
 
 logger = logging.getLogger("messaging.delivery")
 
@@ -54,8 +54,6 @@ HELD_FOR_QUALITY = "held_for_quality_assessment"
 WAITING_PREFIX = "Waiting: "
 UNAVAILABLE_WAIT = 5.0  # seconds a message waits when the limiter's store can't be reached
 RECORD_BEFORE_SLEEPING = 0.05  # s: a wait at least this long is used to record what was accepted
-DRAIN_WHILE_WAITING = 0.1  # s: a wait at least this long also applies waiting webhooks (less this, to be back in time)
-DRAIN_WHILE_WAITING_EVENTS = 50
 
 
 class WaitForLimit(Exception):
@@ -245,16 +243,8 @@ def _take_turn(message: Message, *, before_sleep) -> rate_limit.Decision:
         slept_from = time.monotonic()
         if decision.wait >= RECORD_BEFORE_SLEEPING:
             before_sleep()
-            _drain_meanwhile(decision.wait - (time.monotonic() - slept_from))
+            use_wait(message, decision.wait - (time.monotonic() - slept_from))  # the worker's other work
         time.sleep(max(0.0, decision.wait - (time.monotonic() - slept_from)))
-
-
-def _drain_meanwhile(seconds: float) -> None:
-    """The number's window is full for ``seconds``: apply the webhooks waiting meanwhile (their
-    statuses are this worker's other work; done now, they don't take the time when the window
-    has room again — a single worker process keeps the number at its limit that way)."""
-    if seconds >= DRAIN_WHILE_WAITING:
-        drain_webhook_events(limit=DRAIN_WHILE_WAITING_EVENTS, seconds=seconds - DRAIN_WHILE_WAITING)
 
 
 def _throttled(message: Message, error: CloudApiError) -> float | None:
