@@ -74,6 +74,7 @@ LOADS = {
     "behind a proxy": {**README_PRODUCTION_ENV, "SECURE_SSL_REDIRECT": "false", "SECURE_HSTS_SECONDS": "0",
                        "SECURE_PROXY_SSL_HEADER": "X-Scheme: https", "CONN_MAX_AGE": "0",
                        "CONN_HEALTH_CHECKS": "false"},
+    "filesystem broker": {**README_PRODUCTION_ENV, "CELERY_BROKER_URL": "filesystem://"},
 }
 
 
@@ -154,6 +155,11 @@ def test_the_gunicorn_config_serves_our_app_with_threads_for_the_webhook_commits
 def test_production_defaults_talk_to_meta_over_https_with_kept_database_connections(loads):
     assert loads["readme"] == {"error": "", "values": [
         "https://graph.facebook.com", True, True, "HTTP_X_FORWARDED_PROTO", "https", 60, True, 1]}
+
+
+def test_a_worker_on_the_polled_filesystem_broker_reserves_tasks_ahead_and_on_redis_one(loads):
+    assert loads["filesystem broker"]["values"][-1] == 4
+    assert loads["readme"]["values"][-1] == 1
 
 
 def test_production_settings_follow_what_a_deployment_behind_a_proxy_says(loads):
