@@ -14,7 +14,7 @@ app.autodiscover_tasks()
 
 @task_prerun.connect
 @task_postrun.connect
-def close_old_connections(sender=None, **kwargs) -> None:
+def close_stale_connections(sender=None, **kwargs) -> None:
     """What Django does around each request, around each task: a connection that broke, or is older
     than ``CONN_MAX_AGE``, is closed (Celery's own closing is off: ``CELERY_DB_REUSE_MAX``)."""
     if getattr(sender.request, "is_eager", False):

@@ -172,10 +172,9 @@ def top_up_while_waiting(message: Message, seconds: float) -> None:
     until = time.monotonic() + seconds
     while time.monotonic() + _ChunkTime.seconds <= until:
         started = time.monotonic()
-        handed = _top_up(campaign_id)
-        _ChunkTime.seconds = time.monotonic() - started
-        if not handed:
+        if not _top_up(campaign_id):
             return
+        _ChunkTime.seconds = time.monotonic() - started  # a chunk that queued (finding nothing is quicker)
 
 
 def _top_up(campaign_id: int) -> int:
