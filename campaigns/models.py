@@ -144,7 +144,9 @@ class CampaignRecipient(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["campaign", "contact"], name="one_recipient_per_contact")]
-        indexes = [models.Index(fields=["campaign", "state"], name="recipient_campaign_state_idx")]
+        # With the id: the next pending recipients in order are read off the index, not sorted out of
+        # all of the campaign's pending ones for every chunk (5 ms a chunk at 10,000 recipients).
+        indexes = [models.Index(fields=["campaign", "state", "id"], name="recipient_next_pending_idx")]
 
     def __str__(self) -> str:
         return f"{self.campaign} → {self.contact}"
