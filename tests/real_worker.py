@@ -24,10 +24,15 @@ def real_services():
     if connection.vendor != "postgresql" or not settings.CELERY_BROKER_URL.startswith("redis://"):
         skip_unless_required("needs DATABASE_URL=postgres://… and CELERY_BROKER_URL=redis://…",
                              required_by="SWITCHBOARD_REQUIRE_SERVICES")
+    empty_task_queue()
+
+
+def empty_task_queue() -> None:
+    """This test process's Celery queue, emptied (only its own: the broker is shared, settings/test.py)."""
     from config.celery import app
 
-    with app.connection_for_write() as broker:  # this process's queue only: the broker is shared (settings/test.py)
-        broker.SimpleQueue(app.conf.task_default_queue).clear()
+    with app.connection_for_write() as connection:
+        connection.SimpleQueue(app.conf.task_default_queue).clear()
 
 
 @pytest.fixture

@@ -144,10 +144,8 @@ def _call_helpers(campaign: Campaign, token: uuid.UUID, room: int) -> float | No
 def help_hand_over(*, campaign_id: int, token: uuid.UUID | str, limit: int) -> int:
     """One helper's chunk (see ``_call_helpers``); nothing when the campaign stopped meanwhile."""
     with transaction.atomic():
-        _share_lock(campaign_id)
-        campaign = (Campaign.objects.select_related("template", "phone_number__account", "account")
-                    .filter(pk=campaign_id).first())
-        if campaign is None or campaign.state != State.RUNNING or campaign.dispatcher_token != uuid.UUID(str(token)):
+        campaign = _share_locked(campaign_id)
+        if campaign is None or campaign.dispatcher_token != uuid.UUID(str(token)):
             return 0
         try:
             return hand_over(campaign, limit=limit)
@@ -179,11 +177,8 @@ def top_up_while_waiting(message: Message, seconds: float) -> None:
 
 def _top_up(campaign_id: int) -> int:
     with transaction.atomic():
-        if not _share_lock(campaign_id, skip_locked=True):
-            return 0
-        campaign = (Campaign.objects.select_related("template", "phone_number__account", "account")
-                    .filter(pk=campaign_id, state=State.RUNNING, dispatcher_token__isnull=False).first())
-        if campaign is None:
+        campaign = _share_locked(campaign_id, skip_locked=True)
+        if campaign is None or campaign.dispatcher_token is None:
             return 0
         try:
             check_can_send(campaign, pacing=False)  # the tick checks 132015; a paused template must not skip anyone
@@ -193,22 +188,27 @@ def _top_up(campaign_id: int) -> int:
             return 0  # the dispatcher's next tick sees why and pauses
 
 
-def _share_lock(campaign_id: int, *, skip_locked: bool = False) -> bool:
-    """Hold the campaign row against a pause or cancel (they lock it FOR UPDATE) while this chunk is
-    queued, without blocking the other helpers or the heartbeat. SQLite runs one writing transaction
-    at a time, which gives the same guarantee. With ``skip_locked``, False (and no lock) when a
-    tick, pause or cancel holds the row now."""
-    if connection.vendor != "postgresql":
-        return True
-    with connection.cursor() as cursor:
-        cursor.execute(f'SELECT 1 FROM "{Campaign._meta.db_table}" WHERE id = %s FOR KEY SHARE'
-                       f'{" SKIP LOCKED" if skip_locked else ""}', [campaign_id])
-        return cursor.fetchone() is not None
+def _share_locked(campaign_id: int, *, skip_locked: bool = False) -> Campaign | None:
+    """The running campaign, its row held against a pause or cancel (they lock it FOR UPDATE) while a
+    chunk is queued, without blocking the other helpers or the heartbeat; None when it stopped
+    meanwhile, or (``skip_locked``) a tick, pause or cancel holds the row now. SQLite runs one
+    writing transaction at a time, which gives the same guarantee."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f'SELECT 1 FROM "{Campaign._meta.db_table}" WHERE id = %s FOR KEY SHARE'
+                           f'{" SKIP LOCKED" if skip_locked else ""}', [campaign_id])
+            if cursor.fetchone() is None:
+                return None
+    return _with_sending_rows(Campaign.objects).filter(pk=campaign_id, state=State.RUNNING).first()
 
 
 def _locked(campaign_id: int) -> Campaign | None:
-    return (Campaign.objects.select_for_update(of=("self",))
-            .select_related("template", "phone_number__account", "account").filter(pk=campaign_id).first())
+    return _with_sending_rows(Campaign.objects.select_for_update(of=("self",))).filter(pk=campaign_id).first()
+
+
+def _with_sending_rows(campaigns):
+    """What a hand-over reads of the campaign: its template, its number and the number's account."""
+    return campaigns.select_related("template", "phone_number__account", "account")
 
 
 def check_can_send(campaign: Campaign, *, since=None, pacing: bool = True) -> None:

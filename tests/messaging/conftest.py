@@ -12,6 +12,7 @@ from messaging.flow_handlers.appointments import FLOW_JSON
 from messaging.models import AppointmentSlot, Conversation, Flow
 
 from ..conftest import PHONE_NUMBER_ID, WABA_ID
+from ..real_worker import empty_task_queue, not_eager  # noqa: F401 (not_eager: a fixture)
 
 FLOW_CUSTOMER = "16505551234"
 
@@ -48,16 +49,14 @@ def booking(simulator, account, phone, deliver_webhooks):
 
 
 @pytest.fixture
-def broker():
+def broker(not_eager):
     """A real broker instead of eager runs (the configured one: in memory under the test settings,
     Redis in .ci/run), emptied first: what the task publishes can be read back."""
     from config.celery import app
 
-    app.conf.task_always_eager = False
+    empty_task_queue()  # what an earlier test left there (media_lib's on_a_worker retries) is not this test's
     with app.connection_for_write() as connection:
         queue = connection.SimpleQueue(app.conf.task_default_queue)
-        queue.clear()  # what an earlier test left there (media_lib's on_a_worker retries) is not this test's
         yield queue
         queue.clear()
         queue.close()
-    app.conf.task_always_eager = True
