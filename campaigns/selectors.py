@@ -7,7 +7,7 @@ the database), the cost and the export by the campaign's own recipients.
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import phonenumbers
@@ -15,6 +15,7 @@ from django.db.models import Count, Exists, Max, Min, OuterRef, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import TruncSecond
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.access import accessible_accounts, accessible_phone_numbers
 from messaging.models import Message, MessageSendAttempt, MessageStatusEvent
@@ -26,6 +27,16 @@ from .services.send_rate import send_rate
 RATE_WINDOW_SECONDS = 120
 DELIVERED = (Message.Status.DELIVERED, Message.Status.READ, Message.Status.PLAYED)
 ACTIVE = (Campaign.State.SCHEDULED, Campaign.State.RUNNING, Campaign.State.PAUSED)
+SETTLE_SECONDS = 3600  # after the last send, deliveries, reads and replies (and so the cost) keep coming
+
+
+def still_moving(campaign: Campaign, now: datetime | None = None) -> bool:
+    """Whether the campaign's funnel and cost can still change: while it can send, and for an hour
+    after it ended (its messages' statuses arrive after the last send)."""
+    if campaign.state in ACTIVE:
+        return True
+    finished = campaign.finished_at
+    return finished is not None and (now or timezone.now()) - finished < timedelta(seconds=SETTLE_SECONDS)
 
 
 def campaigns_for(user) -> QuerySet[Campaign]:

@@ -18,5 +18,6 @@ urlpatterns = [
     path("<id:pk>/cancel/", views.campaign_cancel, name="campaign-cancel"),
     path("<id:pk>/progress/", views.campaign_progress, name="campaign-progress"),
     path("<id:pk>/rate/", views.campaign_rate, name="campaign-rate"),
+    path("<id:pk>/cost/", views.campaign_cost, name="campaign-cost"),
     path("<id:pk>/export.csv", views.campaign_export, name="campaign-export"),
 ]

@@ -7,7 +7,7 @@ from django.utils.text import slugify
 
 from accounts.csv_export import csv_lines
 
-from ..selectors import ACTIVE, EXPORT_HEADER, cost_so_far, export_rows, rate_series
+from ..selectors import ACTIVE, EXPORT_HEADER, cost_so_far, export_rows, rate_series, still_moving
 from ..services.progress import progress
 from ._common import VIEW, campaign_or_404, needs
 
@@ -18,8 +18,7 @@ CHART_POLL_SECONDS = 5
 @needs(VIEW)
 def campaign_detail(request, pk: int):
     campaign = campaign_or_404(request, pk)
-    context = {**_live(campaign), "cost": cost_so_far(campaign), "chart": rate_series(campaign),
-               "chart_poll": CHART_POLL_SECONDS}
+    context = {**_live(campaign), **_cost(campaign), "chart": rate_series(campaign)}
     return render(request, "campaigns/campaign_detail.html", context)
 
 
@@ -39,6 +38,12 @@ def campaign_rate(request, pk: int):
 
 
 @needs(VIEW)
+def campaign_cost(request, pk: int):
+    """The cost-so-far partial, polled as the status webhooks' ``pricing`` comes in."""
+    return render(request, "campaigns/_cost.html", _cost(campaign_or_404(request, pk)))
+
+
+@needs(VIEW)
 def campaign_export(request, pk: int):
     campaign = campaign_or_404(request, pk)
     response = StreamingHttpResponse(csv_lines(EXPORT_HEADER, export_rows(campaign)), content_type="text/csv")
@@ -50,4 +55,9 @@ def campaign_export(request, pk: int):
 def _live(campaign) -> dict:
     figures = progress(campaign)
     return {"campaign": campaign, "progress": figures, "suppressed_total": sum(figures.suppressed_by_reason.values()),
-            "live": campaign.state in ACTIVE, "poll": POLL_SECONDS}
+            "live": still_moving(campaign), "poll": POLL_SECONDS}
+
+
+def _cost(campaign) -> dict:
+    return {"campaign": campaign, "cost": cost_so_far(campaign), "cost_live": still_moving(campaign),
+            "chart_poll": CHART_POLL_SECONDS}

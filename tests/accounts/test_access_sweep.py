@@ -203,6 +203,7 @@ PAGES: dict[str, str] = {
     "campaigns:campaign-cancel":            "POST login 302   403   403   403   403   403",  # not confirmed: flash
     "campaigns:campaign-progress":          "GET  login 200   403   403   403   403   403",
     "campaigns:campaign-rate":              "GET  login 200   403   403   403   403   403",
+    "campaigns:campaign-cost":              "GET  login 200   403   403   403   403   403",
     "campaigns:campaign-export":            "GET  login 200   403   403   403   403   403",
 }
 

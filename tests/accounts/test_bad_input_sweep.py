@@ -168,6 +168,7 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "campaigns:campaign-cancel": (),
     "campaigns:campaign-progress": (),
     "campaigns:campaign-rate": (),
+    "campaigns:campaign-cost": (),
     "campaigns:campaign-export": (),
 }
 # Django's admin reads its own query parameters; the changelist's are the ones a person edits.

@@ -1,19 +1,24 @@
 """The campaign page in a real browser, at desktop and phone width: the progress bar and the counters
 move on their own as recipient and message rows change (htmx polling), the send rate chart is drawn,
-and nothing breaks the console's Content-Security-Policy or the page's width."""
+the cost so far follows the status webhooks' pricing, and nothing breaks the console's
+Content-Security-Policy or the page's width."""
+
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from accounts import roles
 from accounts.services import ensure_user
-from campaigns.models import Campaign, CampaignRecipient
-from messaging.models import Contact, Conversation, Message, MessageSendAttempt
+from campaigns.models import Campaign, CampaignRecipient, PricingRate
+from messaging.models import Contact, Conversation, Message, MessageSendAttempt, MessageStatusEvent
 from templates_mgr.models import MessageTemplate
 from .conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SECOND = timezone.now().replace(microsecond=0)
+PRICING = {"billable": True, "pricing_model": "PMP", "category": "utility", "type": "regular"}
 
 
 def _campaign(phone) -> tuple[Campaign, list[CampaignRecipient]]:
@@ -37,6 +42,9 @@ def _deliver(campaign, row, status=Message.Status.DELIVERED):
     # All in one second (the chart counts per second), whenever the test runs.
     MessageSendAttempt.objects.create(message=message, number=1, started_at=SECOND, duration_ms=5,
                                       outcome="accepted")
+    if status != Message.Status.FAILED:
+        MessageStatusEvent.objects.create(message=message, wamid=f"wamid.{row.pk}", status=status,
+                                          timestamp=timezone.now(), pricing=PRICING)
     row.message, row.state = message, CampaignRecipient.State.DONE
     row.save()
 
@@ -45,6 +53,8 @@ def _deliver(campaign, row, status=Message.Status.DELIVERED):
                          ids=["desktop", "phone"])
 def test_the_progress_bar_moves_live(browser, live_server, phone, viewport):
     campaign, rows = _campaign(phone)
+    PricingRate.objects.create(category="utility", country="GB", price=Decimal("0.0200"), currency="EUR",
+                               valid_from=timezone.localdate() - timedelta(days=7))
     ensure_user(username="ada", password="pw-ada-123", role=roles.ADMINISTRATOR)
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
@@ -69,11 +79,14 @@ def test_the_progress_bar_moves_live(browser, live_server, phone, viewport):
         chart.wait_for()
         assert chart.bounding_box()["x"] + chart.bounding_box()["width"] <= viewport["width"] + 1
         assert page.locator("#rate-peak").inner_text() == "2"
+        # The cost so far too: two charged deliveries at the table's 0.02 EUR.
+        page.locator("#cost-total", has_text="0.0400 EUR").wait_for()
 
         _deliver(campaign, rows[2])
         _deliver(campaign, rows[3], Message.Status.FAILED)
-        Campaign.objects.filter(pk=campaign.pk).update(state=Campaign.State.COMPLETED)
+        Campaign.objects.filter(pk=campaign.pk).update(state=Campaign.State.COMPLETED, finished_at=timezone.now())
         page.locator('#progress-bar[value="100"]').wait_for()
+        page.locator("#cost-total", has_text="0.0600 EUR").wait_for()
         assert page.locator("#count-failed").inner_text() == "1"
         assert page.locator("#progress .cm-state").inner_text() == "Completed"
 

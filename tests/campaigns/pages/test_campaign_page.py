@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignRecipient, PricingRate
+from campaigns.selectors import SETTLE_SECONDS
 from messaging.models import Message, MessageSendAttempt, MessageStatusEvent
 
 from .conftest import contact, recipient
@@ -59,12 +60,16 @@ def test_the_bar_fills_as_recipients_finish_and_polling_stops_when_the_campaign_
     for row in waiting:
         row.delete()
         recipient(campaign, row.contact, status=Message.Status.DELIVERED)
-    campaign.state = Campaign.State.COMPLETED
+    campaign.state, campaign.finished_at = Campaign.State.COMPLETED, timezone.now()
     campaign.save()
 
     html = admin_client.get(url).content.decode()
     assert 'id="progress-bar" max="100" value="100"' in html
-    assert "hx-trigger" not in html
+    assert 'hx-trigger="every 2s"' in html  # just ended: deliveries and reads still come in
+
+    campaign.finished_at = timezone.now() - timedelta(seconds=SETTLE_SECONDS + 1)
+    campaign.save()
+    assert "hx-trigger" not in admin_client.get(url).content.decode()
 
 
 def test_a_paused_campaign_shows_why(admin_client, campaign):
@@ -125,6 +130,27 @@ def test_the_cost_so_far_prices_each_charged_delivery_once(admin_client, campaig
     assert "0.1000 USD" in lines  # two messages to GB at 0.05, each once
     assert "no rate" in lines and "IN" in lines
     assert "1 delivered free of charge" in html
+
+
+def test_the_cost_so_far_moves_as_pricing_comes_in_and_settles_an_hour_after_the_end(admin_client, campaign,
+                                                                                    audience):
+    PricingRate.objects.create(category="marketing", country="GB", price=Decimal("0.0500"), currency="USD",
+                               valid_from=timezone.localdate() - timedelta(days=30))
+    regular = {"billable": True, "pricing_model": "PMP", "category": "marketing", "type": "regular"}
+    _running(campaign)
+    page = admin_client.get(reverse("campaigns:campaign-detail", args=[campaign.pk])).content.decode()
+    url = reverse("campaigns:campaign-cost", args=[campaign.pk])
+    assert f'hx-get="{url}"' in page and "No charged delivery yet." in page
+
+    message = recipient(campaign, audience["ready"], status=Message.Status.DELIVERED, wamid="wamid.a").message
+    _status(message, "delivered", pricing=regular, when=timezone.now())
+    html = admin_client.get(url).content.decode()
+    assert '<td id="cost-total">0.0500 USD</td>' in html and 'hx-trigger="every 5s"' in html
+
+    campaign.state, campaign.finished_at = Campaign.State.COMPLETED, timezone.now() - timedelta(seconds=SETTLE_SECONDS)
+    campaign.save()
+    html = admin_client.get(url).content.decode()
+    assert '<td id="cost-total">0.0500 USD</td>' in html and "hx-trigger" not in html
 
 
 def test_the_export_has_every_recipients_outcome_and_is_safe_in_a_spreadsheet(admin_client, campaign, audience, account):

@@ -54,7 +54,8 @@ def test_a_campaign_of_an_account_the_user_cannot_see_is_not_found(client, campa
     outsider = user_of_another_account(username="otto", role=roles.OPERATOR)
     outsider.user_permissions.add(*Permission.objects.filter(content_type__app_label="campaigns"))
     client.force_login(outsider)
-    for name in ("campaign-detail", "campaign-dry-run", "campaign-progress", "campaign-export", "campaign-edit"):
+    for name in ("campaign-detail", "campaign-dry-run", "campaign-progress", "campaign-cost", "campaign-export",
+                 "campaign-edit"):
         assert client.get(reverse(f"campaigns:{name}", args=[campaign.pk])).status_code == 404, name
     assert client.post(reverse("campaigns:campaign-pause", args=[campaign.pk])).status_code == 404
     assert client.get(reverse("campaigns:campaign-list")).content.decode().count("Spring offer") == 0
