@@ -1,20 +1,21 @@
 """A Cloud API simulator in a process of its own for a benchmark, and a webhook sink that counts what
-it is posted: started and stopped by the benchmark (bench/simulator_sends, bench/campaign)."""
+it is posted: started by the benchmark (bench/simulator_sends, bench/campaign), and stopped with
+``bench.processes.stop``."""
 
 from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
+
+from bench.processes import stop, wait_answering
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,28 +41,11 @@ def start_simulator(*, port: int, webhook_url: str, db: Path | None, mps: int, p
     output = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
     process = subprocess.Popen(command, cwd=code_root, env=env, start_new_session=True, stdout=output,
                                stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if requests.get(f"{url}/_sim/health", timeout=1).ok:
-                return process
-        except requests.RequestException:
-            time.sleep(0.1)
+    if wait_answering(f"http://127.0.0.1:{port}/_sim/health", process, timeout=30,
+                      healthy=lambda response: response.ok):
+        return process
     stop(process)
     sys.exit(f"the simulator did not start from {code_root}")
-
-
-def stop(process: subprocess.Popen | None) -> None:
-    """Stop a process this benchmark started (its whole session)."""
-    if process is None or process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 class WebhookSink:

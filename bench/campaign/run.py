@@ -29,7 +29,8 @@ sys.path.insert(0, str(ROOT))
 # The ingest benchmark's helpers: processes (gunicorn, Celery), database snapshots, the broker.
 from bench.webhook_ingest import run as ingest  # noqa: E402
 
-from bench.sim_process import free_port, sim_post, start_simulator, stop  # noqa: E402
+from bench.processes import cpu_seconds, machine_busy_seconds, stop  # noqa: E402
+from bench.sim_process import free_port, sim_post, start_simulator  # noqa: E402
 from cloudapi.simulator import demo  # noqa: E402
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.campaign.settings"  # the ingest module set its own
@@ -40,6 +41,8 @@ DATABASES = ("postgresql", "sqlite")
 LABELS = {"postgresql": "PostgreSQL + Redis", "sqlite": "SQLite + filesystem broker"}
 TEMPLATE, LANGUAGE = "hello_world", "en_US"
 WEB_PORT = 8775
+SLOWEST_RATE = 40  # msg/s: the default timeout gives a run at least the time to send at this rate
+CPU_COLUMNS = ("worker", "web", "simulator", "beat")
 
 
 def main() -> int:
@@ -71,7 +74,8 @@ def _parse_args():
     parser.add_argument("--driver", choices=("cli", "direct"), default="cli",
                         help="cli: a campaign through `manage.py campaign` (the product); direct: plain paced "
                              "senders, no Django (checks the harness and the simulator only)")
-    parser.add_argument("--timeout", type=int, default=0, help="seconds a run may take (default: 3 x the ideal + 60)")
+    parser.add_argument("--timeout", type=int, default=0, help="seconds a run may take (default: 3 x the ideal + 60, at least "
+                                                                       "the time at 40 msg/s)")
     parser.add_argument("--one-database", choices=DATABASES, help=argparse.SUPPRESS)
     parser.add_argument("--result-file", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -135,12 +139,15 @@ def one_run(args, database: str, rate: int, workers: int, sim_port: int, env: di
     simulator = start_simulator(port=sim_port, webhook_url=f"http://127.0.0.1:{WEB_PORT}/webhooks/whatsapp/",
                                 db=None, mps=rate, log=VAR / "bench-campaign-sim.log")
     processes: list = []
+    cpu: dict[str, float] = {}
     try:
         sim_post(url, f"wabas/{demo.BUSINESS_ACCOUNT_ID}/messaging_limit", {"tier": "TIER_UNLIMITED"})
         sim_post(url, f"numbers/{demo.PHONE_NUMBER_ID}/throughput", {"mps": rate})
         recipients = [f"1650{n:07d}" for n in range(args.recipients)]
         ideal = args.recipients / rate
-        timeout = args.timeout or ideal * 3 + 60
+        # Long enough for a rate far below the limit (the 1,000 msg/s runs on a small machine), so a
+        # slow run is measured to the end; a stuck one is still stopped.
+        timeout = args.timeout or max(ideal * 3 + 60, args.recipients / SLOWEST_RATE)
         if args.driver == "cli":
             snapshots.restore("campaign_ready")
             _number_throughput(rate)
@@ -151,11 +158,17 @@ def one_run(args, database: str, rate: int, workers: int, sim_port: int, env: di
             csv_file = _write_csv(recipients)
             started = time.time()
             campaign_id = create_campaign(csv_file, rate=rate, env=env)
+            measured = dict(zip(("web", "worker", "beat"), processes, strict=True), simulator=simulator)
+            cpu_before = {name: cpu_seconds(process.pid) for name, process in measured.items()}
+            cpu_before["machine"] = machine_busy_seconds()
             _manage(env, "campaign", "start", str(campaign_id))
         else:
             started = time.time()
             processes.append(_direct_senders(url, recipients, rate, workers))
         finished = _wait_accepted(url, len(recipients), timeout)
+        if args.driver == "cli":
+            cpu = {name: cpu_seconds(process.pid) - cpu_before[name] for name, process in measured.items()}
+            cpu["machine"] = machine_busy_seconds() - cpu_before["machine"]
         status = _manage_json(env, "campaign", "status", str(campaign_id), "--json") if args.driver == "cli" else None
         sends = requests_get(f"{url}/_sim/sends", {"phone_number_id": demo.PHONE_NUMBER_ID, "since": started - 1})
     finally:
@@ -165,13 +178,13 @@ def one_run(args, database: str, rate: int, workers: int, sim_port: int, env: di
                 if process.is_alive():
                     process.terminate()
             else:
-                ingest._stop(process)
+                stop(process)
         stop(simulator)
-    return summarise(database, rate, workers, args.recipients, started, finished, sends, status)
+    return summarise(database, rate, workers, args.recipients, started, finished, sends, status, cpu)
 
 
 def summarise(database: str, rate: int, workers: int, recipients: int, started: float, finished: bool,
-              sends: dict, status: dict | None) -> dict:
+              sends: dict, status: dict | None, cpu: dict[str, float]) -> dict:
     """The figures of one run from the simulator's report (``/_sim/sends``)."""
     accepted = sends["accepted"]
     span = (sends["last"] - sends["first"]) if accepted > 1 else 0.0
@@ -188,6 +201,8 @@ def summarise(database: str, rate: int, workers: int, recipients: int, started: 
         "completion_seconds": (sends["last"] - started) if sends["last"] else float("nan"),
         "per_second": sends["per_second"],
         "campaign_status": status,
+        # CPU seconds each process spent from `campaign start` until the last send was accepted, per send.
+        "cpu_ms_per_send": {name: seconds * 1000 / max(accepted, 1) for name, seconds in cpu.items()},
     }
 
 
@@ -348,7 +363,29 @@ def report(args, results: dict) -> str:
                          f"{'yes' if ok(r) else 'NO'}")
         if not rows:
             lines.append(f"{LABELS[database]:<27} (the run failed: see var/bench-webhook-ingest-{database}-*.log)")
+    if args.driver == "cli":
+        lines += _cpu_report(results)
     return "\n".join(lines)
+
+
+def _cpu_report(results: dict) -> list[str]:
+    """Where the machine's CPU went per accepted send, and the rate its cores could give at that cost:
+    at 1,000 msg/s on a small machine the cores, shared with the simulator and the databases, are the
+    bound. "machine" is every process's (PostgreSQL's and Redis's too), "others" what is not in a column."""
+    cores = os.cpu_count() or 1
+    lines = [f"\nCPU per accepted send (ms), from `campaign start` to the last send; {cores} cores",
+             f"{'database':<27} {'limit':>6} {'workers':>7} " + " ".join(f"{name:>9}" for name in CPU_COLUMNS)
+             + f" {'others':>7} {'machine':>8} {'cores allow':>12}"]
+    for database, rows in results.items():
+        for r in rows:
+            cpu = r.get("cpu_ms_per_send") or {}
+            machine = cpu.get("machine", 0)
+            others = machine - sum(cpu.get(name, 0) for name in CPU_COLUMNS)
+            allow = f"{cores * 1000 / machine:,.0f} msg/s" if machine else "-"
+            lines.append(f"{LABELS[database]:<27} {r['rate']:>6} {r['workers']:>7} "
+                         + " ".join(f"{cpu.get(name, 0):>9.2f}" for name in CPU_COLUMNS)
+                         + f" {others:>7.2f} {machine:>8.2f} {allow:>12}")
+    return lines
 
 
 if __name__ == "__main__":

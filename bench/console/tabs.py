@@ -30,7 +30,6 @@ import http.client
 import os
 import random
 import secrets
-import signal
 import subprocess
 import sys
 import threading
@@ -41,10 +40,10 @@ ROOT = Path(__file__).resolve().parents[2]
 VAR = ROOT / "var"
 sys.path.insert(0, str(ROOT))
 from bench.console.postgres import database_exists, psql  # noqa: E402 (needs ROOT on the path)
+from bench.processes import cpu_seconds, stop, wait_answering  # noqa: E402
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.console.tabs_settings"
 DATABASE = "switchboard_tabs_bench"
 PORT = 8775
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # What one open console sends: (kind, every N seconds).
 SCHEDULE = (("inbox poll", 2.0), ("notify poll", 5.0), ("heartbeat", 30.0))
 
@@ -66,7 +65,7 @@ def main() -> int:
                   for kind in ("bare view (baseline)", "inbox poll", "notify poll", "heartbeat")}
         scheduled = _scheduled(web, sessions, requests_of, seconds=args.seconds)
     finally:
-        _stop(web)
+        stop(web)
     _report(args, queries, closed, scheduled)
     return 0
 
@@ -156,44 +155,10 @@ def _start_web(args) -> subprocess.Popen:
          f"127.0.0.1:{PORT}", "--workers", str(args.web_workers), "--log-level", "warning"],
         cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and web.poll() is None:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=1)
-            connection.request("GET", "/bench/bare/")
-            connection.getresponse().read()
-            return web
-        except OSError:
-            time.sleep(0.3)
-    _stop(web)
+    if wait_answering(f"http://127.0.0.1:{PORT}/bench/bare/", web):
+        return web
+    stop(web)
     sys.exit("gunicorn did not answer (its output: var/bench-console-tabs-web.log)")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
-def _cpu_seconds(web: subprocess.Popen) -> float:
-    """User + system CPU of gunicorn's master and workers so far."""
-    pids = [web.pid]
-    children = Path(f"/proc/{web.pid}/task/{web.pid}/children")
-    if children.exists():
-        pids += [int(pid) for pid in children.read_text().split()]
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (after the state field)
-    return total / CLOCK_TICKS
 
 
 class _Tab:
@@ -233,14 +198,14 @@ def _closed_loop(web, sessions, method: str, path: str, headers: dict, *, second
             counts[index] += 1
             errors[index] += status >= 400
 
-    cpu_before, started = _cpu_seconds(web), time.monotonic()
+    cpu_before, started = cpu_seconds(web.pid), time.monotonic()
     stop_at[0] = started + seconds
     threads = [threading.Thread(target=run, args=(index,)) for index in range(len(tabs))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed, cpu = time.monotonic() - started, _cpu_seconds(web) - cpu_before
+    elapsed, cpu = time.monotonic() - started, cpu_seconds(web.pid) - cpu_before
     total = sum(counts)
     return {"rps": total / elapsed, "cpu_ms": cpu * 1000 / max(total, 1), "errors": sum(errors)}
 
@@ -267,13 +232,13 @@ def _scheduled(web, sessions, requests_of, *, seconds: float) -> dict:
                 errors[0] += status >= 400
             due[kind] += dict(SCHEDULE)[kind]
 
-    cpu_before = _cpu_seconds(web)
+    cpu_before = cpu_seconds(web.pid)
     threads = [threading.Thread(target=run, args=(tab,)) for tab in tabs]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed, cpu = time.monotonic() - started, _cpu_seconds(web) - cpu_before
+    elapsed, cpu = time.monotonic() - started, cpu_seconds(web.pid) - cpu_before
     total = sum(len(values) for values in latencies.values())
     return {"elapsed": elapsed, "requests": total, "rps": total / elapsed, "cpu_share": cpu / elapsed,
             "latencies": latencies, "errors": errors[0]}

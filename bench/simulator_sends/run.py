@@ -31,7 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from bench.sim_process import WebhookSink, free_port, sim_post, start_simulator, stop  # noqa: E402
+from bench.processes import cpu_seconds, stop  # noqa: E402
+from bench.sim_process import WebhookSink, free_port, sim_post, start_simulator  # noqa: E402
 from cloudapi.simulator import demo  # noqa: E402
 
 VAR = ROOT / "var"
@@ -81,9 +82,9 @@ def measure(code_root: Path, args, name: str) -> dict:
     url = f"http://127.0.0.1:{port}"
     try:
         sim_post(url, f"wabas/{demo.BUSINESS_ACCOUNT_ID}/messaging_limit", {"tier": "TIER_UNLIMITED"})
-        cpu_before = _cpu_seconds(process.pid)
+        cpu_before = cpu_seconds(process.pid)
         result = load(port, args)
-        result["cpu_per_send"] = (_cpu_seconds(process.pid) - cpu_before) / max(result["ok"], 1)
+        result["cpu_per_send"] = (cpu_seconds(process.pid) - cpu_before) / max(result["ok"], 1)
         _progress(f"{name}: {result['ok']} sends at {result['rate']:,.0f}/s; waiting for the status webhooks")
         deadline = time.monotonic() + 30  # the statuses fall due within 1.5 s of each send
         while time.monotonic() < deadline and sink.statuses < 3 * result["ok"]:
@@ -93,12 +94,6 @@ def measure(code_root: Path, args, name: str) -> dict:
         stop(process)
         sink.close()
     return result
-
-
-def _cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) the process used so far: what a send costs, whatever else the machine runs."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def echo(args) -> dict:

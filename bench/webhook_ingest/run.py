@@ -42,7 +42,6 @@ import multiprocessing
 import os
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -55,6 +54,7 @@ HERE = Path(__file__).resolve().parent
 VAR = ROOT / "var"
 sys.path.insert(0, str(ROOT))
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.webhook_ingest.settings"
+from bench.processes import stop, wait_answering  # noqa: E402 (needs ROOT on the path)
 
 PORT, PYWA_PORT = 8765, 8766
 APP_SECRET = "bench-app-secret"
@@ -250,7 +250,7 @@ def _run_one_database(args) -> int:
             offset = result["ours"]["requests"] * 11 // 10
             result["full_stack"] = _wrk(PORT, "/bench/full-stack-webhook/", args, offset=offset)
         finally:
-            _stop(web)
+            stop(web)
         result["stored"] = _count_events()
         if args.ingest_only:
             return _write_result(args, result)
@@ -401,8 +401,10 @@ def _start_web(args, env, *, port: int = PORT, app: str = "bench.webhook_ingest.
          "--workers", str(args.web_workers), "--threads", str(args.web_threads), "--log-level", "warning"],
         cwd=cwd, env=env, start_new_session=True, **_log_to(f"web-{port}"),
     )
-    _wait_http(f"http://127.0.0.1:{port}/", web)
-    return web
+    if wait_answering(f"http://127.0.0.1:{port}/", web):
+        return web
+    stop(web)
+    sys.exit(f"gunicorn did not answer at port {port} (its output: var/bench-webhook-ingest-*-web-*.log)")
 
 
 def _log_to(name: str) -> dict:
@@ -410,20 +412,6 @@ def _log_to(name: str) -> dict:
     (appended: the 503s SQLite answers when busy, a worker's errors), not between the figures."""
     log = open(VAR / f"bench-webhook-ingest-{os.environ.get('BENCH_DATABASE', 'pywa')}-{name}.log", "ab")  # noqa: SIM115
     return {"stdout": log, "stderr": subprocess.STDOUT}
-
-
-def _wait_http(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    import requests
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            requests.get(url, timeout=1)  # any answer will do: it is up
-            return
-        except requests.RequestException:
-            time.sleep(0.3)
-    _stop(process)
-    sys.exit(f"gunicorn did not answer at {url} (its output: var/bench-webhook-ingest-*-web-*.log)")
 
 
 def _start_worker(processes: int, env) -> subprocess.Popen:
@@ -439,20 +427,8 @@ def _start_worker(processes: int, env) -> subprocess.Popen:
     while time.monotonic() < deadline and worker.poll() is None:
         if app.control.ping(timeout=0.5):
             return worker
-    _stop(worker)
+    stop(worker)
     sys.exit("the Celery worker did not start (its output: var/bench-webhook-ingest-*-worker.log)")
-
-
-def _stop(process: subprocess.Popen | None) -> None:
-    """Stop a process this script started (and its children: gunicorn's and Celery's own)."""
-    if process is None or process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 # --- Measurements ------------------------------------------------------------------------------
@@ -495,7 +471,7 @@ def _processing_run(workers: int, backlog: int, env, timeout: int) -> dict:
             drain_webhook_events_task.delay()
         finished = _wait_processed(timeout)
     finally:
-        _stop(worker)
+        stop(worker)
     outcome = _outcome(since=None)
     connections.close_all()
     last = outcome.pop("last_processed_at")
@@ -543,8 +519,8 @@ def _lag_run(args, rate: int, bodies: list[tuple[str, str]], env) -> dict:
         sending = _send_at_rate(bodies, rate)
         finished = _wait_processed(args.timeout)
     finally:
-        _stop(worker)
-        _stop(web)
+        stop(worker)
+        stop(web)
     from messaging.models import WebhookEvent
 
     lags = sorted(
@@ -637,7 +613,7 @@ def _run_pywa(args) -> dict | None:
         _progress(f"pywa: wrk, {args.duration} s")
         result = _wrk(PYWA_PORT, "/webhooks/whatsapp/", args)
     finally:
-        _stop(web)
+        stop(web)
     version = subprocess.run([str(PYWA_VENV / "bin" / "python"), "-c", "import pywa; print(pywa.__version__)"],
                              capture_output=True, text=True).stdout.strip()
     return {**result, "version": version}

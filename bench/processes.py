@@ -1,0 +1,67 @@
+"""The processes a benchmark starts (gunicorn, Celery, the simulator): waited for until they answer,
+stopped with their children, and the CPU time they spent, read from /proc."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import requests
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def wait_answering(url: str, process: subprocess.Popen, *, timeout: float = 60,
+                   healthy: Callable[[requests.Response], bool] = lambda response: True) -> bool:
+    """Until ``url`` gives a ``healthy`` answer (True: any answer, unless told), or ``process`` exits or
+    ``timeout`` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if healthy(requests.get(url, timeout=1)):
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    return False
+
+
+def stop(process: subprocess.Popen | None, timeout: float = 30) -> None:
+    """Stop a process the benchmark started, and its children (it was started in a session of its own)."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and all its descendants so far (gunicorn's and Celery's
+    workers), counting the children they have already reaped; 0 for a process that has gone."""
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+        pending += [int(child) for child in children]
+    return total / CLOCK_TICKS
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (every core, every process: PostgreSQL and Redis
+    too), from /proc/stat."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    idle, iowait = fields[3], fields[4]
+    return (sum(fields) - idle - iowait) / CLOCK_TICKS
