@@ -1,11 +1,13 @@
-"""The processes a benchmark starts (gunicorn, Celery, the simulator): waited for until they answer,
-stopped with their children, and the CPU time they spent, read from /proc."""
+"""The processes a benchmark starts (gunicorn, Celery, the simulator, itself once per database): waited
+for until they answer, stopped with their children, and the CPU time they spent, read from /proc."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -65,3 +67,25 @@ def machine_busy_seconds() -> float:
     fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
     idle, iowait = fields[3], fields[4]
     return (sum(fields) - idle - iowait) / CLOCK_TICKS
+
+
+def run_each_database(script: Path, databases: list[str], result_name: str) -> dict[str, object | None]:
+    """Run ``script`` again once per database, each in a process of its own (the settings pick the
+    database when they are imported), with this process's arguments and ``--one-database D
+    --result-file var/<result_name>-D.json``: each run's JSON result, None for a run that failed."""
+    var = script.resolve().parents[2] / "var"
+    var.mkdir(exist_ok=True)
+    results: dict[str, object | None] = {}
+    for database in databases:
+        result_file = var / f"{result_name}-{database}.json"
+        result_file.unlink(missing_ok=True)
+        command = [sys.executable, str(script.resolve()), *sys.argv[1:], "--one-database", database,
+                   "--result-file", str(result_file)]
+        done = subprocess.run(command, cwd=var.parent, env={**os.environ, "BENCH_DATABASE": database})
+        if done.returncode or not result_file.exists():
+            print(f"[bench {time.strftime('%H:%M:%S')}] {database}: the run failed (exit {done.returncode})",
+                  file=sys.stderr, flush=True)
+            results[database] = None
+            continue
+        results[database] = json.loads(result_file.read_text())
+    return results

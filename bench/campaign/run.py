@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 # The ingest benchmark's helpers: processes (gunicorn, Celery), database snapshots, the broker.
 from bench.webhook_ingest import run as ingest  # noqa: E402
 
-from bench.processes import cpu_seconds, machine_busy_seconds, stop  # noqa: E402
+from bench.processes import cpu_seconds, machine_busy_seconds, run_each_database, stop  # noqa: E402
 from bench.sim_process import free_port, sim_post, start_simulator  # noqa: E402
 from cloudapi.simulator import demo  # noqa: E402
 
@@ -49,17 +49,8 @@ def main() -> int:
     args = _parse_args()
     if args.one_database:
         return _run_one_database(args)
-    VAR.mkdir(exist_ok=True)
-    results = {}
-    for database in args.databases:
-        result_file = VAR / f"bench-campaign-{database}.json"
-        result_file.unlink(missing_ok=True)
-        command = [sys.executable, str(Path(__file__).resolve()), *sys.argv[1:], "--one-database", database,
-                   "--result-file", str(result_file)]
-        done = subprocess.run(command, cwd=ROOT, env={**os.environ, "BENCH_DATABASE": database})
-        results[database] = json.loads(result_file.read_text()) if result_file.exists() else []
-        if done.returncode:
-            ingest._progress(f"{database}: the run failed (exit {done.returncode})")
+    results = {database: rows or [] for database, rows
+               in run_each_database(Path(__file__), args.databases, "bench-campaign").items()}
     print(report(args, results))
     return 0 if all(results.values()) and all(ok(r) for rows in results.values() for r in rows) else 1
 

@@ -54,7 +54,7 @@ HERE = Path(__file__).resolve().parent
 VAR = ROOT / "var"
 sys.path.insert(0, str(ROOT))
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.webhook_ingest.settings"
-from bench.processes import stop, wait_answering  # noqa: E402 (needs ROOT on the path)
+from bench.processes import run_each_database, stop, wait_answering  # noqa: E402 (needs ROOT on the path)
 
 PORT, PYWA_PORT = 8765, 8766
 APP_SECRET = "bench-app-secret"
@@ -81,18 +81,7 @@ def main() -> int:
     bodies = _signed_bodies(args.messages)
     BODY_FILE.write_text("".join(f"{sig}\t{body}\n" for sig, body in bodies))
     _progress(f"{len(bodies)} signed bodies in {BODY_FILE.relative_to(ROOT)}")
-    results = {}
-    for database in args.databases:
-        result_file = VAR / f"bench-webhook-ingest-{database}.json"
-        result_file.unlink(missing_ok=True)
-        command = [sys.executable, str(Path(__file__).resolve()), *sys.argv[1:], "--one-database", database,
-                   "--result-file", str(result_file)]
-        done = subprocess.run(command, cwd=ROOT, env={**os.environ, "BENCH_DATABASE": database})
-        if done.returncode or not result_file.exists():
-            _progress(f"{database}: the run failed (exit {done.returncode}); its column stays empty")
-            results[database] = None
-            continue
-        results[database] = json.loads(result_file.read_text())
+    results = run_each_database(Path(__file__), args.databases, "bench-webhook-ingest")  # a failed one: None
     pywa = None if args.skip_pywa else _run_pywa(args)
     print(_report(args, results, pywa, elapsed=time.monotonic() - started))
     return 0 if all(results.values()) else 1
