@@ -81,6 +81,10 @@ def test_the_progress_bar_moves_live(browser, live_server, phone, viewport):
         assert page.locator("#rate-peak").inner_text() == "2"
         # The cost so far too: two charged deliveries at the table's 0.02 EUR.
         page.locator("#cost-total", has_text="0.0400 EUR").wait_for()
+        # Cancelling is there, and its label can be read (not red on red).
+        text, background = page.locator("#cancel").evaluate(
+            "button => [getComputedStyle(button).color, getComputedStyle(button).backgroundColor]")
+        assert text != background and page.locator("#cancel").inner_text() == "Cancel the campaign"
 
         _deliver(campaign, rows[2])
         _deliver(campaign, rows[3], Message.Status.FAILED)
