@@ -57,7 +57,7 @@ def main() -> int:
     supervisor = Supervisor(PROCESSES, labels=LABELS, cwd=ROOT, env=env)
     supervisor.start()
     if _wait_until_up(f"http://{HOST}:{PORT}/login/", supervisor, stopping):
-        _sync_templates(env, supervisor, stopping)
+        _sync_with_simulator(env, supervisor, stopping)
         _upload_flow_keys(env)
         _banner()
     parent = os.getppid()
@@ -82,15 +82,18 @@ def _wait_until_up(url: str, supervisor: Supervisor, stopping, timeout: float = 
     return False
 
 
-def _sync_templates(env: dict, supervisor: Supervisor, stopping) -> None:
+def _sync_with_simulator(env: dict, supervisor: Supervisor, stopping) -> None:
     """Fetch the templates now (the simulator approves hello_world), so the closed-window picker
-    has them from the first minute rather than after beat's first run."""
+    has them from the first minute rather than after beat's first run; and the numbers, so their
+    quality and the portfolio's messaging limit (which a campaign's dry run checks) are known."""
     if not _wait_until_up(f"http://{HOST}:{SIM_PORT}/_sim/log", supervisor, stopping, timeout=30.0):
         return
-    done = subprocess.run([sys.executable, "manage.py", "sync_templates"], cwd=ROOT, env=env, check=False,
-                          capture_output=True, text=True, timeout=60)
-    for line in (done.stdout + (done.stderr if done.returncode else "")).splitlines():
-        print(f"[run] templates: {line}", flush=True)
+    for command, label in (("sync_templates", "templates"), ("sync_numbers", "numbers")):
+        done = subprocess.run([sys.executable, "manage.py", command], cwd=ROOT, env=env, check=False,
+                              capture_output=True, text=True, timeout=60)
+        for line in (done.stdout + (done.stderr if done.returncode else "")).splitlines():
+            if "INFO" not in line:
+                print(f"[run] {label}: {line}", flush=True)
 
 
 def _upload_flow_keys(env: dict) -> None:

@@ -43,6 +43,16 @@ class SyncResult:
     updated: list[PhoneNumber] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # ids already connected to another account
 
+    def summary(self) -> str:
+        """E.g. "2 numbers read from Meta, 1 new"."""
+        count = len(self.created) + len(self.updated)
+        text = f"{count} number{'' if count == 1 else 's'} read from Meta"
+        if self.created:
+            text += f", {len(self.created)} new"
+        if self.skipped:
+            text += f"; {len(self.skipped)} skipped (connected to another account: {', '.join(self.skipped)})"
+        return text
+
 
 def sync_phone_numbers(*, account: BusinessAccount, actor) -> SyncResult:
     """Read every number of the account's WABA (all pages) and bring our rows up to date.

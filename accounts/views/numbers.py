@@ -2,7 +2,6 @@
 
 from django.contrib import messages as flash
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_POST
 
 from ..models import BusinessAccount, FlowKey, PhoneNumber
@@ -51,13 +50,7 @@ def number_sync(request):
         result = sync_phone_numbers(account=account, actor=request.user)
     except NumberActionError as error:
         return _list_with_error(request, f"{account.name}: the numbers could not be read. {error.message}")
-    count = len(result.created) + len(result.updated)
-    text = f"{account.name}: {count} number{pluralize(count)} read from Meta"
-    if result.created:
-        text += f", {len(result.created)} new"
-    if result.skipped:
-        text += f"; {len(result.skipped)} skipped (connected to another account: {', '.join(result.skipped)})"
-    flash.success(request, text + ".")
+    flash.success(request, f"{account.name}: {result.summary()}.")
     return redirect("settings:number-list")
 
 

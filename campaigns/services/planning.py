@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.meta_terms import tier_label, tier_size
+from accounts.meta_terms import UNLIMITED, tier_label, tier_size
 from accounts.models import BusinessAccount, PhoneNumber
 from accounts.services.audit import record_audit
 from messaging.models import Contact, Conversation, Message
@@ -166,7 +166,14 @@ class LimitCheck:
     used_24h: int
     needed: int
     will_reach: bool
+    known: bool  # False: Meta hasn't told us the limit, so nothing could be checked
     explanation: str
+
+    @property
+    def verdict(self) -> str:
+        if not self.known:
+            return "can't be checked."
+        return "will be reached." if self.will_reach else "will not be reached."
 
 
 @dataclass
@@ -251,9 +258,14 @@ def limit_check(campaign: Campaign, contacts: list[Contact]) -> LimitCheck:
     limit = tier_size(tier) if tier else None
     words = tier_label(tier) if tier else "not known yet"
     will_reach = limit is not None and len(reached) + needed > limit
-    if limit is None:
-        explanation = (f"The portfolio's messaging limit is {words}: nothing to check against."
-                       if tier else "Meta has not told us the portfolio's messaging limit yet; sync the numbers.")
+    known = limit is not None or tier == UNLIMITED
+    if tier == UNLIMITED:
+        explanation = "The portfolio's messaging limit is unlimited: nothing to check against."
+    elif not known:
+        told = f"is {words}" if tier else "has not been told by Meta yet"
+        explanation = (f"The portfolio's messaging limit {told}, so the {needed:,} customers this campaign "
+                       f"reaches outside their service window can't be checked against it (Meta holds back "
+                       f"those past the limit). Sync the numbers (Settings → Phone numbers) to learn it.")
     elif will_reach:
         explanation = (f"{len(reached):,} customers reached in the last 24 h plus {needed:,} new ones exceed the "
                        f"limit of {limit:,}: Meta will hold back the rest until the 24 hours move on.")
@@ -261,4 +273,4 @@ def limit_check(campaign: Campaign, contacts: list[Contact]) -> LimitCheck:
         explanation = (f"{len(reached):,} customers reached in the last 24 h plus {needed:,} new ones stay within "
                        f"the limit of {limit:,}.")
     return LimitCheck(tier=words, limit=limit, used_24h=len(reached), needed=needed, will_reach=will_reach,
-                      explanation=explanation)
+                      known=known, explanation=explanation)

@@ -89,3 +89,19 @@ def test_a_quality_webhook_changes_the_page_and_tells_the_administrators(
     assert [m.to for m in mail.outbox] == [["ada@example.com"]]
     assert "Quality dropped to Low" in mail.outbox[0].subject
     assert f"/settings/numbers/{PHONE_NUMBER_ID}/health/" in mail.outbox[0].body
+
+
+def test_the_sync_numbers_command_learns_the_portfolio_messaging_limit(account, phone, simulator, capsys):
+    """`make run` runs it once the simulator is up, so a campaign's dry run can check the limit."""
+    from django.core.management import CommandError, call_command
+
+    account.messaging_limit_tier = ""
+    account.save()
+
+    call_command("sync_numbers")
+
+    account.refresh_from_db()
+    assert account.messaging_limit_tier == "TIER_250"  # the simulator's default tier
+    assert f"({account.waba_id}): 1 number read from Meta." in capsys.readouterr().out
+    with pytest.raises(CommandError, match="No business account with WABA id 999"):
+        call_command("sync_numbers", "--account", "999")

@@ -136,7 +136,7 @@ class Command(BaseCommand):
         total = ", ".join(f"{amount} {currency}" for currency, amount in plan.total_cost.items()) or "nothing priced"
         lines += [f"  estimated cost: {total}",
                   f"  {plan.rate} msg/s: about {plan.seconds_to_finish} s to finish",
-                  f"  messaging limit: {plan.limit.explanation}"]
+                  f"  messaging limit: {plan.limit.verdict} {plan.limit.explanation}"]
         self.stdout.write("\n".join(lines))
 
     def _status(self, campaign: Campaign, *, as_json: bool) -> None:

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -127,6 +128,21 @@ def test_the_dry_run_shows_who_is_sent_suppressed_or_missing_and_the_cost(admin_
     assert "0.0500 USD" in costs and "0.1000 USD" in costs and "GB" in costs
     assert "Portfolio messaging limit" in html
     assert 'id="launch-form"' in html and 'id="test-send-form"' in html
+
+
+@pytest.mark.parametrize(("tier", "verdict"), [("", "can't be checked."), ("TIER_NOT_SET", "can't be checked."),
+                                              ("TIER_2K", "will not be reached."),
+                                              ("TIER_UNLIMITED", "will not be reached.")])
+def test_the_dry_run_never_says_an_unknown_messaging_limit_will_not_be_reached(admin_client, campaign, audience,
+                                                                                account, tier, verdict):
+    account.messaging_limit_tier = tier
+    account.save()
+
+    html = admin_client.get(reverse("campaigns:campaign-dry-run", args=[campaign.pk])).content.decode()
+
+    limit = unescape(html[html.index('id="dry-limit"'):html.index("</p>", html.index('id="dry-limit"'))])
+    assert f"</strong>\n      {verdict}" in limit
+    assert ("Sync the numbers" in limit and "notice warn" in limit) == (verdict == "can't be checked.")
 
 
 def test_the_dry_run_says_no_rate_where_the_table_has_none(admin_client, campaign, audience):
