@@ -222,7 +222,7 @@ def _cost_lines(campaign: Campaign, contacts: list[Contact]) -> list[CostLine]:
         counts[country] = counts.get(country, 0) + 1
     lines = []
     for country, count in sorted(counts.items()):
-        rate = rate_for(category=category, country=country, on=on) if country else None
+        rate = rate_for(category=category, country=country, on=on)  # no country: the every-other-country row
         lines.append(CostLine(
             category=category, country=country, count=count, rate=rate,
             amount=rate.price * count if rate else None, currency=rate.currency if rate else "",

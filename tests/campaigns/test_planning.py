@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import AuditEntry, BusinessAccount, PhoneNumber
-from campaigns.models import Campaign, PricingRate
+from campaigns.models import Campaign, PricingRate, Segment
 from campaigns.services import planning
-from messaging.models import Contact, Conversation, Message
+from messaging.models import Contact, Conversation, Label, Message
 
 from .conftest import add_contacts, add_template, make_campaign
 
@@ -113,6 +113,20 @@ def test_the_dry_run_prices_by_country_and_says_no_rate(account, phone, audience
     assert lines["GB"].amount == Decimal("0.0220") and lines["IN"].count == 1
     assert plan.total_cost == {"USD": Decimal("0.0234")}
     assert (plan.rate, plan.seconds_to_finish) == (2, 2)
+
+
+def test_a_number_of_no_known_country_is_priced_at_the_every_other_country_rate_as_the_cost_so_far_is(
+        account, phone):
+    PricingRate.objects.create(category="utility", country="", price=Decimal("0.0100"), valid_from=date(2025, 7, 1))
+    label = Label.objects.create(account=account, name="drama")
+    add_contacts(account, [("447700900001", "Fictional", "X")], label=label)  # a UK drama number: no region
+    segment = Segment.objects.create(account=account, name="Drama", rules=[{"type": "label", "label": label.pk}])
+    campaign = make_campaign(account, phone, add_template(account), segment)
+
+    plan = planning.dry_run(campaign)
+
+    assert [(line.country, line.count, line.amount) for line in plan.cost_lines] == [("", 1, Decimal("0.0100"))]
+    assert plan.total_cost == {"USD": Decimal("0.0100")}
 
 
 def test_the_dry_run_says_when_the_messaging_limit_will_be_reached(account, phone, audience):
