@@ -7,11 +7,14 @@ the customer wrote in the conversation. ``queued`` is what is still in our pipel
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from django.db.models import Case, CharField, Count, Exists, OuterRef, Value, When
+from django.db.models import BooleanField, Case, CharField, Count, Exists, Min, OuterRef, Value, When
 from django.db.models.functions import Trunc
+from django.utils import timezone
 
 from messaging.models import Message
+from messaging.services.maintenance import STUCK_SENDING_AFTER
 
 from ..models import Campaign, CampaignRecipient
 
@@ -20,6 +23,8 @@ _SENT = {Status.ACCEPTED, Status.SENT, Status.DELIVERED, Status.READ, Status.PLA
 _DELIVERED = {Status.DELIVERED, Status.READ, Status.PLAYED}
 _READ = {Status.READ, Status.PLAYED}
 _IN_PIPELINE = {Status.QUEUED, Status.SENDING}
+# A send takes well under a second: a message "sending" this long was claimed by a worker that stopped.
+STALLED_AFTER = timedelta(minutes=1)
 
 
 @dataclass
@@ -36,6 +41,8 @@ class Progress:
     suppressed_by_reason: dict[str, int] = field(default_factory=dict)
     skipped: int = 0
     done_percent: int = 0
+    stalled: int = 0  # "sending" for over STALLED_AFTER: their worker stopped during the batch
+    stalled_resent_from: datetime | None = None  # when messaging's sweep sends the first of them again
 
 
 def progress(campaign: Campaign) -> Progress:
@@ -58,14 +65,21 @@ def progress(campaign: Campaign) -> Progress:
     # queued counts as a reply.
     answered = Message.objects.filter(conversation_id=OuterRef("message__conversation_id"),
                                       direction=Message.Direction.INBOUND, created_at__gte=OuterRef("queued_second"))
+    stalled = When(message__status=Status.SENDING, message__updated_at__lt=timezone.now() - STALLED_AFTER,
+                   then=Value(True))
     by_outcome = (rows.filter(message__isnull=False)
-                  .annotate(queued_second=Trunc("message__created_at", "second"), replied=Exists(answered))
-                  .values("message__status", "message__error_code", "message__error_title", "replied")
-                  .annotate(n=Count("pk")).order_by())
+                  .annotate(queued_second=Trunc("message__created_at", "second"), replied=Exists(answered),
+                            stalled=Case(stalled, default=Value(False), output_field=BooleanField()))
+                  .values("message__status", "message__error_code", "message__error_title", "replied", "stalled")
+                  .annotate(n=Count("pk"), since=Min("message__updated_at")).order_by())
     for row in by_outcome:
         status, n = row["message__status"], row["n"]
         if status in _IN_PIPELINE:
             result.queued += n
+        if row["stalled"]:
+            result.stalled += n
+            resent = row["since"] + STUCK_SENDING_AFTER
+            result.stalled_resent_from = min(result.stalled_resent_from or resent, resent)
         result.sent += n if status in _SENT else 0
         result.delivered += n if status in _DELIVERED else 0
         result.read += n if status in _READ else 0

@@ -144,7 +144,7 @@ class Command(BaseCommand):
         data = {"id": campaign.pk, "name": campaign.name, "state": campaign.state,
                 "state_reason": campaign.state_reason, **vars(shown)}
         if as_json:
-            self.stdout.write(json.dumps(data, indent=2))
+            self.stdout.write(json.dumps(data, default=_plain, indent=2))
             return
         self.stdout.write(
             f"Campaign {campaign.pk} “{campaign.name}”: {campaign.get_state_display().lower()}"
@@ -152,7 +152,10 @@ class Command(BaseCommand):
             + f", {shown.done_percent}% done — {shown.total} recipients, {shown.pending} waiting, "
               f"{shown.queued} queued, {shown.sent} sent, {shown.delivered} delivered, {shown.read} read, "
               f"{shown.replied} replied, {shown.failed} failed, {sum(shown.suppressed_by_reason.values())} "
-              f"suppressed, {shown.skipped} skipped.")
+              f"suppressed, {shown.skipped} skipped."
+            + (f" {shown.stalled} stalled since a worker stopped: sent again from "
+               f"{timezone.localtime(shown.stalled_resent_from):%H:%M} unless a status webhook arrives."
+               if shown.stalled else ""))
 
     def _campaign(self, pk: int) -> Campaign:
         campaign = Campaign.objects.select_related("account", "phone_number", "template", "segment").filter(pk=pk).first()
@@ -200,4 +203,6 @@ def _words(exc: ValidationError) -> str:
 def _plain(value):
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
     raise TypeError(type(value).__name__)

@@ -6,12 +6,14 @@ import json
 from datetime import timedelta
 from decimal import Decimal
 
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignRecipient, PricingRate
 from campaigns.selectors import SETTLE_SECONDS
 from messaging.models import Message, MessageSendAttempt, MessageStatusEvent
+from messaging.services.maintenance import STUCK_SENDING_AFTER
 
 from .conftest import contact, recipient
 
@@ -70,6 +72,29 @@ def test_the_bar_fills_as_recipients_finish_and_polling_stops_when_the_campaign_
     campaign.finished_at = timezone.now() - timedelta(seconds=SETTLE_SECONDS + 1)
     campaign.save()
     assert "hx-trigger" not in admin_client.get(url).content.decode()
+
+
+def test_messages_left_sending_by_a_stopped_worker_are_explained_with_when_they_go_again(admin_client, campaign,
+                                                                                         audience):
+    _running(campaign)
+    recipient(campaign, audience["ready"], state=R.QUEUED, status=Message.Status.SENDING)  # just claimed: fine
+    url = reverse("campaigns:campaign-progress", args=[campaign.pk])
+    assert 'id="stalled"' not in admin_client.get(url).content.decode()
+
+    stopped = recipient(campaign, audience["ready2"], state=R.QUEUED, status=Message.Status.SENDING)
+    claimed = timezone.now() - timedelta(minutes=3)
+    Message.objects.filter(pk=stopped.message_id).update(updated_at=claimed)
+
+    html = admin_client.get(url).content.decode()
+    notice = html[html.index('id="stalled"'):]
+    assert notice.startswith('id="stalled">1 message has been')
+    resent = timezone.localtime(claimed + STUCK_SENDING_AFTER)
+    assert f'{resent:%H:%M}</time> if none arrives.' in notice
+    out = io.StringIO()
+    call_command("campaign", "status", str(campaign.pk), "--json", stdout=out)
+    status = json.loads(out.getvalue())
+    assert status["stalled"] == 1
+    assert status["stalled_resent_from"][:16] == (claimed + STUCK_SENDING_AFTER).isoformat()[:16]
 
 
 def test_a_paused_campaign_shows_why(admin_client, campaign):
