@@ -9,7 +9,7 @@ the customer wrote in the conversation. ``queued`` is what is still in our pipel
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import BooleanField, Case, CharField, Count, Exists, Min, OuterRef, Value, When
+from django.db.models import BooleanField, Case, CharField, Count, Exists, Max, Min, OuterRef, Value, When
 from django.db.models.functions import Trunc
 from django.utils import timezone
 
@@ -71,7 +71,10 @@ def progress(campaign: Campaign) -> Progress:
                   .annotate(queued_second=Trunc("message__created_at", "second"), replied=Exists(answered),
                             stalled=Case(stalled, default=Value(False), output_field=BooleanField()))
                   .values("message__status", "message__error_code", "message__error_title", "replied", "stalled")
-                  .annotate(n=Count("pk"), since=Min("message__updated_at")).order_by())
+                  .annotate(n=Count("pk"), since=Min("message__updated_at"),
+                            details=Max("message__error_details")).order_by())
+    failures: dict[str, int] = {}
+    details: dict[str, str] = {}  # Meta's details of one of them: the title alone can mislead (131048)
     for row in by_outcome:
         status, n = row["message__status"], row["n"]
         if status in _IN_PIPELINE:
@@ -87,7 +90,10 @@ def progress(campaign: Campaign) -> Progress:
         if status == Status.FAILED:
             result.failed += n
             reason = _failure(row["message__error_code"], row["message__error_title"])
-            result.failed_by_reason[reason] = result.failed_by_reason.get(reason, 0) + n
+            failures[reason] = failures.get(reason, 0) + n
+            details[reason] = details.get(reason) or row["details"] or ""
+    result.failed_by_reason = {(f"{reason}: {details[reason]}" if details[reason] else reason): n
+                               for reason, n in failures.items()}
     settled = result.total - result.pending - result.queued
     result.done_percent = int(100 * settled / result.total) if result.total else (
         100 if campaign.state == Campaign.State.COMPLETED else 0)
