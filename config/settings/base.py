@@ -333,8 +333,14 @@ LOGGING = {
         # root handler prints it (Django's own console handler would print it a second time under DEBUG).
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.request": {"filters": ["client_errors_without_traceback"]},
+        # django-axes announces its version each time a process starts (every manage.py command);
+        # its lockouts are logged by other loggers and still show.
+        "axes.apps": {"level": "WARNING"},
     },
 }
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu warns that a URL without a host falls back to localhost: true of every filesystem:// URL.
+    LOGGING["loggers"]["kombu.connection"] = {"level": "ERROR"}
 
 # --- Insights ---------------------------------------------------------------------------------
 # The figures of today and the two days before are recomputed this often (seconds); older days once.
