@@ -68,8 +68,12 @@
         input.name = key;
         input.id = "id_" + key;
         input.maxLength = 1024;
+        var errors = document.createElement("div");  // where the live check puts this field's errors
+        errors.className = "field-errors";
+        errors.id = "errors-" + key;
         node.appendChild(label);
         node.appendChild(input);
+        node.appendChild(errors);
       }
       delete existing[key];
       container.appendChild(node);

@@ -38,6 +38,8 @@ def _wait_for_approval(page, url: str, name: str, timeout: float = SLOW_DEADLINE
 
 def test_build_submit_approved_on_the_board_then_send(manager_page, live_server, live_simulator):
     page = manager_page
+    missed = []  # the live check swaps each field's errors in: none may miss its place
+    page.on("console", lambda message: missed.append(message.text) if "oobErrorNoTarget" in message.text else None)
     page.goto(f"{live_server.url}/templates/new/")
     page.fill("input[name=name]", "order_ready")
     page.select_option("select[name=category]", "UTILITY")
@@ -51,6 +53,9 @@ def test_build_submit_approved_on_the_board_then_send(manager_page, live_server,
     assert "Hi Pablo, your order is ready." in preview.inner_text()
     assert "See you" in preview.inner_text()
     assert page.locator("input[name=button_0_url]").is_hidden()  # only a quick reply's fields show
+    page.wait_for_load_state("networkidle")  # the debounced live check has answered
+    assert page.locator("#errors-body_example_1").count() == 1
+    assert missed == []
 
     page.click("button[value=submit]")
     page.wait_for_selector("text=Submitted order_ready (en_US) to Meta: pending review.")
