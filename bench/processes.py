@@ -46,27 +46,32 @@ def stop(process: subprocess.Popen | None, timeout: float = 30) -> None:
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of a process and all its descendants so far (gunicorn's and Celery's
-    workers), counting the children they have already reaped; 0 for a process that has gone."""
+    workers, whichever thread forked them), counting the children they have already reaped; 0 for a
+    process that has gone."""
     total = 0
     pending = [pid]
     while pending:
         current = pending.pop()
         try:
             fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
         except (FileNotFoundError, ProcessLookupError):
             continue
         total += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
-        pending += [int(child) for child in children]
+        for children in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                pending += [int(child) for child in children.read_text().split()]
+            except (FileNotFoundError, ProcessLookupError):
+                continue
     return total / CLOCK_TICKS
 
 
 def machine_busy_seconds() -> float:
     """CPU seconds the whole machine has spent busy (every core, every process: PostgreSQL and Redis
-    too), from /proc/stat."""
-    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    idle, iowait = fields[3], fields[4]
-    return (sum(fields) - idle - iowait) / CLOCK_TICKS
+    too), from /proc/stat: user, nice, system, irq and softirq (not idle or iowait, nor the time a
+    hypervisor gave to other machines, steal)."""
+    user, nice, system, _idle, _iowait, irq, softirq = (
+        int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8])
+    return (user + nice + system + irq + softirq) / CLOCK_TICKS
 
 
 def run_each_database(script: Path, databases: list[str], result_name: str) -> dict[str, object | None]:

@@ -23,8 +23,9 @@ _SENT = {Status.ACCEPTED, Status.SENT, Status.DELIVERED, Status.READ, Status.PLA
 _DELIVERED = {Status.DELIVERED, Status.READ, Status.PLAYED}
 _READ = {Status.READ, Status.PLAYED}
 _IN_PIPELINE = {Status.QUEUED, Status.SENDING}
-# A send takes well under a second: a message "sending" this long was claimed by a worker that stopped.
-STALLED_AFTER = timedelta(minutes=1)
+# A send takes well under a second (a slow Meta: seconds): a message "sending" this long was most
+# likely claimed by a worker that stopped.
+STALLED_AFTER = timedelta(minutes=2)
 
 
 @dataclass
@@ -43,6 +44,7 @@ class Progress:
     done_percent: int = 0
     stalled: int = 0  # "sending" for over STALLED_AFTER: their worker stopped during the batch
     stalled_resent_from: datetime | None = None  # when messaging's sweep sends the first of them again
+    stalled_due: bool = False  # that time has passed (the sweep runs with Celery beat, every minute)
 
 
 def progress(campaign: Campaign) -> Progress:
@@ -72,9 +74,11 @@ def progress(campaign: Campaign) -> Progress:
                             stalled=Case(stalled, default=Value(False), output_field=BooleanField()))
                   .values("message__status", "message__error_code", "message__error_title", "replied", "stalled")
                   .annotate(n=Count("pk"), since=Min("message__updated_at"),
-                            details=Max("message__error_details")).order_by())
+                            details_min=Min("message__error_details"), details_max=Max("message__error_details"))
+                  .order_by())
     failures: dict[str, int] = {}
-    details: dict[str, str] = {}  # Meta's details of one of them: the title alone can mislead (131048)
+    # Meta's details, where all of a reason's failures have the same: a title alone can mislead (131048).
+    details: dict[str, set[str]] = {}
     for row in by_outcome:
         status, n = row["message__status"], row["n"]
         if status in _IN_PIPELINE:
@@ -91,9 +95,11 @@ def progress(campaign: Campaign) -> Progress:
             result.failed += n
             reason = _failure(row["message__error_code"], row["message__error_title"])
             failures[reason] = failures.get(reason, 0) + n
-            details[reason] = details.get(reason) or row["details"] or ""
-    result.failed_by_reason = {(f"{reason}: {details[reason]}" if details[reason] else reason): n
+            details.setdefault(reason, set()).update({row["details_min"] or "", row["details_max"] or ""})
+    result.failed_by_reason = {(f"{reason}: {next(iter(details[reason]))}"
+                                if len(details[reason]) == 1 and "" not in details[reason] else reason): n
                                for reason, n in failures.items()}
+    result.stalled_due = bool(result.stalled_resent_from and result.stalled_resent_from <= timezone.now())
     settled = result.total - result.pending - result.queued
     result.done_percent = int(100 * settled / result.total) if result.total else (
         100 if campaign.state == Campaign.State.COMPLETED else 0)

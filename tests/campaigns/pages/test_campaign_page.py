@@ -5,6 +5,7 @@ import io
 import json
 from datetime import timedelta
 from decimal import Decimal
+from html import unescape
 
 from django.core.management import call_command
 from django.urls import reverse
@@ -67,7 +68,7 @@ def test_the_bar_fills_as_recipients_finish_and_polling_stops_when_the_campaign_
 
     html = admin_client.get(url).content.decode()
     assert 'id="progress-bar" max="100" value="100"' in html
-    assert 'hx-trigger="every 2s"' in html  # just ended: deliveries and reads still come in
+    assert 'hx-trigger="every 30s"' in html  # just ended: deliveries and reads still come in, fewer
 
     campaign.finished_at = timezone.now() - timedelta(seconds=SETTLE_SECONDS + 1)
     campaign.save()
@@ -90,11 +91,33 @@ def test_messages_left_sending_by_a_stopped_worker_are_explained_with_when_they_
     assert notice.startswith('id="stalled">1 message has been')
     resent = timezone.localtime(claimed + STUCK_SENDING_AFTER)
     assert f'{resent:%H:%M}</time> if none arrives.' in notice
+    Message.objects.filter(pk=stopped.message_id).update(updated_at=claimed - STUCK_SENDING_AFTER)
+    assert "sent again by the next sweep (due since" in admin_client.get(url).content.decode()  # beat is late
+
+    Message.objects.filter(pk=stopped.message_id).update(updated_at=claimed)
     out = io.StringIO()
     call_command("campaign", "status", str(campaign.pk), "--json", stdout=out)
     status = json.loads(out.getvalue())
     assert status["stalled"] == 1
     assert status["stalled_resent_from"][:16] == (claimed + STUCK_SENDING_AFTER).isoformat()[:16]
+
+
+def test_failures_show_metas_details_only_where_all_of_a_reason_share_them(admin_client, campaign, audience,
+                                                                          account):
+    _running(campaign)
+    limit = "Message failed to send because the business portfolio reached its messaging limit."
+    for who in ("ready", "ready2"):
+        row = recipient(campaign, audience[who], status=Message.Status.FAILED, error_code=131048,
+                        error_title="Spam rate limit hit")
+        Message.objects.filter(pk=row.message_id).update(error_details=limit)
+    url = reverse("campaigns:campaign-progress", args=[campaign.pk])
+    assert f"<strong>2</strong> Spam rate limit hit (131048): {limit}" in unescape(admin_client.get(url).content.decode())
+
+    other = recipient(campaign, contact(account, "447400123498", "Otto"), status=Message.Status.FAILED,
+                      error_code=131048, error_title="Spam rate limit hit")
+    Message.objects.filter(pk=other.message_id).update(error_details="Too many messages were blocked.")
+    html = unescape(admin_client.get(url).content.decode())
+    assert "<strong>3</strong> Spam rate limit hit (131048)</li>" in html  # two kinds: the title alone
 
 
 def test_a_paused_campaign_shows_why(admin_client, campaign):
@@ -172,7 +195,15 @@ def test_the_cost_so_far_moves_as_pricing_comes_in_and_settles_an_hour_after_the
     html = admin_client.get(url).content.decode()
     assert '<td id="cost-total">0.0500 USD</td>' in html and 'hx-trigger="every 5s"' in html
 
-    campaign.state, campaign.finished_at = Campaign.State.COMPLETED, timezone.now() - timedelta(seconds=SETTLE_SECONDS)
+    campaign.state, campaign.finished_at = Campaign.State.COMPLETED, timezone.now()
+    campaign.save()
+    assert 'hx-trigger="every 30s"' in admin_client.get(url).content.decode()
+    page = admin_client.get(reverse("campaigns:campaign-detail", args=[campaign.pk])).content.decode()
+    assert f'hx-get="{url}"' in page  # the cost still moves…
+    # …the send rate no longer does: its chart is not polled
+    assert reverse("campaigns:campaign-rate", args=[campaign.pk]) not in page
+
+    campaign.finished_at = timezone.now() - timedelta(seconds=SETTLE_SECONDS)
     campaign.save()
     html = admin_client.get(url).content.decode()
     assert '<td id="cost-total">0.0500 USD</td>' in html and "hx-trigger" not in html
