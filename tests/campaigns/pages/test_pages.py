@@ -145,6 +145,19 @@ def test_the_dry_run_never_says_an_unknown_messaging_limit_will_not_be_reached(a
     assert ("Sync the numbers" in limit and "notice warn" in limit) == (verdict == "can't be checked.")
 
 
+def test_the_dry_run_of_a_launched_campaign_says_it_is_no_launch_preview(admin_client, campaign, audience):
+    url = reverse("campaigns:campaign-dry-run", args=[campaign.pk])
+    assert "What a launch would do now." in admin_client.get(url).content.decode()
+
+    campaign.state = Campaign.State.COMPLETED
+    campaign.save()
+
+    html = unescape(admin_client.get(url).content.decode())
+    intro = html[html.index('id="dry-intro"'):html.index("</p>", html.index('id="dry-intro"'))]
+    assert "This campaign was launched (completed)" in intro and "What a launch would do" not in html
+    assert 'id="launch-form"' not in html
+
+
 def test_the_dry_run_says_no_rate_where_the_table_has_none(admin_client, campaign, audience):
     html = admin_client.get(reverse("campaigns:campaign-dry-run", args=[campaign.pk])).content.decode()
     assert "no rate" in html[html.index('id="dry-cost-lines"'):]
