@@ -1,11 +1,12 @@
 """Status webhooks: applied by rank, never by arrival; deduplicated; kept until their message exists."""
 
 import pytest
+from django.db import connection
 
 from messaging.models import Message, MessageStatusEvent, WebhookEvent
 
 from .. import factories
-from ..conftest import load_fixture
+from ..conftest import load_fixture, skip_unless_required
 
 pytestmark = pytest.mark.django_db
 
@@ -249,3 +250,26 @@ def test_the_same_status_inside_another_batch_changes_the_message_once(post_webh
     assert MessageStatusEvent.objects.filter(wamid=WAMID, status="delivered").count() == 1
     message.refresh_from_db()
     assert message.status == "read"
+
+
+def test_on_postgresql_a_status_update_writes_no_index_entry(post_webhook, message):
+    """A status update changes no indexed column, so PostgreSQL can make it "HOT" (the row's new
+    version on its page, no entry in any of the table's indexes): what keeps applying a campaign's
+    statuses cheap. An index naming ``status`` or ``updated_at`` (even in its condition) breaks it."""
+    if connection.vendor != "postgresql":
+        skip_unless_required("HOT updates are PostgreSQL's: DATABASE_URL=postgres://…", required_by="SWITCHBOARD_REQUIRE_SERVICES")
+
+    def updates():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relname = %s",
+                           [Message._meta.db_table])
+            return cursor.fetchone() or (0, 0)
+
+    before = updates()
+    post_webhook(_status_payload("delivered", "1689380450"))
+    post_webhook(_status_payload("read", "1689380458"))
+
+    message.refresh_from_db()
+    assert message.status == "read"
+    updated, hot = (after - earlier for after, earlier in zip(updates(), before, strict=True))
+    assert updated >= 2 and hot == updated
