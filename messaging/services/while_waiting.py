@@ -8,10 +8,13 @@ is full loses nothing. ``use_wait`` is where that other work goes: the send call
 place is at least ``USE_WAITS_FROM`` away, with the time left until then.
 
 Each job is called with the message that waits and the seconds it may take; it does what fits and
-returns in time (a job only knows its own work, so it stops early rather than late). Messaging's own
-job applies the waiting webhooks; an app above messaging adds its jobs in its ``AppConfig.ready``
-with ``add_job`` (campaigns queues the waiting campaign's next recipients): messaging never imports
-them. A job's failure is logged and never fails the send.
+returns in time (a job only knows its own work, so it stops early rather than late). An app above
+messaging adds its jobs in its ``AppConfig.ready`` with ``add_job`` (campaigns queues the waiting
+campaign's next recipients): messaging never imports them. They run first, in the order added;
+messaging's own job, applying the waiting webhooks, gets what time is left. A job that keeps the
+sends fed can't wait: once their pipeline runs dry, no send waits for the window any more, so
+nothing is queued in a wait and the window's places go unused while a tick queues the next ones.
+Statuses can wait for the next wait. A job's failure is logged and never fails the send.
 """
 
 from __future__ import annotations
@@ -40,11 +43,12 @@ def apply_waiting_webhooks(message: Message, seconds: float) -> None:
         drain_webhook_events(limit=DRAIN_EVENTS, seconds=seconds - DRAIN_BATCH_SECONDS)
 
 
-_jobs: list[Job] = [apply_waiting_webhooks]
+_jobs: list[Job] = []  # the apps' jobs; apply_waiting_webhooks runs after them
 
 
 def add_job(job: Job) -> None:
-    """Run ``job`` in a wait too, after those added before it (once, however often it is added)."""
+    """Run ``job`` in a wait too, after those added before it and before the webhooks (once, however
+    often it is added)."""
     if job not in _jobs:
         _jobs.append(job)
 
@@ -54,7 +58,7 @@ def use_wait(message: Message, seconds: float) -> None:
     if seconds < USE_WAITS_FROM:
         return
     until = time.monotonic() + seconds - MARGIN
-    for job in _jobs:
+    for job in [*_jobs, apply_waiting_webhooks]:
         left = until - time.monotonic()
         if left <= 0:
             return
