@@ -75,13 +75,19 @@ class _Columns:
     attributes: dict[int, str]  # column index → attribute name
 
 
+# Regions whose numbers share a country code and a numbering plan with a bigger neighbour: the
+# geocoder names the neighbour's numbers, not theirs.
+UNNAMED_REGIONS = {"AC": "Ascension Island", "BL": "Saint Barthélemy", "EH": "Western Sahara",
+                   "MF": "Saint Martin", "TA": "Tristan da Cunha", "XK": "Kosovo"}
+
+
 @lru_cache(maxsize=1)
 def region_choices() -> list[tuple[str, str]]:
     """Every region ``phonenumbers`` knows, as (code, "United Kingdom (GB, +44)"), by name."""
     choices = []
     for region in phonenumbers.SUPPORTED_REGIONS:
         example = phonenumbers.example_number(region)
-        name = geocoder.country_name_for_number(example, "en") if example else ""
+        name = (geocoder.country_name_for_number(example, "en") if example else "") or UNNAMED_REGIONS.get(region)
         code = phonenumbers.country_code_for_region(region)
         choices.append((region, f"{name or region} ({region}, +{code})"))
     return sorted(choices, key=lambda choice: choice[1])

@@ -1,5 +1,8 @@
 """The import pages, the contact list's label filter and the contact's attributes and labels."""
 
+import html
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -48,6 +51,17 @@ def test_a_file_that_is_not_a_csv_is_refused_on_the_form(client, administrator, 
 
     assert response.status_code == 400 and "Upload a .csv file" in response.content.decode()
     assert not ContactImport.objects.exists()
+
+
+def test_every_region_of_the_import_is_offered_by_its_name(client, administrator, phone):
+    client.force_login(administrator)
+
+    form = client.get(reverse("audiences:import-new")).content.decode()
+
+    options = re.findall(r'<option value="([A-Z]{2})"[^>]*>([^<]*)</option>', form)
+    assert len(options) > 200
+    assert [code for code, label in options if html.unescape(label).startswith(f"{code} (")] == []
+    assert "Saint Barthélemy (BL, +590)" in html.unescape(form) and "Kosovo (XK, +383)" in form
 
 
 def test_an_unknown_region_is_refused(client, administrator, phone):
