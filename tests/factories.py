@@ -1,10 +1,11 @@
 """Small builders for rows tests need; real payloads come from fixtures/."""
 
+import hashlib
 from datetime import timedelta
 
 from django.utils import timezone
 
-from messaging.models import Contact, Conversation, Message
+from messaging.models import Contact, Conversation, Message, WebhookEvent
 
 
 def conversation(phone, *, wa_id: str = "16505551234", name: str = "Sheena Nelson", wrote_ago=timedelta(minutes=5)):
@@ -24,3 +25,8 @@ def outbound(conv, *, wamid: str | None = None, status: str = Message.Status.ACC
         text=body,
         status=status,
     )
+
+
+def stored_webhook(account, body: str) -> WebhookEvent:
+    """A webhook event as the receiver stores it for ``account`` (pending), its bytes hashed."""
+    return WebhookEvent.objects.create(account=account, body=body, body_sha256=hashlib.sha256(body.encode()).hexdigest())

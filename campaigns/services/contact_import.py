@@ -75,8 +75,8 @@ class _Columns:
     attributes: dict[int, str]  # column index → attribute name
 
 
-# Regions whose numbers share a country code and a numbering plan with a bigger neighbour: the
-# geocoder names the neighbour's numbers, not theirs.
+# Regions the geocoder gives no name for (their example numbers come out nameless): a few small
+# territories sharing a neighbour's country code, and Kosovo.
 UNNAMED_REGIONS = {"AC": "Ascension Island", "BL": "Saint Barthélemy", "EH": "Western Sahara",
                    "MF": "Saint Martin", "TA": "Tristan da Cunha", "XK": "Kosovo"}
 

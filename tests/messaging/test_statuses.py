@@ -257,7 +257,8 @@ def test_on_postgresql_a_status_update_writes_no_index_entry(post_webhook, messa
     version on its page, no entry in any of the table's indexes): what keeps applying a campaign's
     statuses cheap. An index naming ``status`` or ``updated_at`` (even in its condition) breaks it."""
     if connection.vendor != "postgresql":
-        skip_unless_required("HOT updates are PostgreSQL's: DATABASE_URL=postgres://…", required_by="SWITCHBOARD_REQUIRE_SERVICES")
+        skip_unless_required("HOT updates are PostgreSQL's: DATABASE_URL=postgres://…",
+                             required_by="SWITCHBOARD_REQUIRE_SERVICES")
 
     def updates():
         with connection.cursor() as cursor:

@@ -1,6 +1,5 @@
 """The drain: pending events applied in arrival order, a bad one never holding back the others."""
 
-import hashlib
 import json
 
 import pytest
@@ -8,13 +7,10 @@ import pytest
 from messaging.models import Message, WebhookEvent
 from messaging.webhook_events import drain_webhook_events
 
+from .. import factories
 from ..conftest import load_fixture
 
 pytestmark = pytest.mark.django_db
-
-
-def _stored(account, body: str) -> WebhookEvent:
-    return WebhookEvent.objects.create(account=account, body=body, body_sha256=hashlib.sha256(body.encode()).hexdigest())
 
 
 def _inbound(wamid: str) -> str:
@@ -24,9 +20,9 @@ def _inbound(wamid: str) -> str:
 
 
 def test_it_applies_every_pending_event_and_marks_the_bad_one(phone):
-    first = _stored(phone.account, _inbound("wamid.first"))
-    broken = _stored(phone.account, '{"object": "whatsapp_business_account", "entry": [{"changes": [7]}]}')
-    last = _stored(phone.account, _inbound("wamid.last"))
+    first = factories.stored_webhook(phone.account, _inbound("wamid.first"))
+    broken = factories.stored_webhook(phone.account, '{"object": "whatsapp_business_account", "entry": [{"changes": [7]}]}')
+    last = factories.stored_webhook(phone.account, _inbound("wamid.last"))
 
     assert drain_webhook_events(limit=100) == 3
 
@@ -37,7 +33,7 @@ def test_it_applies_every_pending_event_and_marks_the_bad_one(phone):
 
 def test_it_stops_at_its_limit_and_leaves_the_rest_pending(phone):
     for n in range(5):
-        _stored(phone.account, _inbound(f"wamid.{n}"))
+        factories.stored_webhook(phone.account, _inbound(f"wamid.{n}"))
 
     assert drain_webhook_events(limit=2) == 2
 

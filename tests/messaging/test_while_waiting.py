@@ -2,7 +2,6 @@
 within the wait (the apps' first, the waiting webhooks last), a failing one is logged and never
 fails the send."""
 
-import hashlib
 import json
 import logging
 import time
@@ -12,6 +11,7 @@ import pytest
 from messaging.models import Message, WebhookEvent
 from messaging.services import while_waiting
 
+from .. import factories
 from ..conftest import load_fixture
 
 
@@ -59,8 +59,7 @@ def test_a_short_wait_runs_no_job(monkeypatch):
 def test_the_apps_jobs_go_first_and_the_waiting_webhooks_get_what_is_left(monkeypatch, phone):
     """Keeping the sends fed can't wait (a pipeline that ran dry leaves the window's places unused);
     the statuses can: an app's job runs before the drain, which then applies what came in."""
-    body = json.dumps(load_fixture("webhook_message_text.json"))
-    WebhookEvent.objects.create(account=phone.account, body=body, body_sha256=hashlib.sha256(body.encode()).hexdigest())
+    factories.stored_webhook(phone.account, json.dumps(load_fixture("webhook_message_text.json")))
     pending_when_job_ran = []
     monkeypatch.setattr(while_waiting, "_jobs", [
         lambda message, seconds: pending_when_job_ran.append(WebhookEvent.objects.filter(state="pending").count()),
@@ -74,8 +73,7 @@ def test_the_apps_jobs_go_first_and_the_waiting_webhooks_get_what_is_left(monkey
 
 @pytest.mark.django_db
 def test_a_job_that_takes_the_whole_wait_leaves_the_webhooks_for_later(monkeypatch, phone):
-    body = json.dumps(load_fixture("webhook_message_text.json"))
-    WebhookEvent.objects.create(account=phone.account, body=body, body_sha256=hashlib.sha256(body.encode()).hexdigest())
+    factories.stored_webhook(phone.account, json.dumps(load_fixture("webhook_message_text.json")))
     monkeypatch.setattr(while_waiting, "_jobs", [lambda message, seconds: time.sleep(seconds)])
 
     while_waiting.use_wait(Message(pk=7), 0.2)
