@@ -64,7 +64,7 @@ def _parse_args():
     parser.add_argument("--rates", type=ingest._ints, default=[80, 1000], help="msg/s limits (default 80,1000)")
     parser.add_argument("--workers", type=ingest._ints, default=[1, 2, 4], help="Celery processes (default 1,2,4)")
     parser.add_argument("--databases", type=ingest._choices(DATABASES), default=list(DATABASES))
-    parser.add_argument("--repeat", type=int, default=1,
+    parser.add_argument("--repeat", type=_at_least_one, default=1,
                         help="runs per (rate, workers) cell; above 1 a table of each cell's median and lowest follows")
     parser.add_argument("--driver", choices=("cli", "direct"), default="cli",
                         help="cli: a campaign through `manage.py campaign` (the product); direct: plain paced "
@@ -77,6 +77,13 @@ def _parse_args():
     if args.quick and "--recipients" not in sys.argv:
         args.recipients = 1_000
     return args
+
+
+def _at_least_one(text: str) -> int:
+    values = ingest._ints(text)  # refuses what is not a number of at least 1
+    if len(values) != 1:
+        raise argparse.ArgumentTypeError(f"give one number: {text!r}")
+    return values[0]
 
 
 # --- one database ------------------------------------------------------------------------------
