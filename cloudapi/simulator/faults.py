@@ -26,7 +26,7 @@ ERROR_KINDS = ("500", "131000", "131016")
 LOST_MODES = ("reset", "timeout")
 # Shorthands accepted in the header and on the command line for "always this fault".
 _SHORTHANDS: dict[str, dict[str, Any]] = {
-    "none": {"latency_ms": 0.0, "error_rate": 0.0, "timeout_rate": 0.0, "reset_rate": 0.0, "lost_rate": 0.0},
+    "none": {"latency_ms": 0.0, "answer_latency_ms": 0.0, "error_rate": 0.0, "timeout_rate": 0.0, "reset_rate": 0.0, "lost_rate": 0.0},
     "timeout": {"timeout_rate": 1.0},
     "reset": {"reset_rate": 1.0},
     "lost": {"lost_rate": 1.0},
@@ -39,7 +39,8 @@ _SHORTHANDS: dict[str, dict[str, Any]] = {
 class FaultSettings:
     """How often each fault happens (shares of Graph requests, 0–1, summing to at most 1).
 
-    ``latency_ms`` delays every answer. ``error_rate`` answers with one of ``error_kinds``
+    ``latency_ms`` delays every request before it is processed, ``answer_latency_ms`` every answer
+    after (the webhooks of what it did may arrive first, as they can from Meta). ``error_rate`` answers with one of ``error_kinds``
     without processing the request. ``timeout_rate`` holds the request ``hold_seconds`` and
     then closes the connection without processing it; ``reset_rate`` closes it at once.
     ``lost_rate`` processes the request (a send is accepted and its status webhooks queued)
@@ -48,6 +49,7 @@ class FaultSettings:
     """
 
     latency_ms: float = 0.0
+    answer_latency_ms: float = 0.0
     error_rate: float = 0.0
     error_kinds: tuple[str, ...] = ERROR_KINDS
     timeout_rate: float = 0.0
@@ -68,8 +70,8 @@ class FaultSettings:
             raise ValueError(f"error_kinds must be some of {', '.join(ERROR_KINDS)}")
         if self.lost_mode not in LOST_MODES:
             raise ValueError(f"lost_mode must be one of {', '.join(LOST_MODES)}")
-        if self.latency_ms < 0 or self.hold_seconds < 0:
-            raise ValueError("latency_ms and hold_seconds must not be negative")
+        if min(self.latency_ms, self.answer_latency_ms, self.hold_seconds) < 0:
+            raise ValueError("latency_ms, answer_latency_ms and hold_seconds must not be negative")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready settings."""
@@ -130,6 +132,7 @@ class Fault:
 
     kind: str = "none"
     latency: float = 0.0
+    answer_latency: float = 0.0
     error: str = ""
     hold: float = 0.0
     lost_mode: str = "reset"
@@ -169,8 +172,8 @@ class FaultInjector:
                     self._settings = replace(self._settings, seed=settings.seed)
             draw = self._rng.random()
             error = self._rng.choice(settings.error_kinds)
-        latency = settings.latency_ms / 1000.0
-        common = {"latency": latency, "hold": settings.hold_seconds, "lost_mode": settings.lost_mode}
+        common = {"latency": settings.latency_ms / 1000.0, "answer_latency": settings.answer_latency_ms / 1000.0,
+                  "hold": settings.hold_seconds, "lost_mode": settings.lost_mode}
         threshold = 0.0
         for kind, rate in (("error", settings.error_rate), ("timeout", settings.timeout_rate),
                            ("reset", settings.reset_rate), ("lost", settings.lost_rate)):

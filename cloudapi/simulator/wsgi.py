@@ -76,6 +76,7 @@ def _graph_with_faults(sim: Simulator, request: Request, environ: dict[str, Any]
         if fault.lost_mode == "timeout":
             sim.hold(fault.hold)
         _drop(environ)
+    sim.hold(fault.answer_latency)
     return reply
 
 

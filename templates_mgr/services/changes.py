@@ -73,6 +73,7 @@ def edit_template(*, template: MessageTemplate, definition: Definition, user) ->
     raise_if_invalid(definition, extra)
     components = with_header_handle(template.account, definition)
     category_changed = definition.category != template.category
+    now = meta_now()
     try:
         client_for(template.account).edit_template(
             template_id=template.template_id,
@@ -81,7 +82,6 @@ def edit_template(*, template: MessageTemplate, definition: Definition, user) ->
         )
     except CloudApiError as error:
         raise MetaRefused(error, action="accept the edit") from None
-    now = meta_now()
     with transaction.atomic():
         TemplateEdit.objects.create(
             template=template,
@@ -123,6 +123,7 @@ def delete_template(*, template: MessageTemplate, every_language: bool, user) ->
     if template.status == Status.DELETED:
         raise TemplateInvalid.on("__all__", f"{template} is already deleted.")
     at_meta = [t for t in targets if t.template_id]
+    now = meta_now()
     if at_meta:
         try:
             client_for(template.account).delete_template(
@@ -132,7 +133,6 @@ def delete_template(*, template: MessageTemplate, every_language: bool, user) ->
             )
         except CloudApiError as error:
             raise MetaRefused(error, action="delete the template") from None
-    now = meta_now()
     with transaction.atomic():
         for target in targets:
             audit_template(target, actor=user, action="template.delete", every_language=every_language,

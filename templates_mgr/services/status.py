@@ -50,8 +50,10 @@ class StatusReport:
 
 
 def meta_now() -> datetime:
-    """Now, to the second: Meta's webhook times have no fractions, so a change of ours made in the
-    same second as Meta's answer must not look newer than it (auth templates are approved at once)."""
+    """Now, to the second, as the time of a change we ask Meta for: taken *before* asking. Meta's
+    webhook times have no fractions, and Meta may decide (approve an auth template, say) and stamp
+    its webhook while its answer to us is still on the way, a second or more before the answer
+    arrives: our change must not look newer than Meta's decision that followed it."""
     return timezone.now().replace(microsecond=0)
 
 

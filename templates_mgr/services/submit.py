@@ -64,6 +64,7 @@ def submit_template(
     raise_if_invalid(definition)
     row = _row_for(account, definition, template)
     components = with_header_handle(account, definition)
+    now = meta_now()
     try:
         created = client_for(account).create_template(
             waba_id=account.waba_id,
@@ -75,7 +76,6 @@ def submit_template(
         )
     except CloudApiError as error:
         raise MetaRefused(error, action="accept the template") from None
-    now = meta_now()
     with transaction.atomic():
         _fill(row, definition, components)
         row.template_id = created.id

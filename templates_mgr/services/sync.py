@@ -50,13 +50,13 @@ class SyncResult:
 def sync_templates(*, account: BusinessAccount) -> SyncResult:
     """Bring the account's templates in line with Meta's; raises :class:`SyncFailed`."""
     TemplateSyncState.objects.update_or_create(account=account, defaults={"last_attempt_at": timezone.now()})
+    now = meta_now()
     try:
         infos = client_for(account).list_templates(waba_id=account.waba_id, fields=SYNC_FIELDS)
     except CloudApiError as error:
         message = explain_meta_error(error, action="list the templates")
         _record_failure(account, message)
         raise SyncFailed(message) from None
-    now = meta_now()
     result = SyncResult()
     for info in infos:
         _reconcile(account, info, now, result)

@@ -4,6 +4,7 @@ accepted — per request (X-Sim-Fault), by config, and at runtime through /_sim/
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterator
 
 import pytest
@@ -100,8 +101,23 @@ def test_it_adds_latency(api: Api) -> None:
     assert time.monotonic() - started >= 0.2
 
 
+def test_with_answer_latency_the_send_is_processed_before_the_answer_leaves(api: Api, sim: Simulator) -> None:
+    started = time.monotonic()
+    with ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(send, api, "k", "answer_latency_ms=1000")
+        while not sim.sent_messages() and time.monotonic() - started < 5:
+            time.sleep(0.01)
+        assert [m["biz_opaque_callback_data"] for m in sim.sent_messages()] == ["k"]
+        assert not answer.done()  # accepted, its statuses queued, the answer still on its way
+        response = answer.result()
+
+    assert response.status_code == 200
+    assert time.monotonic() - started >= 1.0
+    assert [s["status"] for s in statuses(sim.take_webhooks())] == ["sent", "delivered", "read"]
+
+
 def test_it_answers_400_for_a_malformed_fault_header(api: Api, sim: Simulator) -> None:
-    for header in ("explode", "error_rate=2", "lost_mode=sideways; lost"):
+    for header in ("explode", "error_rate=2", "lost_mode=sideways; lost", "answer_latency_ms=-1"):
         response = send(api, "k", header)
         assert response.status_code == 400
         assert "X-Sim-Fault" in response.json()["error"]

@@ -157,3 +157,23 @@ def test_sync_finds_what_changed_at_the_simulator_behind_our_back(client, manage
     assert rows["kept"].status == "PAUSED" and rows["kept"].status_changes.filter(source="sync").exists()
     assert rows["removed"].status == "DELETED"
     assert (result.created, result.deleted) == (2, 1)
+
+
+def test_an_approval_meta_stamped_before_its_answer_reached_us_still_wins(client, manager, account, sim, deliver_webhooks):
+    """Meta may decide at once and stamp its webhook while its answer to our submit (or edit) is
+    still on the way; here each answer arrives 1.1 s later, so always in a later second."""
+    sim.set_faults(answer_latency_ms=1100)
+    client.force_login(manager)
+
+    client.post(reverse("templates_mgr:template-create"), builder_data(name="approved_at_once", account=account.pk))
+    assert 200 in deliver_webhooks(sim)
+    template = MessageTemplate.objects.get(name="approved_at_once")
+    assert template.status == "APPROVED"
+
+    edited = {**builder_data(name="approved_at_once", account=account.pk), "body_text": "Hi {{1}}, see you at {{2}}."}
+    assert client.post(reverse("templates_mgr:template-edit", args=[template.pk]), edited).status_code == 302
+    assert 200 in deliver_webhooks(sim)
+    template.refresh_from_db()
+    assert template.status == "APPROVED"
+    assert [(c.new_status, c.source) for c in template.status_changes.order_by("occurred_at", "id")] == [
+        ("PENDING", "user"), ("APPROVED", "webhook"), ("PENDING", "user"), ("APPROVED", "webhook")]
