@@ -27,7 +27,8 @@ was not lost after all sends nothing the second time. A message left ``sending``
 during the call to Meta) has an unknown outcome: Meta may have accepted it. It is *not* re-sent by
 the campaign: its status webhook carries our UUID (``biz_opaque_callback_data``) and moves it on if
 Meta took it, and messaging's own stale sweep puts it back in the queue only after 10 minutes, long
-after that webhook had time to arrive.
+after that webhook had time to arrive. The rest of the campaign does not wait for them: after
+``LOST_AFTER`` they no longer count in the lead.
 """
 
 import logging
@@ -125,7 +126,13 @@ def _room(campaign: Campaign) -> tuple[int, int]:
     """The campaign's send rate, and how many more messages fit in the pipeline at that rate's lead."""
     rate = send_rate(campaign)
     # Its messages not yet sent, not its queued recipients: those stay queued until a tick's advance_done.
-    return rate, rate * AHEAD_SECONDS - _messages(campaign, Recipient.QUEUED).filter(status__in=IN_PIPELINE).count()
+    # A message claimed (sending) for over LOST_AFTER was held by a worker that died: its outcome waits
+    # for Meta's webhook or messaging's 10-minute sweep, and it holds no place in the lead meanwhile —
+    # counted, a dead worker's claimed batch would stall a slow campaign for those 10 minutes.
+    in_pipeline = _messages(campaign, Recipient.QUEUED).filter(
+        Q(status=Message.Status.QUEUED)
+        | Q(status=Message.Status.SENDING, updated_at__gte=timezone.now() - LOST_AFTER)).count()
+    return rate, rate * AHEAD_SECONDS - in_pipeline
 
 
 def _call_helpers(campaign: Campaign, token: uuid.UUID, room: int) -> float | None:

@@ -26,7 +26,8 @@ ERROR_KINDS = ("500", "131000", "131016")
 LOST_MODES = ("reset", "timeout")
 # Shorthands accepted in the header and on the command line for "always this fault".
 _SHORTHANDS: dict[str, dict[str, Any]] = {
-    "none": {"latency_ms": 0.0, "answer_latency_ms": 0.0, "error_rate": 0.0, "timeout_rate": 0.0, "reset_rate": 0.0, "lost_rate": 0.0},
+    "none": {"latency_ms": 0.0, "answer_latency_ms": 0.0, "error_rate": 0.0, "timeout_rate": 0.0,
+             "reset_rate": 0.0, "lost_rate": 0.0},
     "timeout": {"timeout_rate": 1.0},
     "reset": {"reset_rate": 1.0},
     "lost": {"lost_rate": 1.0},
@@ -39,10 +40,11 @@ _SHORTHANDS: dict[str, dict[str, Any]] = {
 class FaultSettings:
     """How often each fault happens (shares of Graph requests, 0–1, summing to at most 1).
 
-    ``latency_ms`` delays every request before it is processed, ``answer_latency_ms`` every answer
-    after (the webhooks of what it did may arrive first, as they can from Meta). ``error_rate`` answers with one of ``error_kinds``
-    without processing the request. ``timeout_rate`` holds the request ``hold_seconds`` and
-    then closes the connection without processing it; ``reset_rate`` closes it at once.
+    ``latency_ms`` delays every request before it is processed, ``answer_latency_ms`` every
+    answer after (the webhooks of what it did may arrive first, as they can from Meta).
+    ``error_rate`` answers with one of ``error_kinds`` without processing the request.
+    ``timeout_rate`` holds the request ``hold_seconds`` and then closes the connection without
+    processing it; ``reset_rate`` closes it at once.
     ``lost_rate`` processes the request (a send is accepted and its status webhooks queued)
     and then drops the answer: at once (``lost_mode="reset"``) or after ``hold_seconds``
     (``"timeout"``). Make ``hold_seconds`` longer than the client's read timeout.

@@ -245,3 +245,31 @@ def test_at_high_rates_helpers_queue_side_by_side_and_still_once(simulator, acco
     assert _sent_once(simulator, fast) and len(simulator.sent_messages()) == 3
     run_worker(running.sweep_campaigns)
     assert Campaign.objects.get(pk=fast.pk).state == Campaign.State.COMPLETED
+
+
+def test_a_dead_worker_s_claimed_batch_holds_up_the_campaign_only_until_it_counts_as_lost(
+        simulator, account, phone, audience, admin, run_worker):
+    add_contacts(account, [(f"4474005000{n}", f"P{n}", f"B-{n}") for n in range(5)],
+                 label=account.labels.get(name="vip"))
+    slow = make_campaign(account, phone, add_template(account, simulator), audience[0], rate_cap=2)  # a lead of 6
+    running.launch(slow, user=admin)  # committed, its callbacks never ran
+    token = Campaign.objects.get(pk=slow.pk).dispatcher_token
+    dispatch.dispatch_tick(campaign_id=slow.pk, token=token)
+    claimed = Message.objects.filter(status=Message.Status.QUEUED)
+    assert claimed.count() == 6
+    # A worker claimed the six (queued → sending), called Meta for none, and was killed.
+    Message.objects.filter(pk__in=list(claimed.values_list("pk", flat=True))).update(status=Message.Status.SENDING)
+    stuck = set(Message.objects.filter(status=Message.Status.SENDING).values_list("pk", flat=True))
+
+    run_worker(dispatch.dispatch_tick, campaign_id=slow.pk, token=token)  # maybe still calling Meta: wait
+    assert slow.recipients.filter(state=Recipient.PENDING).count() == 2 and simulator.sent_messages() == []
+
+    Message.objects.filter(pk__in=stuck).update(updated_at=timezone.now() - dispatch.LOST_AFTER - timedelta(seconds=1))
+    run_worker(dispatch.dispatch_tick, campaign_id=slow.pk, token=token)
+
+    assert slow.recipients.filter(state=Recipient.PENDING).count() == 0
+    sent = {m["biz_opaque_callback_data"] for m in simulator.sent_messages()}
+    stuck_uuids = {str(u) for u in Message.objects.filter(pk__in=stuck).values_list("uuid", flat=True)}
+    assert len(sent) == 2 and sent.isdisjoint(stuck_uuids)
+    # The six wait for Meta's webhook or messaging's 10-minute sweep, never sent again by the campaign.
+    assert set(Message.objects.filter(status=Message.Status.SENDING).values_list("pk", flat=True)) == stuck
